@@ -1,0 +1,177 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the app reads is declared and validated here, once, at start-up.
+ * A bad value fails fast with a message that names the setting, instead of
+ * surfacing later as a confusing error deep inside a request.
+ */
+
+export class ConfigError extends Error {
+  constructor(readonly problems: { setting: string; message: string }[]) {
+    super(
+      'Invalid configuration:\n' +
+        problems.map((p) => `  - ${p.setting}: ${p.message}`).join('\n'),
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+/** How the app reaches Azure Storage, as the Functions host resolves a `connection` name. */
+export type StorageConnection =
+  | { kind: 'connectionString'; connectionString: string }
+  | {
+      kind: 'identity';
+      queueServiceUri: string;
+      tableServiceUri: string;
+      /** `managedidentity` forces ManagedIdentityCredential, otherwise DefaultAzureCredential. */
+      credential?: string;
+      clientId?: string;
+    };
+
+const LOGIN_SERVER = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/;
+
+const intSetting = (def: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const boolSetting = (def: boolean) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return def;
+      if (/^(true|1|yes)$/i.test(v)) return true;
+      if (/^(false|0|no)$/i.test(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `must be true or false, got "${v}"` });
+      return z.NEVER;
+    });
+
+const settingsSchema = z.object({
+  WEBHOOK_SECRET: z
+    .string({ error: 'is required: the shared secret registries send as "Authorization: Bearer <secret>"' })
+    .min(16, 'must be at least 16 characters'),
+  ALLOWED_REGISTRIES: z
+    .string({ error: 'is required: a comma-separated list of registry login servers, e.g. "myregistry.azurecr.io"' })
+    .transform((v, ctx) => {
+      const list = v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter((s) => s.length > 0);
+      if (list.length === 0) {
+        ctx.addIssue({ code: 'custom', message: 'must name at least one registry login server' });
+        return z.NEVER;
+      }
+      for (const server of list) {
+        if (!LOGIN_SERVER.test(server)) {
+          ctx.addIssue({ code: 'custom', message: `"${server}" is not a login server (host or host:port)` });
+          return z.NEVER;
+        }
+      }
+      return [...new Set(list)];
+    }),
+  REGISTRY_TIMEOUT_MS: intSetting(15_000, 1_000, 120_000),
+  REGISTRY_MAX_RETRIES: intSetting(2, 0, 10),
+  TRACK_UNTAGGED: boolSetting(true),
+});
+
+export type Settings = z.output<typeof settingsSchema>;
+
+export interface Config extends Settings {
+  storage: StorageConnection;
+}
+
+function trimmed(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name]?.trim();
+  return v ? v : undefined;
+}
+
+/**
+ * Resolves a Functions-style connection name (e.g. `AzureWebJobsStorage`) the way the
+ * host does: a connection string in `<name>`, or identity-based settings in
+ * `<name>__accountName`, `<name>__queueServiceUri` / `<name>__tableServiceUri`,
+ * with optional `<name>__credential` and `<name>__clientId`.
+ */
+export function resolveStorageConnection(env: NodeJS.ProcessEnv, name = 'AzureWebJobsStorage'): StorageConnection {
+  const connectionString = trimmed(env, name);
+  if (connectionString) {
+    if (connectionString !== 'UseDevelopmentStorage=true' && !/AccountName=|QueueEndpoint=|TableEndpoint=/i.test(connectionString)) {
+      throw new ConfigError([{ setting: name, message: 'is not a storage connection string (expected "UseDevelopmentStorage=true" or "DefaultEndpointsProtocol=...;AccountName=...")' }]);
+    }
+    return { kind: 'connectionString', connectionString };
+  }
+  const accountName = trimmed(env, `${name}__accountName`);
+  let queueServiceUri = trimmed(env, `${name}__queueServiceUri`);
+  let tableServiceUri = trimmed(env, `${name}__tableServiceUri`);
+  if (accountName) {
+    if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
+      throw new ConfigError([{ setting: `${name}__accountName`, message: `"${accountName}" is not a storage account name` }]);
+    }
+    queueServiceUri ??= `https://${accountName}.queue.core.windows.net`;
+    tableServiceUri ??= `https://${accountName}.table.core.windows.net`;
+  }
+  if (!queueServiceUri && !tableServiceUri) {
+    throw new ConfigError([
+      {
+        setting: name,
+        message: `is required: a connection string, or identity-based settings ${name}__accountName (or ${name}__queueServiceUri and ${name}__tableServiceUri)`,
+      },
+    ]);
+  }
+  // The host only needs the queue URI for triggers; this app also writes tables, so both are required.
+  const missing = !queueServiceUri ? `${name}__queueServiceUri` : !tableServiceUri ? `${name}__tableServiceUri` : undefined;
+  if (missing) {
+    throw new ConfigError([{ setting: missing, message: 'is required with identity-based storage (the app uses both queues and tables)' }]);
+  }
+  for (const [setting, uri] of [
+    [`${name}__queueServiceUri`, queueServiceUri],
+    [`${name}__tableServiceUri`, tableServiceUri],
+  ] as const) {
+    if (!URL.canParse(uri!)) throw new ConfigError([{ setting, message: `"${uri}" is not a URL` }]);
+  }
+  return {
+    kind: 'identity',
+    queueServiceUri: queueServiceUri!,
+    tableServiceUri: tableServiceUri!,
+    credential: trimmed(env, `${name}__credential`),
+    clientId: trimmed(env, `${name}__clientId`),
+  };
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: { setting: string; message: string }[] = [];
+  let storage: StorageConnection | undefined;
+  try {
+    storage = resolveStorageConnection(env);
+  } catch (e) {
+    if (e instanceof ConfigError) problems.push(...e.problems);
+    else throw e;
+  }
+  const parsed = settingsSchema.safeParse(env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      problems.push({ setting: String(issue.path[0] ?? '(settings)'), message: issue.message });
+    }
+  }
+  if (problems.length > 0 || !parsed.success || !storage) throw new ConfigError(problems);
+  return { ...parsed.data, storage };
+}
+
+let cached: Config | undefined;
+
+/** The validated configuration of this process, read once. */
+export function getConfig(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

@@ -1,0 +1,18 @@
+/**
+ * Storage resource names shared by the function registrations and the adapters.
+ * One prefix keeps this app's tables and queues apart from the Functions host's own
+ * (`azure-webjobs-*`, `AzureFunctions*`) in the same account.
+ */
+export const EVENTS_QUEUE = 'acrsize-events';
+/** The Functions host moves a message here after `maxDequeueCount` failed attempts. */
+export const EVENTS_POISON_QUEUE = `${EVENTS_QUEUE}-poison`;
+
+export const TABLES = {
+  manifests: 'acrsizeManifests',
+  images: 'acrsizeImages',
+  points: 'acrsizePoints',
+  repositories: 'acrsizeRepositories',
+} as const;
+
+/** The Functions connection name of the storage account used by triggers and adapters. */
+export const STORAGE_CONNECTION = 'AzureWebJobsStorage';
