@@ -1,0 +1,224 @@
+import { z } from 'zod';
+import { DIGEST } from './manifest';
+import { isManifestMediaType } from './mediaTypes';
+
+/**
+ * Registry notifications (ACR webhooks, CNCF Distribution envelopes) normalised into one
+ * event shape. The same schema validates the queue message, because a message on the
+ * queue is a boundary too (anyone with queue access can write one).
+ */
+
+/** OCI distribution-spec repository name grammar. */
+export const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
+export const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+
+export const RegistryEventSchema = z.object({
+  id: z.string().min(1).max(256),
+  /** ISO 8601, millisecond precision, UTC. */
+  timestamp: z.iso.datetime(),
+  action: z.enum(['push', 'delete']),
+  source: z.enum(['acr', 'distribution', 'eventgrid']),
+  /** Login server, lower case, e.g. `myregistry.azurecr.io` or `localhost:5443`. */
+  registry: z.string().min(1).max(253),
+  repository: z.string().regex(REPOSITORY, 'not a repository name').max(256),
+  /** Absent only for a repository delete. */
+  digest: z.string().regex(DIGEST, 'not a digest').optional(),
+  tag: z.string().regex(TAG, 'not a tag').optional(),
+  mediaType: z.string().max(256).optional(),
+});
+export type RegistryEvent = z.infer<typeof RegistryEventSchema>;
+
+export interface Ignored {
+  id?: string;
+  action: string;
+  reason: string;
+}
+
+export interface NormalizedNotification {
+  events: RegistryEvent[];
+  ignored: Ignored[];
+  /** ACR's portal "Ping" button. */
+  ping: boolean;
+}
+
+export class InvalidNotificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidNotificationError';
+  }
+}
+
+/**
+ * Registries send RFC 3339 with nanoseconds ("…01.343145347Z") or offsets; keep
+ * milliseconds in UTC so RowKeys built from it sort as time does.
+ */
+export function normalizeTimestamp(value: string): string | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/i.exec(value.trim());
+  if (!m) return undefined;
+  const fraction = (m[2] ?? '').slice(0, 3).padEnd(3, '0');
+  const ms = Date.parse(`${m[1]}.${fraction}${m[3]!.toUpperCase()}`);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+export function normalizeRegistryHost(host: string): string {
+  return host.trim().toLowerCase().replace(/:443$/, '');
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
+    .join('; ');
+}
+
+/** A delete naming a tag but no digest removes the tag only: the manifest and its bytes stay. */
+const UNTAG_REASON = 'tag delete: the manifest and its storage remain';
+function isUntag(action: string, target: { digest?: string; tag?: string }): boolean {
+  return action === 'delete' && !target.digest && !!target.tag;
+}
+
+function toEvent(fields: Record<string, unknown>, where: string): RegistryEvent {
+  const parsed = RegistryEventSchema.safeParse(fields);
+  if (!parsed.success) throw new InvalidNotificationError(`${where}: ${describe(parsed.error)}`);
+  return parsed.data;
+}
+
+function timestampOf(value: string, where: string): string {
+  const ts = normalizeTimestamp(value);
+  if (!ts) throw new InvalidNotificationError(`${where}.timestamp: "${value}" is not an RFC 3339 time`);
+  return ts;
+}
+
+// ---------------------------------------------------------------- ACR webhooks
+
+export const ACR_ACTIONS = ['push', 'delete', 'chart_push', 'chart_delete', 'quarantine', 'ping'] as const;
+const ACR_UNTRACKED: Record<string, string> = {
+  chart_push: 'Helm charts in ACR are not container images',
+  chart_delete: 'Helm charts in ACR are not container images',
+  quarantine: 'quarantine changes no stored bytes',
+};
+
+const AcrWebhookSchema = z.object({
+  id: z.string().min(1),
+  timestamp: z.string(),
+  action: z.string(),
+  target: z
+    .object({
+      mediaType: z.string().optional(),
+      size: z.number().optional(),
+      digest: z.string().optional(),
+      length: z.number().optional(),
+      repository: z.string().optional(),
+      tag: z.string().optional(),
+    })
+    .optional(),
+  request: z.object({ id: z.string().optional(), host: z.string().optional() }).optional(),
+});
+
+export function normalizeAcrWebhook(body: unknown): NormalizedNotification {
+  const parsed = AcrWebhookSchema.safeParse(body);
+  if (!parsed.success) throw new InvalidNotificationError(`not an ACR webhook payload: ${describe(parsed.error)}`);
+  const p = parsed.data;
+  if (!(ACR_ACTIONS as readonly string[]).includes(p.action)) {
+    throw new InvalidNotificationError(`unknown action "${p.action}"; ACR sends one of ${ACR_ACTIONS.join(', ')}`);
+  }
+  if (p.action === 'ping') return { events: [], ignored: [{ id: p.id, action: 'ping', reason: 'ping' }], ping: true };
+  const untracked = ACR_UNTRACKED[p.action];
+  if (untracked) return { events: [], ignored: [{ id: p.id, action: p.action, reason: untracked }], ping: false };
+
+  const host = p.request?.host;
+  if (!host) throw new InvalidNotificationError('request.host: required to know which registry sent the event');
+  if (!p.target?.repository) throw new InvalidNotificationError('target.repository: required');
+  if (p.action === 'push' && !p.target.digest) throw new InvalidNotificationError('target.digest: required for push');
+  if (isUntag(p.action, p.target)) return { events: [], ignored: [{ id: p.id, action: p.action, reason: UNTAG_REASON }], ping: false };
+  const event = toEvent(
+    {
+      id: p.id,
+      timestamp: timestampOf(p.timestamp, 'timestamp'),
+      action: p.action,
+      source: 'acr',
+      registry: normalizeRegistryHost(host),
+      repository: p.target.repository,
+      ...(p.target.digest ? { digest: p.target.digest } : {}),
+      ...(p.target.tag ? { tag: p.target.tag } : {}),
+      ...(p.target.mediaType ? { mediaType: p.target.mediaType } : {}),
+    },
+    'event',
+  );
+  return { events: [event], ignored: [], ping: false };
+}
+
+// ------------------------------------------------- CNCF Distribution notifications
+
+const DistributionEventSchema = z.object({
+  id: z.string().min(1),
+  timestamp: z.string(),
+  action: z.string(),
+  target: z.object({
+    mediaType: z.string().optional(),
+    digest: z.string().optional(),
+    repository: z.string().optional(),
+    url: z.string().optional(),
+    tag: z.string().optional(),
+  }),
+  request: z.object({ host: z.string().optional() }).optional(),
+});
+
+const DistributionEnvelopeSchema = z.object({ events: z.array(z.unknown()).max(1000) });
+
+export const DISTRIBUTION_ACTIONS = ['push', 'pull', 'delete', 'mount'] as const;
+
+export function normalizeDistributionEnvelope(body: unknown): NormalizedNotification {
+  const envelope = DistributionEnvelopeSchema.safeParse(body);
+  if (!envelope.success) throw new InvalidNotificationError(`not a Distribution notification envelope: ${describe(envelope.error)}`);
+  const events: RegistryEvent[] = [];
+  const ignored: Ignored[] = [];
+  envelope.data.events.forEach((raw, i) => {
+    const where = `events[${i}]`;
+    const parsed = DistributionEventSchema.safeParse(raw);
+    if (!parsed.success) throw new InvalidNotificationError(`${where}: ${describe(parsed.error)}`);
+    const e = parsed.data;
+    if (!(DISTRIBUTION_ACTIONS as readonly string[]).includes(e.action)) {
+      throw new InvalidNotificationError(`${where}.action: unknown action "${e.action}"; expected one of ${DISTRIBUTION_ACTIONS.join(', ')}`);
+    }
+    if (e.action === 'pull' || e.action === 'mount') {
+      ignored.push({ id: e.id, action: e.action, reason: `${e.action} events change no stored image` });
+      return;
+    }
+    // Distribution also announces every blob upload as a push; only manifests are images.
+    const isManifest = isManifestMediaType(e.target.mediaType) || (e.target.url?.includes('/manifests/') ?? false);
+    if (e.action === 'push' && !isManifest) {
+      ignored.push({ id: e.id, action: e.action, reason: 'blob event' });
+      return;
+    }
+    if (e.action === 'delete' && e.target.url?.includes('/blobs/')) {
+      ignored.push({ id: e.id, action: e.action, reason: 'blob event' });
+      return;
+    }
+    const host = e.request?.host;
+    if (!host) throw new InvalidNotificationError(`${where}.request.host: required to know which registry sent the event`);
+    if (!e.target.repository) throw new InvalidNotificationError(`${where}.target.repository: required`);
+    if (e.action === 'push' && !e.target.digest) throw new InvalidNotificationError(`${where}.target.digest: required for push`);
+    if (isUntag(e.action, e.target)) {
+      ignored.push({ id: e.id, action: e.action, reason: UNTAG_REASON });
+      return;
+    }
+    events.push(
+      toEvent(
+        {
+          id: e.id,
+          timestamp: timestampOf(e.timestamp, where),
+          action: e.action,
+          source: 'distribution',
+          registry: normalizeRegistryHost(host),
+          repository: e.target.repository,
+          ...(e.target.digest ? { digest: e.target.digest } : {}),
+          ...(e.target.tag ? { tag: e.target.tag } : {}),
+          ...(e.target.mediaType ? { mediaType: e.target.mediaType } : {}),
+        },
+        where,
+      ),
+    );
+  });
+  return { events, ignored, ping: false };
+}

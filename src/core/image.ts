@@ -1,0 +1,66 @@
+/** What the service knows about one manifest digest in one repository. */
+
+export interface PlatformSummary {
+  digest: string;
+  platform: string;
+  sizeBytes: number;
+  configSizeBytes: number;
+  layerCount: number;
+  foreignLayerCount: number;
+}
+
+export interface PlatformFailure {
+  digest: string;
+  platform?: string;
+  error: string;
+  errorStatus?: number;
+}
+
+export type PlatformEntry = PlatformSummary | PlatformFailure;
+
+/** `retrying`: a transient failure (registry 5xx, timeout); the queue will try again. */
+export type ImageStatus = 'ok' | 'partial' | 'unsupported' | 'error' | 'retrying';
+
+export interface ImageRecord {
+  registry: string;
+  repository: string;
+  digest: string;
+  mediaType: string;
+  kind: 'image' | 'index' | 'unknown';
+  status: ImageStatus;
+  /** Why the image is unsupported or failed, in words a person can act on. */
+  reason?: string;
+  errorStatus?: number;
+  /** Delivery attempt (the queue's dequeue count) of the last transient failure. */
+  attempt?: number;
+  tags: string[];
+  firstPushedAt: string;
+  lastPushedAt: string;
+  platforms: PlatformEntry[];
+  deletedAt?: string;
+}
+
+export function isFailure(p: PlatformEntry): p is PlatformFailure {
+  return 'error' in p;
+}
+
+/**
+ * Folds a new observation into what is stored: tags accumulate, the first push time
+ * stays the earliest seen, and a later successful processing replaces an earlier
+ * failure. A push after a delete revives the image.
+ */
+export function mergeImage(existing: ImageRecord | undefined, update: ImageRecord): ImageRecord {
+  if (!existing) return update;
+  const tags = [...new Set([...existing.tags, ...update.tags])].sort();
+  const firstPushedAt = existing.firstPushedAt < update.firstPushedAt ? existing.firstPushedAt : update.firstPushedAt;
+  const lastPushedAt = existing.lastPushedAt > update.lastPushedAt ? existing.lastPushedAt : update.lastPushedAt;
+  const revived = existing.deletedAt && update.lastPushedAt > existing.deletedAt;
+  const { deletedAt: _dropped, ...rest } = update;
+  return {
+    ...rest,
+    tags,
+    firstPushedAt,
+    lastPushedAt,
+    ...(existing.deletedAt && !revived ? { deletedAt: existing.deletedAt } : {}),
+  };
+}

@@ -1,0 +1,27 @@
+import type { TrendPoint } from './trend';
+
+export interface RepositorySummary {
+  registry: string;
+  repository: string;
+  firstSeenAt: string;
+  /** The newest trend point of each platform. */
+  latestByPlatform: Record<string, TrendPoint>;
+  /** The last permanent failure (unsupported manifest, 404, denied), kept visible. */
+  lastError?: { at: string; digest?: string; message: string };
+  deletedAt?: string;
+}
+
+/** The most recent point across platforms; ties go to the platform name for a stable answer. */
+export function latestPoint(summary: RepositorySummary): TrendPoint | undefined {
+  let best: TrendPoint | undefined;
+  for (const p of Object.values(summary.latestByPlatform)) {
+    if (!best || p.pushedAt > best.pushedAt || (p.pushedAt === best.pushedAt && p.platform < best.platform)) best = p;
+  }
+  return best;
+}
+
+export function withPoint(summary: RepositorySummary, point: TrendPoint): RepositorySummary {
+  const current = summary.latestByPlatform[point.platform];
+  if (current && current.pushedAt > point.pushedAt) return summary;
+  return { ...summary, latestByPlatform: { ...summary.latestByPlatform, [point.platform]: point } };
+}

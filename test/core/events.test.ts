@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidNotificationError, normalizeAcrWebhook, normalizeDistributionEnvelope, normalizeTimestamp } from '../../src/core/events';
+
+const digest = 'sha256:' + 'a'.repeat(64);
+
+// Shape from the ACR webhook reference (container-registry-webhook-reference.md).
+const acrPush = {
+  id: 'cb8c3971-9adc-488b-xxxx-43cbb4974ff5',
+  timestamp: '2017-11-17T16:52:01.343145347Z',
+  action: 'push',
+  target: {
+    mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+    size: 524,
+    digest,
+    length: 524,
+    repository: 'hello-world',
+    tag: 'v1',
+  },
+  request: { id: '3cbb6949-7549-4fa1-xxxx-a6d5451dffc7', host: 'MyRegistry.azurecr.io', method: 'PUT', useragent: 'docker/17.09.0-ce' },
+};
+
+describe('normalizeAcrWebhook', () => {
+  it('turns a push into one event with a millisecond UTC timestamp and a lower-case registry', () => {
+    expect(normalizeAcrWebhook(acrPush)).toEqual({
+      ping: false,
+      ignored: [],
+      events: [
+        {
+          id: acrPush.id,
+          timestamp: '2017-11-17T16:52:01.343Z',
+          action: 'push',
+          source: 'acr',
+          registry: 'myregistry.azurecr.io',
+          repository: 'hello-world',
+          digest,
+          tag: 'v1',
+          mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        },
+      ],
+    });
+  });
+
+  it('accepts untagged pushes and deletes', () => {
+    const { tag: _t, ...untagged } = acrPush.target;
+    expect(normalizeAcrWebhook({ ...acrPush, target: untagged }).events[0]).not.toHaveProperty('tag');
+    const del = normalizeAcrWebhook({ ...acrPush, action: 'delete', target: { mediaType: acrPush.target.mediaType, digest, repository: 'hello-world' } });
+    expect(del.events[0]).toMatchObject({ action: 'delete', digest });
+  });
+
+  it('answers ping and ignores chart and quarantine actions', () => {
+    expect(normalizeAcrWebhook({ id: 'p', timestamp: acrPush.timestamp, action: 'ping' })).toMatchObject({ ping: true, events: [] });
+    for (const action of ['chart_push', 'chart_delete', 'quarantine']) {
+      const n = normalizeAcrWebhook({ ...acrPush, action });
+      expect(n.events).toEqual([]);
+      expect(n.ignored[0]).toMatchObject({ action });
+    }
+  });
+
+  it('rejects unknown actions, missing fields and bad values with messages naming the field', () => {
+    expect(() => normalizeAcrWebhook({ ...acrPush, action: 'explode' })).toThrow(/unknown action "explode"/);
+    expect(() => normalizeAcrWebhook({ ...acrPush, request: {} })).toThrow(/request\.host/);
+    expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, digest: undefined } })).toThrow(/target\.digest/);
+    expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, digest: 'md5' } })).toThrow(/digest: not a digest/);
+    expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, repository: 'UPPER/case' } })).toThrow(/repository/);
+    expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, tag: '-bad' } })).toThrow(/tag/);
+    expect(() => normalizeAcrWebhook({ ...acrPush, timestamp: 'yesterday' })).toThrow(/timestamp/);
+    expect(() => normalizeAcrWebhook([1, 2])).toThrow(InvalidNotificationError);
+    expect(() => normalizeAcrWebhook({ action: 'push' })).toThrow(/^not an ACR webhook payload: id/);
+  });
+});
+
+describe('normalizeDistributionEnvelope', () => {
+  const event = (action: string, target: Record<string, unknown>, id = 'e1') => ({
+    id,
+    timestamp: '2026-11-27T10:00:00.123456+01:00',
+    action,
+    target: { repository: 'team/app', ...target },
+    request: { id: 'r', addr: '127.0.0.1:1', host: 'localhost:5443', method: 'PUT', useragent: 'x' },
+    actor: {},
+    source: { addr: 'h:5443', instanceID: 'i' },
+  });
+
+  it('keeps manifest pushes and deletes, ignores blob pushes, pulls and mounts', () => {
+    const n = normalizeDistributionEnvelope({
+      events: [
+        event('push', { mediaType: 'application/octet-stream', digest, url: 'https://localhost:5443/v2/team/app/blobs/' + digest }, 'blob'),
+        event('push', { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, tag: 'latest', url: 'https://localhost:5443/v2/team/app/manifests/' + digest }, 'm'),
+        event('pull', { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest }, 'pull'),
+        event('mount', { mediaType: 'application/octet-stream', digest }, 'mount'),
+        event('delete', { digest, url: 'https://localhost:5443/v2/team/app/manifests/' + digest }, 'del'),
+      ],
+    });
+    expect(n.events.map((e) => [e.id, e.action, e.timestamp, e.registry])).toEqual([
+      ['m', 'push', '2026-11-27T09:00:00.123Z', 'localhost:5443'],
+      ['del', 'delete', '2026-11-27T09:00:00.123Z', 'localhost:5443'],
+    ]);
+    expect(n.ignored.map((i) => i.id)).toEqual(['blob', 'pull', 'mount']);
+  });
+
+  it('rejects envelopes without events, unknown actions and events without a host', () => {
+    expect(() => normalizeDistributionEnvelope({ event: [] })).toThrow(/events/);
+    expect(() => normalizeDistributionEnvelope({ events: [event('explode', {})] })).toThrow(/events\[0\]\.action: unknown action "explode"/);
+    const noHost = { ...event('push', { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest }), request: {} };
+    expect(() => normalizeDistributionEnvelope({ events: [noHost] })).toThrow(/events\[0\]\.request\.host/);
+  });
+});
+
+describe('normalizeTimestamp', () => {
+  it('keeps millisecond precision in UTC and rejects non-RFC 3339 text', () => {
+    expect(normalizeTimestamp('2026-11-27T10:00:00Z')).toBe('2026-11-27T10:00:00.000Z');
+    expect(normalizeTimestamp('2026-11-27T10:00:00.9999999Z')).toBe('2026-11-27T10:00:00.999Z');
+    expect(normalizeTimestamp('2026-11-27T00:30:00-02:00')).toBe('2026-11-27T02:30:00.000Z');
+    expect(normalizeTimestamp('2026-11-27')).toBeUndefined();
+    expect(normalizeTimestamp('2026-13-45T00:00:00Z')).toBeUndefined();
+  });
+});
+
+describe('deletes', () => {
+  it('ignores tag deletes (no digest), keeps manifest and repository deletes', () => {
+    const base = { id: 'x', timestamp: '2026-11-27T10:00:00Z', request: { host: 'localhost:5443' } };
+    const n = normalizeDistributionEnvelope({
+      events: [
+        { ...base, id: 'tag', action: 'delete', target: { repository: 'a/b', tag: 'v1' } },
+        { ...base, id: 'manifest', action: 'delete', target: { repository: 'a/b', digest } },
+      ],
+    });
+    expect(n.events.map((e) => e.id)).toEqual(['manifest']);
+    expect(n.ignored).toEqual([{ id: 'tag', action: 'delete', reason: 'tag delete: the manifest and its storage remain' }]);
+    const repoDelete = normalizeAcrWebhook({ ...base, action: 'delete', target: { repository: 'a/b' } });
+    expect(repoDelete.events[0]).toMatchObject({ action: 'delete', repository: 'a/b' });
+    expect(repoDelete.events[0]).not.toHaveProperty('digest');
+  });
+});
