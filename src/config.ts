@@ -83,7 +83,8 @@ const settingsSchema = z.object({
     }),
   REGISTRY_TIMEOUT_MS: intSetting(15_000, 1_000, 120_000),
   REGISTRY_MAX_RETRIES: intSetting(2, 0, 10),
-  TRACK_UNTAGGED: boolSetting(true),
+  /** `function` requires a function key on the read APIs in Azure; the local host never checks keys. */
+  API_AUTH_LEVEL: z.enum(['function', 'anonymous'], { error: 'must be "function" or "anonymous"' }).default('function'),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

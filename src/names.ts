@@ -8,7 +8,7 @@ export const EVENTS_QUEUE = 'acrsize-events';
 export const EVENTS_POISON_QUEUE = `${EVENTS_QUEUE}-poison`;
 
 export const TABLES = {
-  manifests: 'acrsizeManifests',
+  content: 'acrsizeContent',
   images: 'acrsizeImages',
   points: 'acrsizePoints',
   repositories: 'acrsizeRepositories',

@@ -1,6 +1,6 @@
 import { TableClient, TableServiceClient } from '@azure/data-tables';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
+import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { StorageConnection } from '../config';
 
 /**
@@ -45,9 +45,9 @@ export function tableServiceClient(conn: StorageConnection): TableServiceClient 
   return new TableServiceClient(conn.tableServiceUri, credentialFor(conn), { allowInsecureConnection });
 }
 
-export function queueServiceClient(conn: StorageConnection): QueueServiceClient {
-  if (conn.kind === 'connectionString') return QueueServiceClient.fromConnectionString(conn.connectionString);
-  return new QueueServiceClient(conn.queueServiceUri, credentialFor(conn));
+export function queueServiceClient(conn: StorageConnection, options?: StoragePipelineOptions): QueueServiceClient {
+  if (conn.kind === 'connectionString') return QueueServiceClient.fromConnectionString(conn.connectionString, options);
+  return new QueueServiceClient(conn.queueServiceUri, credentialFor(conn), options);
 }
 
 export function queueClient(conn: StorageConnection, queueName: string): QueueClient {

@@ -1,0 +1,104 @@
+import { ContainerRegistryContentClient, KnownContainerRegistryAudience } from '@azure/container-registry';
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { PermanentError, TransientError, isTransientStatus } from '../core/errors';
+
+/**
+ * Reads manifests and config blobs from a registry with the service's identity. Only
+ * called for registries on the allow-list (checked at the webhook), and always over
+ * `https://<login server>`: the content client refuses to send tokens over plain HTTP.
+ */
+
+export interface FetchedManifest {
+  digest: string;
+  mediaType: string;
+  content: Buffer;
+}
+
+export interface RegistryReader {
+  getManifest(registry: string, repository: string, digest: string): Promise<FetchedManifest>;
+  getBlob(registry: string, repository: string, digest: string): Promise<Buffer>;
+}
+
+export interface RegistryClientOptions {
+  timeoutMs: number;
+  maxRetries: number;
+  credential?: TokenCredential;
+  /** Called once per HTTP request sent, retries included; feeds the per-push request count. */
+  onRequest?: (registry: string) => void;
+}
+
+/** Config blobs are small JSON documents; anything bigger is not an image config. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+export class RegistryClient implements RegistryReader {
+  readonly #clients = new Map<string, ContainerRegistryContentClient>();
+  #credential: TokenCredential | undefined;
+
+  constructor(private readonly options: RegistryClientOptions) {}
+
+  async getManifest(registry: string, repository: string, digest: string): Promise<FetchedManifest> {
+    return this.#call(registry, repository, `manifest ${digest}`, async (client, abortSignal) => {
+      const m = await client.getManifest(digest, { abortSignal });
+      return { digest: m.digest, mediaType: m.mediaType, content: m.content };
+    });
+  }
+
+  async getBlob(registry: string, repository: string, digest: string): Promise<Buffer> {
+    return this.#call(registry, repository, `blob ${digest}`, async (client, abortSignal) => {
+      const blob = await client.downloadBlob(digest, { abortSignal });
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for await (const chunk of blob.content) {
+        const buf = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk);
+        total += buf.length;
+        if (total > MAX_CONFIG_BYTES) throw new PermanentError(`blob ${digest} is larger than ${MAX_CONFIG_BYTES} bytes; not an image config`);
+        chunks.push(buf);
+      }
+      return Buffer.concat(chunks);
+    });
+  }
+
+  #client(registry: string, repository: string): ContainerRegistryContentClient {
+    const key = `${registry}/${repository}`;
+    let client = this.#clients.get(key);
+    if (!client) {
+      this.#credential ??= this.options.credential ?? new DefaultAzureCredential();
+      const onRequest = this.options.onRequest;
+      client = new ContainerRegistryContentClient(`https://${registry}`, repository, this.#credential, {
+        audience: KnownContainerRegistryAudience.AzureResourceManagerPublicCloud,
+        retryOptions: { maxRetries: this.options.maxRetries },
+        additionalPolicies: onRequest
+          ? [{ position: 'perRetry', policy: { name: 'countRegistryRequests', sendRequest: (req, next) => (onRequest(registry), next(req)) } }]
+          : [],
+      });
+      // A repository-scoped client per pair; bounded so a busy registry does not grow this forever.
+      if (this.#clients.size >= 500) this.#clients.delete(this.#clients.keys().next().value!);
+      this.#clients.set(key, client);
+    }
+    return client;
+  }
+
+  async #call<T>(registry: string, repository: string, what: string, fn: (client: ContainerRegistryContentClient, signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(this.options.timeoutMs);
+    try {
+      return await fn(this.#client(registry, repository), signal);
+    } catch (e) {
+      throw classify(e, `${registry}/${repository} ${what}`, signal.aborted ? this.options.timeoutMs : undefined);
+    }
+  }
+}
+
+export function classify(e: unknown, what: string, timedOutAfterMs?: number): Error {
+  if (e instanceof TransientError || e instanceof PermanentError) return e;
+  if (timedOutAfterMs !== undefined) return new TransientError(`${what}: no answer within ${timedOutAfterMs} ms`, undefined, { cause: e });
+  const err = e as { statusCode?: number; name?: string; message?: string; code?: string };
+  const status = typeof err?.statusCode === 'number' ? err.statusCode : undefined;
+  const message = `${what}: ${status ? `HTTP ${status} ` : ''}${err?.message ?? String(e)}`.trim();
+  if (status === undefined) {
+    // Network trouble (refused, reset, DNS, the SDK's REQUEST_SEND_ERROR) may pass; bad
+    // content (digest mismatch, a manifest that is not JSON) will not.
+    const network = err?.code === 'REQUEST_SEND_ERROR' || /^E[A-Z]+$/.test(err?.code ?? '') || err?.name === 'AbortError';
+    return network ? new TransientError(message, undefined, { cause: e }) : new PermanentError(message, undefined, { cause: e });
+  }
+  return isTransientStatus(status) ? new TransientError(message, status, { cause: e }) : new PermanentError(message, status, { cause: e });
+}

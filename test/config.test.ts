@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, resolveStorageConnection } from '../src/config';
+
+const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', WEBHOOK_SECRET: 'a-secret-of-enough-length', ALLOWED_REGISTRIES: 'MyReg.azurecr.io, localhost:5443' };
+
+describe('loadConfig', () => {
+  it('reads settings with defaults and normalises the allow-list', () => {
+    const c = loadConfig(base);
+    expect(c.ALLOWED_REGISTRIES).toEqual(['myreg.azurecr.io', 'localhost:5443']);
+    expect(c.REGISTRY_TIMEOUT_MS).toBe(15000);
+    expect(c.API_AUTH_LEVEL).toBe('function');
+    expect(c.storage).toEqual({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' });
+  });
+
+  it('names every bad setting in one error', () => {
+    const err = (() => {
+      try {
+        loadConfig({ ALLOWED_REGISTRIES: 'https://x/', REGISTRY_TIMEOUT_MS: 'fast' });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems.map((p) => p.setting).sort()).toEqual(['ALLOWED_REGISTRIES', 'AzureWebJobsStorage', 'REGISTRY_TIMEOUT_MS', 'WEBHOOK_SECRET']);
+    expect(err!.message).toMatch(/REGISTRY_TIMEOUT_MS: must be an integer from 1000 to 120000, got "fast"/);
+  });
+
+  it('refuses a short secret and an empty allow-list', () => {
+    expect(() => loadConfig({ ...base, WEBHOOK_SECRET: 'short' })).toThrow(/WEBHOOK_SECRET: must be at least 16 characters/);
+    expect(() => loadConfig({ ...base, ALLOWED_REGISTRIES: ' , ' })).toThrow(/ALLOWED_REGISTRIES: must name at least one/);
+  });
+});
+
+describe('resolveStorageConnection', () => {
+  it('uses identity-based settings the way the Functions host does', () => {
+    expect(resolveStorageConnection({ AzureWebJobsStorage__accountName: 'acct123', AzureWebJobsStorage__credential: 'managedidentity', AzureWebJobsStorage__clientId: 'cid' })).toEqual({
+      kind: 'identity',
+      queueServiceUri: 'https://acct123.queue.core.windows.net',
+      tableServiceUri: 'https://acct123.table.core.windows.net',
+      credential: 'managedidentity',
+      clientId: 'cid',
+    });
+    expect(resolveStorageConnection({ AzureWebJobsStorage__queueServiceUri: 'https://a.queue.core.windows.net', AzureWebJobsStorage__tableServiceUri: 'https://a.table.core.windows.net' })).toMatchObject({ kind: 'identity' });
+  });
+
+  it('names the missing service URI', () => {
+    expect(() => resolveStorageConnection({ AzureWebJobsStorage__queueServiceUri: 'https://a.queue.core.windows.net' })).toThrow(/AzureWebJobsStorage__tableServiceUri/);
+    expect(() => resolveStorageConnection({ AzureWebJobsStorage: 'garbage' })).toThrow(/AzureWebJobsStorage: is not a storage connection string/);
+  });
+});
