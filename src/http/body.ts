@@ -1,0 +1,28 @@
+import type { HttpRequest } from '@azure/functions';
+import { HttpProblem, problem } from './responses';
+
+/**
+ * Reads a JSON body of at most `maxBytes`. A declared Content-Length over the limit is
+ * refused before reading anything; a body that turns out longer is cut off while reading.
+ */
+export async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
+  const tooLarge = () => new HttpProblem(problem(413, `request body is larger than ${maxBytes} bytes`, { limitBytes: maxBytes }));
+  const declared = Number(request.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (request.body) {
+    for await (const chunk of request.body) {
+      total += chunk.byteLength;
+      if (total > maxBytes) throw tooLarge();
+      chunks.push(chunk);
+    }
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw new HttpProblem(problem(400, 'request body is empty; expected JSON'));
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpProblem(problem(400, `request body is not valid JSON: ${(e as Error).message}`));
+  }
+}

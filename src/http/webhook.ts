@@ -1,0 +1,54 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { NormalizedNotification, RegistryEvent } from '../core/events';
+import { InvalidNotificationError } from '../core/events';
+import type { Runtime } from '../runtime';
+import { hasBearerSecret } from './auth';
+import { readJsonBody } from './body';
+import { problem, json } from './responses';
+
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+function describe(e: RegistryEvent): string {
+  return `event ${e.id} ${e.action} ${e.registry}/${e.repository}${e.tag ? `:${e.tag}` : ''}${e.digest ? `@${e.digest}` : ''}`;
+}
+
+/**
+ * Validate, check the allow-list, enqueue, answer. Nothing slow happens here: ACR waits
+ * 5 s for an answer and never retries, so the manifest work belongs to the queue trigger.
+ */
+export async function acceptWebhook(
+  request: HttpRequest,
+  context: InvocationContext,
+  runtime: Pick<Runtime, 'config' | 'queue'>,
+  normalize: (body: unknown) => NormalizedNotification,
+): Promise<HttpResponseInit> {
+  if (!hasBearerSecret(request, runtime.config.WEBHOOK_SECRET)) {
+    context.warn('webhook refused: missing or wrong Authorization header');
+    return problem(401, 'missing or invalid Authorization header; expected "Authorization: Bearer <WEBHOOK_SECRET>"', {}, { 'www-authenticate': 'Bearer' });
+  }
+  const body = await readJsonBody(request, MAX_WEBHOOK_BYTES);
+  let notification: NormalizedNotification;
+  try {
+    notification = normalize(body);
+  } catch (e) {
+    if (e instanceof InvalidNotificationError) return problem(400, e.message);
+    throw e;
+  }
+  // The payload names the registry; fetching from an unlisted host with our identity would hand it a token.
+  const allowed = new Set(runtime.config.ALLOWED_REGISTRIES);
+  const refused = [...new Set(notification.events.map((e) => e.registry).filter((r) => !allowed.has(r)))];
+  if (refused.length > 0) {
+    context.warn(`webhook refused: registry ${refused.join(', ')} is not in ALLOWED_REGISTRIES`);
+    return problem(403, `registry ${refused.join(', ')} is not allowed; add it to ALLOWED_REGISTRIES to track it`, { registries: refused });
+  }
+  const ignored = notification.ignored.map((i) => ({ action: i.action, reason: i.reason, ...(i.id ? { id: i.id } : {}) }));
+  if (notification.events.length === 0) return json(200, { accepted: 0, ignored, ...(notification.ping ? { ping: 'ok' } : {}) });
+  try {
+    await runtime.queue.enqueue(notification.events);
+  } catch (e) {
+    for (const event of notification.events) context.error(`could not queue ${describe(event)}: ${(e as Error).message}`);
+    return problem(503, 'could not queue the events; storage is unavailable, retry later', {}, { 'retry-after': '5' });
+  }
+  for (const event of notification.events) context.info(`queued ${describe(event)}`);
+  return json(202, { accepted: notification.events.length, ...(ignored.length ? { ignored } : {}) });
+}

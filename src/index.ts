@@ -1,0 +1,11 @@
+/**
+ * The app's entry (package.json `main`). Configuration is validated first, so a bad
+ * setting stops the worker at start-up with a message naming it, before any function
+ * is registered or invoked.
+ */
+import './startup';
+import './functions/webhooks';
+import './functions/processRegistryEvent';
+import './functions/trend';
+import './functions/image';
+import './functions/repositories';

@@ -1,0 +1,56 @@
+import type { ContentTable, StoredConfig } from '../adapters/tables/contentTable';
+import type { RegistryReader } from '../adapters/registry';
+import { parseImageConfig } from '../core/imageConfig';
+import { parseManifest, type ImageManifest, type ParsedManifest } from '../core/manifest';
+import { IMAGE_CONFIG_TYPES } from '../core/mediaTypes';
+import { buildPlatformImage, type PlatformImage } from '../core/sizing';
+
+/**
+ * Resolves digests to parsed content, stored first, registry second. Every registry
+ * fetch is written back before it is used, so a retry after a transient failure resumes
+ * where the last attempt stopped instead of fetching again.
+ */
+export class ContentResolver {
+  /** Logical registry requests this resolver made (manifest and blob GETs, not SDK retries). */
+  registryRequests = 0;
+
+  constructor(
+    private readonly content: ContentTable,
+    private readonly registry: RegistryReader,
+    private readonly registryName: string,
+    private readonly repository: string,
+  ) {}
+
+  async manifest(digest: string, known?: Map<string, ParsedManifest>): Promise<ParsedManifest> {
+    const stored = known?.get(digest) ?? (await this.content.getManifest(this.registryName, digest));
+    if (stored) return stored;
+    this.registryRequests++;
+    const fetched = await this.registry.getManifest(this.registryName, this.repository, digest);
+    const parsed = parseManifest(fetched.content, fetched.mediaType);
+    await this.content.putManifest(this.registryName, digest, parsed);
+    return parsed;
+  }
+
+  /** Stored manifests among `digests`, fetched from the table in one query. */
+  async knownManifests(digests: string[]): Promise<Map<string, ParsedManifest>> {
+    return this.content.getManifests(this.registryName, digests);
+  }
+
+  async platformImage(digest: string, manifest: ImageManifest, indexPlatform?: string): Promise<PlatformImage> {
+    const config = await this.#config(manifest);
+    return buildPlatformImage(digest, manifest, config && !('error' in config) ? config : undefined, indexPlatform);
+  }
+
+  async #config(manifest: ImageManifest): Promise<StoredConfig | undefined> {
+    // Artifacts (Helm charts, signatures, SBOMs) carry other configs; they have no history or platform to read.
+    if (!IMAGE_CONFIG_TYPES.has(manifest.config.mediaType)) return undefined;
+    const digest = manifest.config.digest;
+    const stored = await this.content.getConfig(this.registryName, digest);
+    if (stored) return stored;
+    this.registryRequests++;
+    const blob = await this.registry.getBlob(this.registryName, this.repository, digest);
+    const parsed = parseImageConfig(blob);
+    await this.content.putConfig(this.registryName, digest, parsed);
+    return parsed;
+  }
+}

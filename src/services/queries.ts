@@ -1,0 +1,72 @@
+import type { RegistryReader } from '../adapters/registry';
+import { PermanentError } from '../core/errors';
+import { isFailure, type ImageRecord } from '../core/image';
+import { latestPoint, type RepositorySummary } from '../core/repository';
+import type { TrendPoint } from '../core/trend';
+import type { Runtime } from '../runtime';
+import { ContentResolver } from './contentResolver';
+import type { TrendQuery } from '../adapters/tables/pointTable';
+
+type Stores = Pick<Runtime, 'content' | 'images' | 'points' | 'repositories'>;
+
+/** Reads answer from what is stored; they never reach out to a registry. */
+const storedOnly: RegistryReader = {
+  getManifest: async (_r, _p, digest) => {
+    throw new PermanentError(`manifest ${digest} is not stored`);
+  },
+  getBlob: async (_r, _p, digest) => {
+    throw new PermanentError(`blob ${digest} is not stored`);
+  },
+};
+
+export async function getTrend(stores: Stores, q: TrendQuery): Promise<{ known: false } | { known: true; points: TrendPoint[]; after?: string }> {
+  const repo = await stores.repositories.get(q.registry, q.repository);
+  if (!repo) return { known: false };
+  const page = await stores.points.query(q);
+  return { known: true, points: page.points, ...(page.more && page.last ? { after: page.last } : {}) };
+}
+
+export async function getImageDetail(stores: Stores, registry: string, repository: string, digest: string) {
+  const record = await stores.images.get(registry, repository, digest);
+  if (!record) return undefined;
+  const resolver = new ContentResolver(stores.content, storedOnly, registry, repository);
+  const platforms = await Promise.all(
+    record.platforms.map(async (entry) => {
+      if (isFailure(entry)) return entry;
+      const manifest = await resolver.manifest(entry.digest);
+      if (manifest.kind !== 'image') return entry;
+      const image = await resolver.platformImage(entry.digest, manifest, entry.platform);
+      return {
+        ...entry,
+        mediaType: image.mediaType,
+        os: image.os,
+        architecture: image.architecture,
+        variant: image.variant,
+        created: image.created,
+        config: image.config,
+        history: image.history,
+        layers: image.layers,
+      };
+    }),
+  );
+  return { ...withoutRegistry(record), platforms };
+}
+
+function withoutRegistry(r: ImageRecord) {
+  const { registry: _r, repository: _p, ...rest } = r;
+  return rest;
+}
+
+export async function listRepositories(stores: Stores, registry: string) {
+  const repos = await stores.repositories.list(registry);
+  return repos
+    .map((r: RepositorySummary) => ({
+      repository: r.repository,
+      firstSeenAt: r.firstSeenAt,
+      latest: latestPoint(r) ?? null,
+      latestByPlatform: r.latestByPlatform,
+      ...(r.lastError ? { lastError: r.lastError } : {}),
+      ...(r.deletedAt ? { deletedAt: r.deletedAt } : {}),
+    }))
+    .sort((a, b) => a.repository.localeCompare(b.repository));
+}

@@ -1,0 +1,3 @@
+import { getConfig } from './config';
+
+getConfig();
