@@ -1,0 +1,121 @@
+/**
+ * The whole service as a user meets it: the compiled local host (a child process) on
+ * real Azurite, fed by a real registry behind a counting proxy. Tests speak HTTP to it.
+ */
+import { randomUUID } from 'node:crypto';
+import { startTestAzurite } from './azurite';
+import { startLocalHost, type LocalHost } from './host';
+import { request, type HttpResponse } from './http';
+import { startRegistryProxy, type RegistryProxy } from './proxy';
+import { startRegistry, type RegistryOptions, type TestRegistry } from './registry';
+import { waitFor } from './wait';
+
+export const SECRET = 'integration-test-secret-0123456789';
+
+export interface AppUnderTest {
+  host: LocalHost;
+  registry: TestRegistry;
+  /** The login server the app fetches from: every registry request goes through it and is counted. */
+  proxy: RegistryProxy;
+  connectionString: string;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<JsonResponse>;
+  get(path: string, query?: Record<string, string | number | undefined>): Promise<JsonResponse>;
+  /** Sends an ACR `push` webhook the way ACR does, for an image in the proxied registry. */
+  acrPush(push: { repository: string; digest: string; tag?: string; mediaType?: string; id?: string; timestamp?: string; host?: string }): Promise<JsonResponse>;
+  /** Waits until the trend API returns `count` points for the repository. */
+  waitForPoints(repository: string, count: number, query?: Record<string, string>): Promise<TrendPointJson[]>;
+  stop(): Promise<void>;
+}
+
+export interface JsonResponse extends HttpResponse {
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+export interface TrendPointJson {
+  pushedAt: string;
+  tag: string;
+  digest: string;
+  indexDigest?: string;
+  platform: string;
+  sizeBytes: number;
+  configSizeBytes: number;
+  layerCount: number;
+}
+
+function withJson(res: HttpResponse): JsonResponse {
+  let json: unknown;
+  try {
+    json = JSON.parse(res.body.toString('utf8'));
+  } catch {
+    json = undefined;
+  }
+  return { ...res, json };
+}
+
+export async function startApp(opts: { env?: Record<string, string>; registry?: RegistryOptions; allowedExtra?: string[] } = {}): Promise<AppUnderTest> {
+  const azurite = await startTestAzurite();
+  const registry = await startRegistry(opts.registry);
+  const proxy = await startRegistryProxy(registry.url);
+  const host = await startLocalHost({
+    AzureWebJobsStorage: azurite.connectionString,
+    WEBHOOK_SECRET: SECRET,
+    ALLOWED_REGISTRIES: [proxy.loginServer, registry.loginServer, ...(opts.allowedExtra ?? [])].join(','),
+    // Retries inside one attempt would hide the queue's own retry, which these tests exercise.
+    REGISTRY_MAX_RETRIES: '0',
+    AzureFunctionsJobHost__extensions__queues__maxPollingInterval: '00:00:00.200',
+    AzureFunctionsJobHost__extensions__queues__visibilityTimeout: '00:00:01',
+    ...opts.env,
+  });
+
+  const post = async (path: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${SECRET}` }) =>
+    withJson(
+      await request(`${host.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+      }),
+    );
+  const get = async (path: string, query: Record<string, string | number | undefined> = {}) => {
+    const url = new URL(`${host.url}${path}`);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
+    return withJson(await request(url));
+  };
+
+  return {
+    host,
+    registry,
+    proxy,
+    connectionString: azurite.connectionString,
+    post,
+    get,
+    acrPush: (p) =>
+      post('/api/webhooks/acr', {
+        id: p.id ?? randomUUID(),
+        timestamp: p.timestamp ?? new Date().toISOString(),
+        action: 'push',
+        target: {
+          mediaType: p.mediaType ?? 'application/vnd.oci.image.manifest.v1+json',
+          size: 500,
+          digest: p.digest,
+          length: 500,
+          repository: p.repository,
+          ...(p.tag ? { tag: p.tag } : {}),
+        },
+        request: { id: randomUUID(), host: p.host ?? proxy.loginServer, method: 'PUT', useragent: 'docker/27.0' },
+      }),
+    waitForPoints: async (repository, count, query = {}) =>
+      waitFor(
+        async () => {
+          const res = await get('/api/trend', { registry: proxy.loginServer, repository, ...query });
+          return res.status === 200 && (res.json.points as TrendPointJson[]).length >= count ? (res.json.points as TrendPointJson[]) : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 100, message: `${count} trend point(s) for ${repository}` },
+      ),
+    stop: async () => {
+      await host.stop();
+      await proxy.stop();
+      await registry.stop();
+      await azurite.stop();
+    },
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * Azurite for integration tests, via the app's own launcher (src/local/azurite.ts)
+ * so tests and `npm start` exercise the same start-up code.
+ */
+import { startAzurite, type AzuriteOptions, type RunningAzurite } from '../../../src/local/azurite';
+
+export { startAzurite };
+
+/** Throwaway Azurite: in memory, on free ports, quiet. */
+export function startTestAzurite(opts: Pick<AzuriteOptions, 'silent'> = {}): Promise<RunningAzurite> {
+  return startAzurite({ inMemory: true, ports: 'auto', silent: true, ...opts });
+}
