@@ -1,0 +1,242 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HttpRequest, HttpResponse, type Cookie, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
+import type { FunctionRegistration } from './functionsCore';
+import { InvocationError, type Invoker } from './invoke';
+import { describeError, timestamped, type LogSink } from './log';
+import { RouteTable } from './routes';
+
+/**
+ * Serves the app's `httpTrigger` functions the way the Functions host does locally:
+ * route templates under the routePrefix, method filters, a 100 MiB request body limit,
+ * and `/admin/host/status` for readiness checks. Function keys are not enforced,
+ * the same as Core Tools.
+ */
+
+export type HostState = 'Starting' | 'Running' | 'Stopping';
+
+/** The host's default `maxRequestBodySize`. */
+export const DEFAULT_MAX_REQUEST_BODY_SIZE = 104_857_600;
+
+export interface HttpServerOptions {
+  port: number;
+  routePrefix: string;
+  functions: FunctionRegistration[];
+  invoke: Invoker;
+  maxRequestBodySize?: number;
+  state: () => HostState;
+  sink: LogSink;
+}
+
+export interface HttpRoute {
+  name: string;
+  /** Empty means every method. */
+  methods: string[];
+  /** The template path with the prefix, e.g. `api/items/{id}`. */
+  path: string;
+}
+
+export interface LocalHttpServer {
+  port: number;
+  routes: HttpRoute[];
+  close(): Promise<void>;
+}
+
+const PROGRAMMATIC = 'This function was programmatically called via the host APIs.';
+const NULL_BODY_STATUS = new Set([204, 205, 304]);
+
+function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...extraHeaders });
+  res.end(text);
+}
+
+type BodyResult = { body: Buffer } | { tooLarge: true };
+
+/** Buffers the body up to `limit` bytes; stops reading as soon as it is known to be larger. */
+function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ tooLarge: true });
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.off('data', onData);
+        chunks.length = 0;
+        resolve({ tooLarge: true });
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve({ body: Buffer.concat(chunks) }));
+    req.once('error', reject);
+  });
+}
+
+function toHeaders(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+  return headers;
+}
+
+function serializeCookie(c: Cookie): string {
+  let s = `${c.name}=${c.value}`;
+  if (c.domain) s += `; Domain=${c.domain}`;
+  if (c.path) s += `; Path=${c.path}`;
+  if (c.expires !== undefined) s += `; Expires=${new Date(c.expires).toUTCString()}`;
+  if (c.maxAge !== undefined) s += `; Max-Age=${c.maxAge}`;
+  if (c.secure) s += '; Secure';
+  if (c.httpOnly) s += '; HttpOnly';
+  if (c.sameSite) s += `; SameSite=${c.sameSite}`;
+  return s;
+}
+
+/** An HttpResponse from another copy of the library is still a response. */
+function isResponseLike(v: unknown): v is HttpResponse {
+  const r = v as HttpResponse;
+  return v instanceof HttpResponse || (typeof r?.status === 'number' && r.headers instanceof Headers && typeof r.arrayBuffer === 'function');
+}
+
+async function writeResult(res: ServerResponse, method: string, value: unknown): Promise<void> {
+  if (value === undefined || value === null) {
+    res.writeHead(204);
+    res.end();
+    return;
+  }
+  if (typeof value !== 'object') {
+    throw new Error('The HTTP response must be an object with optional properties "body", "status", "headers", and "cookies".');
+  }
+  const response = isResponseLike(value) ? value : new HttpResponse(value as HttpResponseInit);
+  const body = Buffer.from(await response.arrayBuffer());
+  res.statusCode = response.status;
+  const cookies = response.headers.getSetCookie();
+  response.headers.forEach((v, name) => {
+    if (name !== 'set-cookie') res.setHeader(name, v);
+  });
+  for (const cookie of response.cookies ?? []) cookies.push(serializeCookie(cookie));
+  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  if (NULL_BODY_STATUS.has(response.status)) {
+    res.end();
+    return;
+  }
+  res.setHeader('content-length', body.length);
+  res.end(method === 'HEAD' ? undefined : body);
+}
+
+/** The value of the function's HTTP output binding: the return value or an extra output. */
+function httpOutput(fn: FunctionRegistration, result: unknown, extraOutputs: { get(name: string): unknown }): unknown {
+  const binding = Object.entries(fn.bindings).find(([, b]) => b.direction === 'out' && b.type.toLowerCase() === 'http');
+  if (!binding || binding[0] === '$return') return result;
+  return extraOutputs.get(binding[0]);
+}
+
+export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHttpServer> {
+  const limit = opts.maxRequestBodySize ?? DEFAULT_MAX_REQUEST_BODY_SIZE;
+  const table = new RouteTable<FunctionRegistration>();
+  const routes: HttpRoute[] = [];
+  for (const fn of opts.functions) {
+    const template = typeof fn.trigger.route === 'string' ? fn.trigger.route : fn.name;
+    const methods = Array.isArray(fn.trigger.methods) ? (fn.trigger.methods as string[]) : [];
+    let entry;
+    try {
+      entry = table.add(template, opts.routePrefix, methods, fn);
+    } catch (e) {
+      throw new Error(`Function "${fn.name}": ${(e as Error).message}`);
+    }
+    routes.push({ name: fn.name, methods: entry.methods, path: entry.route.path });
+  }
+
+  const log = (level: 'warning' | 'error', message: string) => opts.sink(level, timestamped(message));
+  let boundPort = opts.port;
+  const inFlight = new Set<Promise<void>>();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://${req.headers.host ?? `localhost:${boundPort}`}`);
+    } catch {
+      return sendJson(res, 400, { error: 'Bad Request', message: 'The request URL or Host header is invalid' });
+    }
+
+    if (url.pathname.replace(/\/+$/, '').toLowerCase() === '/admin/host/status' && (method === 'GET' || method === 'HEAD')) {
+      const state = opts.state();
+      return sendJson(res, state === 'Running' ? 200 : 503, { state });
+    }
+
+    const match = table.match(method, url.pathname);
+    if (!match) {
+      return sendJson(res, 404, { error: 'Not Found', message: `No function matches ${method} ${url.pathname}` });
+    }
+    const fn = match.entry.value;
+
+    const read = await readBody(req, limit);
+    if ('tooLarge' in read) {
+      // Close the connection instead of reading the rest of an oversized body.
+      sendJson(res, 413, { error: 'Payload Too Large', message: `The request body exceeds the limit of ${limit} bytes` }, { connection: 'close' });
+      req.resume();
+      return;
+    }
+
+    let request: HttpRequest;
+    try {
+      const hasBody = method !== 'GET' && method !== 'HEAD';
+      const nativeRequest = new Request(url, { method, headers: toHeaders(req), body: hasBody ? (read.body as unknown as BodyInit) : undefined });
+      request = new HttpRequest({ nativeRequest, params: match.params } as unknown as HttpRequestInit);
+    } catch (e) {
+      return sendJson(res, 400, { error: 'Bad Request', message: (e as Error).message });
+    }
+
+    let invocationId: string | undefined;
+    try {
+      const { result, context } = await opts.invoke(fn, { input: request, reason: PROGRAMMATIC });
+      invocationId = context.invocationId;
+      await writeResult(res, method, httpOutput(fn, result, context.extraOutputs));
+    } catch (err) {
+      if (err instanceof InvocationError) invocationId = err.invocationId;
+      else log('error', `Function '${fn.name}' (Id=${invocationId ?? 'unknown'}) returned an invalid HTTP response: ${describeError(err)}`);
+      if (!res.headersSent) {
+        sendJson(res, 500, { error: 'Internal Server Error', functionName: fn.name, invocationId: invocationId ?? null });
+      } else {
+        res.destroy();
+      }
+    }
+  }
+
+  const server = http.createServer((req, res) => {
+    const work = handle(req, res).catch((err) => {
+      log('error', `Unhandled error serving ${req.method} ${req.url}: ${describeError(err)}`);
+      if (!res.headersSent) sendJson(res, 500, { error: 'Internal Server Error' });
+      else res.destroy();
+    });
+    inFlight.add(work);
+    void work.finally(() => inFlight.delete(work));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`Port ${opts.port} is already in use: set PORT to another port (0 picks a free one)`) : err);
+    server.once('error', onError);
+    server.listen(opts.port, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  boundPort = (server.address() as AddressInfo).port;
+
+  return {
+    port: boundPort,
+    routes,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await Promise.allSettled([...inFlight]);
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), 2_000);
+      await closed;
+      clearTimeout(force);
+    },
+  };
+}

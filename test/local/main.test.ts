@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
+
+/**
+ * The compiled `npm start` entry (dist/src/local/main.js, built by `npm test`), run in a
+ * throwaway project root holding a copy of dist, the fixture app and its own settings.
+ */
+
+const repo = path.resolve('.');
+const compiledMain = path.join(repo, 'dist', 'src', 'local', 'main.js');
+const fixtures = path.join(repo, 'test', 'local', 'fixtures');
+const VALID = { WEBHOOK_SECRET: 'a-long-enough-local-secret', ALLOWED_REGISTRIES: 'localhost:5443' };
+
+let tmp: string;
+
+beforeAll(() => {
+  if (!fs.existsSync(compiledMain)) throw new Error(`${compiledMain} is missing: run "npm run build" first (npm test does)`);
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'local-main-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** A project root like the repository's: package.json, host.json, dist/, node_modules. */
+function makeProject(name: string, files: { [file: string]: unknown }): string {
+  const root = path.join(tmp, name);
+  fs.mkdirSync(root);
+  fs.cpSync(path.join(repo, 'dist', 'src'), path.join(root, 'dist', 'src'), { recursive: true });
+  fs.symlinkSync(path.join(repo, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  fs.copyFileSync(path.join(fixtures, 'app.js'), path.join(root, 'app.js'));
+  fs.copyFileSync(path.join(fixtures, 'host.json'), path.join(root, 'host.json'));
+  fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name, private: true, main: 'app.js' }));
+  for (const [file, content] of Object.entries(files)) fs.writeFileSync(path.join(root, file), JSON.stringify(content));
+  return root;
+}
+
+interface Run {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/** Runs main.js with only the given environment (nothing inherited that could mask a setting). */
+function runMain(root: string, env: { [key: string]: string }, whileRunning?: (out: () => string, kill: (s: NodeJS.Signals) => void) => Promise<void>) {
+  return new Promise<Run>((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'local', 'main.js')], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const killer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(killer);
+      resolve({ stdout, stderr, code });
+    });
+    whileRunning?.(() => stdout, (s) => child.kill(s)).catch((err: Error) => {
+      child.kill('SIGKILL');
+      reject(new Error(`${err.message}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
+    });
+  });
+}
+
+describe('dist/src/local/main.js', () => {
+  it('exits 1 naming the bad setting from local.settings.json, before loading the app', async () => {
+    const root = makeProject('invalid', {
+      'local.settings.json': { IsEncrypted: false, Values: { ...VALID, AzureWebJobsStorage: 'UseDevelopmentStorage=true', WEBHOOK_SECRET: 'short' } },
+    });
+    const run = await runMain(root, {});
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('WEBHOOK_SECRET');
+    expect(run.stderr).toMatch(/WEBHOOK_SECRET: must be at least 16 characters/);
+    expect(run.stdout).not.toContain('Host started');
+  });
+
+  it('copies local.settings.sample.json when local.settings.json is missing, and environment variables override it', async () => {
+    const root = makeProject('sample', {
+      'local.settings.sample.json': { IsEncrypted: false, Values: { ...VALID, AzureWebJobsStorage: 'UseDevelopmentStorage=true' } },
+    });
+    const run = await runMain(root, { ALLOWED_REGISTRIES: 'not a registry!' });
+    expect(run.stdout).toContain('Created local.settings.json from local.settings.sample.json');
+    expect(fs.existsSync(path.join(root, 'local.settings.json'))).toBe(true);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ALLOWED_REGISTRIES');
+  });
+
+  describe('with storage', () => {
+    let azurite: RunningAzurite;
+    beforeAll(async () => {
+      azurite = await startAzurite({ ports: 'auto', inMemory: true });
+    });
+    afterAll(async () => azurite?.stop());
+
+    it('starts, prints the functions like func start, serves requests, and stops cleanly on SIGTERM', async () => {
+      const out = path.join(tmp, 'main-records.jsonl');
+      const root = makeProject('valid', { 'local.settings.json': { IsEncrypted: false, Values: { ...VALID, FIXTURE_QUEUE: 'main-work' } } });
+      const run = await runMain(root, { AzureWebJobsStorage: azurite.connectionString, PORT: '0', FIXTURE_OUT: out }, async (stdout, kill) => {
+        const deadline = Date.now() + 15_000;
+        while (!stdout().includes('Host started')) {
+          if (Date.now() > deadline) throw new Error('no "Host started"');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const port = /hello: \[GET,POST\] http:\/\/localhost:(\d+)\/api\/hello/.exec(stdout())?.[1];
+        const res = await fetch(`http://127.0.0.1:${port}/api/items/7`);
+        expect(await res.json()).toEqual({ id: 7, label: null, q: null });
+        kill('SIGTERM');
+      });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/Functions:\n\n\tgetItem: \[GET\] http:\/\/localhost:\d+\/api\/items\/\{id:int\}\/\{label\?\}\n/);
+      expect(run.stdout).toContain('\twork: queueTrigger (main-work)\n');
+      expect(run.stdout).toContain('\ttick: timerTrigger (* * * * * *)\n');
+      expect(run.stdout).toMatch(/\[getItem\] \[[0-9a-f-]{36}\] getting item 7/);
+      expect(run.stdout).toMatch(/SIGTERM received[\s\S]*Host stopped/);
+      const records = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; hook?: string });
+      expect(records.at(-1)).toEqual({ kind: 'hook', hook: 'appTerminate' });
+    });
+  });
+});
