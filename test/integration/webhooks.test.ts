@@ -38,7 +38,7 @@ async function queueLength(): Promise<number> {
 describe('webhook authentication', () => {
   it('answers 401 without the secret, with a wrong one, or with another scheme', async () => {
     const body = push({ request: { host: app.proxy.loginServer } });
-    for (const headers of [{}, { authorization: 'Bearer wrong-secret-of-some-length' }, { authorization: `Basic ${SECRET}` }, { authorization: `Bearer ${SECRET}x` }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-secret-of-some-length' }, { authorization: `Basic ${SECRET}` }, { authorization: `Bearer ${SECRET}x` }]) {
       const res = await app.post('/api/webhooks/acr', body, headers);
       expect(res.status).toBe(401);
       expect(res.json.error).toMatch(/Authorization/);

@@ -52,7 +52,15 @@ function withJson(res: HttpResponse): JsonResponse {
   return { ...res, json };
 }
 
-export async function startApp(opts: { env?: Record<string, string>; registry?: RegistryOptions; allowedExtra?: string[] } = {}): Promise<AppUnderTest> {
+export interface StartAppOptions {
+  env?: Record<string, string>;
+  registry?: RegistryOptions;
+  allowedExtra?: string[];
+  /** Keep host.json's queue polling and retry delay instead of the fast test values. */
+  hostJsonQueueSettings?: boolean;
+}
+
+export async function startApp(opts: StartAppOptions = {}): Promise<AppUnderTest> {
   const azurite = await startTestAzurite();
   const registry = await startRegistry(opts.registry);
   const proxy = await startRegistryProxy(registry.url);
@@ -62,8 +70,12 @@ export async function startApp(opts: { env?: Record<string, string>; registry?: 
     ALLOWED_REGISTRIES: [proxy.loginServer, registry.loginServer, ...(opts.allowedExtra ?? [])].join(','),
     // Retries inside one attempt would hide the queue's own retry, which these tests exercise.
     REGISTRY_MAX_RETRIES: '0',
-    AzureFunctionsJobHost__extensions__queues__maxPollingInterval: '00:00:00.200',
-    AzureFunctionsJobHost__extensions__queues__visibilityTimeout: '00:00:01',
+    ...(opts.hostJsonQueueSettings
+      ? {}
+      : {
+          AzureFunctionsJobHost__extensions__queues__maxPollingInterval: '00:00:00.200',
+          AzureFunctionsJobHost__extensions__queues__visibilityTimeout: '00:00:01',
+        }),
     ...opts.env,
   });
 
