@@ -1,5 +1,5 @@
 import type { QueueClient, DequeuedMessageItem } from '@azure/storage-queue';
-import { queueClient } from '../adapters/storage';
+import { queueServiceClient } from '../adapters/storage';
 import { resolveStorageConnection } from '../config';
 import type { FunctionRegistration } from './functionsCore';
 import type { QueuesOptions } from './hostJson';
@@ -61,6 +61,7 @@ export class QueueListener {
   readonly #opts: QueuesOptions;
   readonly #sink: LogSink;
   readonly #queue: QueueClient;
+  readonly #receiver: QueueClient;
   readonly #poison: QueueClient;
   readonly #inFlight = new Set<Promise<void>>();
   #stopped = false;
@@ -85,8 +86,13 @@ export class QueueListener {
     const name = typeof opts.fn.trigger.connection === 'string' && opts.fn.trigger.connection ? opts.fn.trigger.connection : 'AzureWebJobsStorage';
     const settingName = env[`AzureWebJobs${name}`] !== undefined ? `AzureWebJobs${name}` : name;
     const conn = resolveStorageConnection(env, settingName);
-    this.#queue = queueClient(conn, this.queueName);
-    this.#poison = queueClient(conn, this.poisonQueueName);
+    const service = queueServiceClient(conn);
+    this.#queue = service.getQueueClient(this.queueName);
+    this.#poison = service.getQueueClient(this.poisonQueueName);
+    // The poll loop is the retry for receives: an SDK retrying a dead endpoint for half a
+    // minute would only delay the next poll and a clean stop. Settling a message keeps the
+    // SDK's retries, since a lost delete means processing it again.
+    this.#receiver = queueServiceClient(conn, { retryOptions: { maxTries: 1 } }).getQueueClient(this.queueName);
   }
 
   start(): void {
@@ -130,7 +136,7 @@ export class QueueListener {
 
   async #receive(): Promise<DequeuedMessageItem[]> {
     try {
-      const response = await this.#queue.receiveMessages({
+      const response = await this.#receiver.receiveMessages({
         numberOfMessages: this.#opts.batchSize,
         visibilityTimeout: PROCESSING_VISIBILITY_S,
         abortSignal: this.#abort.signal,
