@@ -19,13 +19,20 @@ export const ImageConfigSchema = z.object({
     .optional(),
 });
 
+export interface LayerHistory {
+  /** `created_by`: the Dockerfile step. */
+  createdBy?: string;
+  /** `created`: when the step ran; base image layers are older than the build. */
+  created?: string;
+}
+
 export interface ImageConfigSummary {
   os?: string;
   architecture?: string;
   variant?: string;
   created?: string;
-  /** `created_by` of each history entry that made a layer, in layer order. */
-  layerHistory?: (string | undefined)[];
+  /** The history entries that made layers, in layer order. */
+  layerHistory?: LayerHistory[];
 }
 
 /**
@@ -55,7 +62,11 @@ export function parseImageConfig(body: string | Uint8Array): ImageConfigSummary 
     ...(c.variant ? { variant: c.variant } : {}),
     ...(c.created ? { created: c.created } : {}),
     ...(c.history
-      ? { layerHistory: c.history.filter((h) => h.empty_layer !== true).map((h) => (h.created_by ? shortenStep(h.created_by) : undefined)) }
+      ? {
+          layerHistory: c.history
+            .filter((h) => h.empty_layer !== true)
+            .map((h) => ({ ...(h.created_by ? { createdBy: shortenStep(h.created_by) } : {}), ...(h.created ? { created: h.created } : {}) })),
+        }
       : {}),
   };
 }
@@ -67,13 +78,13 @@ export type HistoryMatch = 'matched' | 'absent' | 'mismatched';
  * sometimes rewritten (squashing, some builders), so when the counts differ no step is
  * attributed at all rather than a wrong one.
  */
-export function applyHistory(layers: Layer[], layerHistory: (string | undefined)[] | undefined): { layers: Layer[]; history: HistoryMatch } {
+export function applyHistory(layers: Layer[], layerHistory: LayerHistory[] | undefined): { layers: Layer[]; history: HistoryMatch } {
   if (!layerHistory) return { layers, history: 'absent' };
   if (layerHistory.length !== layers.length) return { layers, history: 'mismatched' };
   return {
     layers: layers.map((l, i) => {
-      const createdBy = layerHistory[i];
-      return createdBy ? { ...l, createdBy } : l;
+      const h = layerHistory[i];
+      return { ...l, ...(h?.createdBy ? { createdBy: h.createdBy } : {}), ...(h?.created ? { createdAt: h.created } : {}) };
     }),
     history: 'matched',
   };

@@ -15,7 +15,7 @@ describe('parseImageConfig', () => {
       history: [
         { created_by: '/bin/sh -c #(nop) ADD file:abc in / ' },
         { created_by: '/bin/sh -c #(nop)  CMD ["sh"]', empty_layer: true },
-        { created_by: 'RUN /bin/sh -c npm ci # buildkit', comment: 'buildkit.dockerfile.v0' },
+        { created_by: 'RUN /bin/sh -c npm ci # buildkit', comment: 'buildkit.dockerfile.v0', created: '2026-11-02T00:00:00Z' },
         { created_by: 'ENV A=b', empty_layer: true },
       ],
     };
@@ -24,7 +24,7 @@ describe('parseImageConfig', () => {
       architecture: 'arm64',
       variant: 'v8',
       created: '2026-11-01T10:00:00Z',
-      layerHistory: ['ADD file:abc in /', 'RUN /bin/sh -c npm ci # buildkit'],
+      layerHistory: [{ createdBy: 'ADD file:abc in /' }, { createdBy: 'RUN /bin/sh -c npm ci # buildkit', created: '2026-11-02T00:00:00Z' }],
     });
   });
 
@@ -46,20 +46,21 @@ describe('applyHistory', () => {
   const layers = [layer(1, 10), layer(2, 20)];
 
   it('pairs the n-th layer-making step with layers[n] when counts match', () => {
-    const r = applyHistory(layers, ['ADD rootfs', 'RUN npm ci']);
+    const r = applyHistory(layers, [{ createdBy: 'ADD rootfs', created: '2026-01-01T00:00:00Z' }, { createdBy: 'RUN npm ci' }]);
     expect(r.history).toBe('matched');
     expect(r.layers.map((l) => l.createdBy)).toEqual(['ADD rootfs', 'RUN npm ci']);
+    expect(r.layers.map((l) => l.createdAt)).toEqual(['2026-01-01T00:00:00Z', undefined]);
   });
 
   it('attributes nothing when the counts differ', () => {
-    const r = applyHistory(layers, ['only one']);
+    const r = applyHistory(layers, [{ createdBy: 'only one' }]);
     expect(r.history).toBe('mismatched');
     expect(r.layers.every((l) => l.createdBy === undefined)).toBe(true);
   });
 
   it('attributes nothing without history, and leaves steps without created_by empty', () => {
     expect(applyHistory(layers, undefined)).toEqual({ layers, history: 'absent' });
-    const r = applyHistory(layers, [undefined, 'RUN x']);
+    const r = applyHistory(layers, [{}, { createdBy: 'RUN x' }]);
     expect(r.layers.map((l) => l.createdBy)).toEqual([undefined, 'RUN x']);
   });
 });
