@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { PriceOverrideSchema, RegistryProfileSchema } from './core/estimates/pricing';
+import { PullModelOverrideSchema } from './core/estimates/pullModel';
 
 /**
  * Every setting the app reads is declared and validated here, once, at start-up.
@@ -58,6 +60,30 @@ const boolSetting = (def: boolean) =>
       return z.NEVER;
     });
 
+/** A setting holding JSON, validated by `schema`; problems name the path inside the JSON. */
+function jsonSetting<S extends z.ZodType>(schema: S) {
+  return z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx): z.output<S> | undefined => {
+      if (v === undefined || v === '') return undefined;
+      let json: unknown;
+      try {
+        json = JSON.parse(v);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `is not valid JSON: ${(e as Error).message}` });
+        return z.NEVER;
+      }
+      const parsed = schema.safeParse(json);
+      if (parsed.success) return parsed.data;
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ code: 'custom', message: `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}` });
+      }
+      return z.NEVER;
+    });
+}
+
 const settingsSchema = z.object({
   WEBHOOK_SECRET: z
     .string({ error: 'is required: the shared secret registries send as "Authorization: Bearer <secret>"' })
@@ -83,6 +109,17 @@ const settingsSchema = z.object({
     }),
   REGISTRY_TIMEOUT_MS: intSetting(15_000, 1_000, 120_000),
   REGISTRY_MAX_RETRIES: intSetting(2, 0, 10),
+  /** Which earlier point a new point is compared with: the latest of the platform, or the latest of the same tag. */
+  BASELINE_MODE: z.enum(['previous', 'sameTag'], { error: 'must be "previous" or "sameTag"' }).default('previous'),
+  /** The SKU and geo-replica count of registries without an entry in REGISTRY_PROFILES. */
+  ACR_SKU: z.enum(['Basic', 'Standard', 'Premium'], { error: 'must be "Basic", "Standard" or "Premium"' }).default('Standard'),
+  ACR_GEO_REPLICAS: intSetting(1, 1, 50),
+  /** Per registry: `{"<login server>": {"sku": "Premium", "replicas": 2}}`. */
+  REGISTRY_PROFILES: jsonSetting(z.record(z.string(), RegistryProfileSchema)),
+  /** Overrides of the public list prices (docs/estimates.md). */
+  ACR_PRICES: jsonSetting(PriceOverrideSchema),
+  /** Overrides of the pull-time model's parameters (docs/estimates.md). */
+  PULL_MODEL: jsonSetting(PullModelOverrideSchema),
   /** `function` requires a function key on the read APIs in Azure; the local host never checks keys. */
   API_AUTH_LEVEL: z.enum(['function', 'anonymous'], { error: 'must be "function" or "anonymous"' }).default('function'),
 });
@@ -165,8 +202,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push({ setting: String(issue.path[0] ?? '(settings)'), message: issue.message });
     }
   }
+  if (parsed.success && parsed.data.ACR_GEO_REPLICAS > 1 && parsed.data.ACR_SKU !== 'Premium') {
+    problems.push({ setting: 'ACR_GEO_REPLICAS', message: `geo-replication needs ACR_SKU=Premium, not ${parsed.data.ACR_SKU}` });
+  }
   if (problems.length > 0 || !parsed.success || !storage) throw new ConfigError(problems);
-  return { ...parsed.data, storage };
+  const profiles = Object.fromEntries(Object.entries(parsed.data.REGISTRY_PROFILES ?? {}).map(([k, v]) => [k.trim().toLowerCase(), v]));
+  return { ...parsed.data, REGISTRY_PROFILES: profiles, storage };
 }
 
 let cached: Config | undefined;

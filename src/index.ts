@@ -9,3 +9,6 @@ import './functions/processRegistryEvent';
 import './functions/trend';
 import './functions/image';
 import './functions/repositories';
+import './functions/compare';
+import './functions/storage';
+import './functions/estimate';

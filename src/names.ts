@@ -12,6 +12,7 @@ export const TABLES = {
   images: 'acrsizeImages',
   points: 'acrsizePoints',
   repositories: 'acrsizeRepositories',
+  blobs: 'acrsizeBlobs',
 } as const;
 
 /** The Functions connection name of the storage account used by triggers and adapters. */

@@ -48,3 +48,16 @@ describe('resolveStorageConnection', () => {
     expect(() => resolveStorageConnection({ AzureWebJobsStorage: 'garbage' })).toThrow(/AzureWebJobsStorage: is not a storage connection string/);
   });
 });
+
+describe('estimate settings', () => {
+  it('parses JSON settings and reports problems with the path inside them', () => {
+    const c = loadConfig({ ...base, REGISTRY_PROFILES: '{"Big.AzureCR.io": {"sku": "Premium", "replicas": 2}}', PULL_MODEL: '{"compressionRatio": 3}' });
+    expect(c.REGISTRY_PROFILES).toEqual({ 'big.azurecr.io': { sku: 'Premium', replicas: 2 } });
+    expect(c.PULL_MODEL).toEqual({ compressionRatio: 3 });
+    expect(() => loadConfig({ ...base, PULL_MODEL: '{"targets": {"aci": {"throughputMBps": -1}}}' })).toThrow(/PULL_MODEL: targets\.aci\.throughputMBps/);
+    expect(() => loadConfig({ ...base, ACR_PRICES: '{nope' })).toThrow(/ACR_PRICES: is not valid JSON/);
+    expect(() => loadConfig({ ...base, REGISTRY_PROFILES: '{"r": {"sku": "Standard", "replicas": 3}}' })).toThrow(/REGISTRY_PROFILES: r\.replicas: geo-replication/);
+    expect(() => loadConfig({ ...base, ACR_GEO_REPLICAS: '2' })).toThrow(/ACR_GEO_REPLICAS: geo-replication needs ACR_SKU=Premium/);
+    expect(() => loadConfig({ ...base, BASELINE_MODE: 'latest' })).toThrow(/BASELINE_MODE/);
+  });
+});

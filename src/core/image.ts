@@ -7,6 +7,8 @@ export interface PlatformSummary {
   configSizeBytes: number;
   layerCount: number;
   foreignLayerCount: number;
+  /** Bytes this platform manifest brought into the registry when it arrived in this repository. */
+  newRegistryBytes?: number;
 }
 
 export interface PlatformFailure {

@@ -1,3 +1,5 @@
+import type { CostEstimates, PullEstimates } from './estimates/estimates';
+import type { LayerDiff } from './layerDiff';
 import type { PlatformImage } from './sizing';
 
 /** One (tag, platform manifest) pair, stamped with the time it was first pushed. */
@@ -14,13 +16,38 @@ export interface TrendPoint {
   layerCount: number;
   mediaType: string;
   eventId: string;
+  /** The point compared against: see `BASELINE_MODE`. Absent for a platform's first point. */
+  baselineDigest?: string;
+  baselineTag?: string;
+  /** Against the baseline; without one every layer counts as added. */
+  sizeDeltaBytes: number;
+  addedBytes: number;
+  removedBytes: number;
+  reusedBytes: number;
+  layerCountDelta: number;
+  baseChanged?: boolean;
+  /** Bytes this image brought into the registry (0 when its blobs were already stored, or for a later tag of the same digest). */
+  newRegistryBytes: number;
+  estimates?: PointEstimates;
 }
 
-export function pointsFor(
-  push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string },
-  platforms: PlatformImage[],
-): TrendPoint[] {
-  return platforms.map((p) => ({
+/** Cost and pull-time estimates of one point, computed with the settings at ingest time. */
+export interface PointEstimates {
+  cost: CostEstimates;
+  pull: PullEstimates;
+}
+
+export interface PointComparison {
+  baseline?: { digest: string; tag: string };
+  diff?: Pick<LayerDiff, 'sizeDeltaBytes' | 'addedBytes' | 'removedBytes' | 'reusedBytes' | 'layerCountDelta'> & { base: { changed: boolean } };
+  newRegistryBytes: number;
+  estimates?: PointEstimates;
+}
+
+/** A point for one platform image, described against its baseline when there is one. */
+export function pointFor(push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string }, p: PlatformImage, c: PointComparison): TrendPoint {
+  const layerBytes = p.layers.reduce((s, l) => s + l.sizeBytes, 0);
+  return {
     pushedAt: push.pushedAt,
     tag: push.tag,
     digest: p.digest,
@@ -31,5 +58,14 @@ export function pointsFor(
     layerCount: p.layerCount,
     mediaType: p.mediaType,
     eventId: push.eventId,
-  }));
+    ...(c.baseline ? { baselineDigest: c.baseline.digest, baselineTag: c.baseline.tag } : {}),
+    sizeDeltaBytes: c.diff?.sizeDeltaBytes ?? p.sizeBytes,
+    addedBytes: c.diff?.addedBytes ?? layerBytes,
+    removedBytes: c.diff?.removedBytes ?? 0,
+    reusedBytes: c.diff?.reusedBytes ?? 0,
+    layerCountDelta: c.diff?.layerCountDelta ?? p.layerCount,
+    ...(c.diff ? { baseChanged: c.diff.base.changed } : {}),
+    newRegistryBytes: c.newRegistryBytes,
+    ...(c.estimates ? { estimates: c.estimates } : {}),
+  };
 }

@@ -1,15 +1,18 @@
 import type { RegistryReader } from '../adapters/registry';
 import type { ContentTable } from '../adapters/tables/contentTable';
 import type { ImageTable } from '../adapters/tables/imageTable';
-import type { PointTable } from '../adapters/tables/pointTable';
+import type { BlobTable, Registration } from '../adapters/tables/blobTable';
+import type { BaselineMode, PointTable } from '../adapters/tables/pointTable';
 import type { RepositoryTable } from '../adapters/tables/repositoryTable';
 import { PermanentError } from '../core/errors';
 import type { RegistryEvent } from '../core/events';
-import { mergeImage, type ImageRecord, type ImageStatus, type PlatformEntry } from '../core/image';
+import { isFailure, mergeImage, type ImageRecord, type ImageStatus, type PlatformEntry } from '../core/image';
 import type { ParsedManifest } from '../core/manifest';
 import { withPoint } from '../core/repository';
 import type { PlatformImage } from '../core/sizing';
-import { pointsFor, type TrendPoint } from '../core/trend';
+import { diffImages } from '../core/layerDiff';
+import { blobsOf } from '../core/storage';
+import { pointFor, type PointEstimates, type TrendPoint } from '../core/trend';
 import { ContentResolver } from './contentResolver';
 
 export interface IngestDeps {
@@ -17,7 +20,19 @@ export interface IngestDeps {
   images: ImageTable;
   points: PointTable;
   repositories: RepositoryTable;
+  blobs: BlobTable;
   registry: RegistryReader;
+  baselineMode: BaselineMode;
+  /** Cost and pull-time estimates for a new point; absent, points carry none. */
+  estimate?: (input: EstimateInput) => PointEstimates;
+}
+
+export interface EstimateInput {
+  registry: string;
+  image: PlatformImage;
+  baseline?: PlatformImage;
+  newRegistryBytes: number;
+  registryBytesBefore: number;
 }
 
 export interface IngestOutcome {
@@ -26,6 +41,8 @@ export interface IngestOutcome {
   platforms: number;
   pointsAdded: TrendPoint[];
   registryRequests: number;
+  /** Delete events: bytes that no remaining manifest uses any more. */
+  reclaimableBytes?: number;
   reason?: string;
 }
 
@@ -49,7 +66,11 @@ export async function ingest(event: RegistryEvent, deps: IngestDeps): Promise<In
     return { action: 'push', status: 'error', platforms: 0, pointsAdded: [], registryRequests: resolver.registryRequests, reason: e.message };
   }
 
-  const { root, platforms, entries } = resolved;
+  const { root, platforms } = resolved;
+  const existing = await deps.images.get(event.registry, event.repository, digest);
+  const accounting = new Map<string, Registration>();
+  for (const image of platforms) accounting.set(image.digest, await account(event, deps, existing, image));
+  const entries = resolved.entries.map((e) => (isFailure(e) ? e : { ...e, newRegistryBytes: accounting.get(e.digest)?.newRegistryBytes ?? 0 }));
   const failures = entries.length - platforms.length;
   const status: ImageStatus =
     root.kind === 'unsupported' ? 'unsupported' : failures === 0 ? 'ok' : platforms.length > 0 ? 'partial' : 'error';
@@ -63,12 +84,10 @@ export async function ingest(event: RegistryEvent, deps: IngestDeps): Promise<In
   });
 
   const pointsAdded: TrendPoint[] = [];
-  if (event.tag && platforms.length > 0) {
-    const candidates = pointsFor(
-      { tag: event.tag, pushedAt: event.timestamp, eventId: event.id, ...(root.kind === 'index' ? { indexDigest: digest } : {}) },
-      platforms,
-    );
-    for (const point of candidates) {
+  if (event.tag) {
+    const push = { tag: event.tag, pushedAt: event.timestamp, eventId: event.id, ...(root.kind === 'index' ? { indexDigest: digest } : {}) };
+    for (const image of platforms) {
+      const point = await describePoint(event, deps, resolver, push, image, accounting.get(image.digest)!);
       if (await deps.points.add(event.registry, event.repository, point)) pointsAdded.push(point);
     }
   }
@@ -76,6 +95,56 @@ export async function ingest(event: RegistryEvent, deps: IngestDeps): Promise<In
   else await deps.repositories.update(event.registry, event.repository, event.timestamp, (s) => pointsAdded.reduce(withPoint, s));
 
   return { action: 'push', status, platforms: platforms.length, pointsAdded, registryRequests: resolver.registryRequests, ...(reason ? { reason } : {}) };
+}
+
+/**
+ * Registry storage accounting for one platform image in this repository. A digest this
+ * repository already holds (a new tag, a re-delivery) was accounted when it arrived.
+ */
+async function account(event: RegistryEvent, deps: IngestDeps, existing: ImageRecord | undefined, image: PlatformImage): Promise<Registration> {
+  const prior = existing && !existing.deletedAt ? existing.platforms.find((e) => !isFailure(e) && e.digest === image.digest) : undefined;
+  if (prior && !isFailure(prior) && prior.newRegistryBytes !== undefined) {
+    const live = await deps.blobs.liveBytes(event.registry);
+    return { newRegistryBytes: prior.newRegistryBytes, registryBytesBefore: live - prior.newRegistryBytes, registryBytesAfter: live };
+  }
+  return deps.blobs.register(event.registry, event.repository, image.digest, blobsOf(image), event.timestamp);
+}
+
+/**
+ * The point for one platform of a tagged push, against its baseline. New registry bytes
+ * belong to the digest's first point in the repository; a later tag of the same digest
+ * stored nothing new.
+ */
+async function describePoint(
+  event: RegistryEvent,
+  deps: IngestDeps,
+  resolver: ContentResolver,
+  push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string },
+  image: PlatformImage,
+  registration: Registration,
+): Promise<TrendPoint> {
+  const [seen, baselineRef] = await Promise.all([
+    deps.points.hasPointFor(event.registry, event.repository, image.digest),
+    deps.points.baselineFor(event.registry, event.repository, { platform: image.platform, pushedAt: push.pushedAt, digest: image.digest, tag: push.tag }, deps.baselineMode),
+  ]);
+  let baseline: PlatformImage | undefined;
+  if (baselineRef) {
+    const m = await resolver.manifest(baselineRef.digest);
+    if (m.kind === 'image') baseline = await resolver.platformImage(baselineRef.digest, m, image.platform);
+  }
+  const newRegistryBytes = seen ? 0 : registration.newRegistryBytes;
+  const estimates = deps.estimate?.({
+    registry: event.registry,
+    image,
+    ...(baseline ? { baseline } : {}),
+    newRegistryBytes,
+    registryBytesBefore: Math.max(0, registration.registryBytesAfter - newRegistryBytes),
+  });
+  return pointFor(push, image, {
+    ...(baseline && baselineRef ? { baseline: { digest: baselineRef.digest, tag: baselineRef.tag }, diff: diffImages(baseline, image) } : {}),
+    newRegistryBytes,
+    ...(estimates ? { estimates } : {}),
+  });
 }
 
 async function resolve(digest: string, resolver: ContentResolver) {
@@ -146,7 +215,14 @@ async function noteError(event: RegistryEvent, deps: IngestDeps, message: string
 }
 
 async function recordDelete(event: RegistryEvent, deps: IngestDeps): Promise<IngestOutcome> {
-  const outcome = { action: 'delete' as const, platforms: 0, pointsAdded: [], registryRequests: 0 };
+  const released = await deps.blobs.release(event.registry, event.repository, event.digest, event.timestamp);
+  const outcome = {
+    action: 'delete' as const,
+    platforms: 0,
+    pointsAdded: [],
+    registryRequests: 0,
+    reclaimableBytes: released.reclaimableBytes,
+  };
   if (!event.digest) {
     await deps.repositories.update(event.registry, event.repository, event.timestamp, (s) => ({ ...s, deletedAt: event.timestamp }));
     return { ...outcome, status: 'deleted' };

@@ -1,6 +1,7 @@
 import type { RegistryReader } from '../adapters/registry';
 import { PermanentError } from '../core/errors';
-import { isFailure, type ImageRecord } from '../core/image';
+import { isFailure, type ImageRecord, type PlatformSummary } from '../core/image';
+import type { PlatformImage } from '../core/sizing';
 import { latestPoint, type RepositorySummary } from '../core/repository';
 import type { TrendPoint } from '../core/trend';
 import type { Runtime } from '../runtime';
@@ -24,6 +25,37 @@ export async function getTrend(stores: Stores, q: TrendQuery): Promise<{ known: 
   if (!repo) return { known: false };
   const page = await stores.points.query(q);
   return { known: true, points: page.points, ...(page.more && page.last ? { after: page.last } : {}) };
+}
+
+export type PlatformLookup =
+  | { ok: true; image: PlatformImage; record: ImageRecord; indexDigest?: string }
+  | { ok: false; status: 400 | 404; error: string; platforms?: string[] };
+
+/**
+ * A stored platform image by its own digest, or by an index digest and a platform. An
+ * index with a single platform needs no `platform`.
+ */
+export async function findPlatformImage(stores: Stores, registry: string, repository: string, digest: string, platform?: string): Promise<PlatformLookup> {
+  const record = await stores.images.get(registry, repository, digest);
+  if (!record) return { ok: false, status: 404, error: `no image ${digest} recorded in ${registry}/${repository}` };
+  const available = record.platforms.filter((p): p is PlatformSummary => !isFailure(p));
+  if (available.length === 0) return { ok: false, status: 404, error: `image ${digest} has no readable platform (${record.status}${record.reason ? `: ${record.reason}` : ''})` };
+  let entry: PlatformSummary | undefined;
+  if (record.kind === 'index') {
+    if (!platform && available.length > 1) {
+      return { ok: false, status: 400, error: `${digest} is an index of ${available.length} platforms; choose one with platform=`, platforms: available.map((p) => p.platform) };
+    }
+    entry = platform ? available.find((p) => p.platform === platform) : available[0];
+    if (!entry) return { ok: false, status: 404, error: `index ${digest} has no platform ${platform}`, platforms: available.map((p) => p.platform) };
+  } else {
+    entry = available[0]!;
+    if (platform && entry.platform !== platform) return { ok: false, status: 404, error: `image ${digest} is ${entry.platform}, not ${platform}` };
+  }
+  const resolver = new ContentResolver(stores.content, storedOnly, registry, repository);
+  const manifest = await resolver.manifest(entry.digest);
+  if (manifest.kind !== 'image') return { ok: false, status: 404, error: `manifest ${entry.digest} is not an image` };
+  const image = await resolver.platformImage(entry.digest, manifest, entry.platform);
+  return { ok: true, image, record, ...(record.kind === 'index' ? { indexDigest: digest } : {}) };
 }
 
 export async function getImageDetail(stores: Stores, registry: string, repository: string, digest: string) {

@@ -39,7 +39,10 @@ describe('mergeImage', () => {
 });
 
 describe('repository summary', () => {
-  const point = (platform: string, pushedAt: string): TrendPoint => ({ pushedAt, platform, tag: 't', digest: 'd', sizeBytes: 1, configSizeBytes: 1, layerCount: 1, mediaType: 'm', eventId: 'e' });
+  const point = (platform: string, pushedAt: string): TrendPoint => ({
+    pushedAt, platform, tag: 't', digest: 'd', sizeBytes: 1, configSizeBytes: 1, layerCount: 1, mediaType: 'm', eventId: 'e',
+    sizeDeltaBytes: 1, addedBytes: 0, removedBytes: 0, reusedBytes: 0, layerCountDelta: 1, newRegistryBytes: 1,
+  });
   const empty: RepositorySummary = { registry: 'r', repository: 'p', firstSeenAt: '2026-01-01T00:00:00.000Z', latestByPlatform: {} };
 
   it('keeps the newest point per platform, whatever order points arrive in', () => {

@@ -48,7 +48,7 @@ describe('push → webhook → queue → manifest → Table Storage → trend AP
     const [platform] = detail.json.platforms;
     expect(platform).toMatchObject({ digest: pushed.digest, platform: 'linux/amd64', sizeBytes: pushed.totalSize, configSizeBytes: pushed.configSize, history: 'matched' });
     expect(platform.layers).toEqual(
-      image.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, sizeBytes: l.size, foreign: false, createdBy: `ADD layer ${i} (${l.uncompressedSize} bytes)` })),
+      image.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, sizeBytes: l.size, foreign: false, createdBy: `ADD layer ${i} (${l.uncompressedSize} bytes)`, createdAt: expect.any(String) })),
     );
   });
 

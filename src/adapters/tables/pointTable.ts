@@ -5,14 +5,24 @@ import { int64, readInt, statusOf } from './entities';
 import type { Tables } from './tables';
 
 /**
- * Trend points of one repository live in its partition with time-ordered RowKeys
- * (`p|<pushedAt>|<tag>|<digest>`), so a time window is one range scan, oldest first.
- * A marker row `u|<tag>|<digest>` written in the same entity-group transaction makes a
- * (tag, digest) pair recordable once only: re-deliveries and re-pushes collide on it.
+ * Trend points of one repository live in its partition, written together in one
+ * entity-group transaction:
+ *   `p|<pushedAt>|<tag>|<digest>`            the point; time-ordered, so a window is one range scan, oldest first
+ *   `u|<digest>|<tag>`                       uniqueness marker: a (tag, digest) pair is recorded once, and
+ *                                            "has this digest a point yet" is one range read
+ *   `d|<platform>|<inverted time>|<tag>|<digest>`  newest first per platform, so the baseline (the latest
+ *                                            earlier point) is the first row of a range scan
  */
 
 const pointKey = (p: Pick<TrendPoint, 'pushedAt' | 'tag' | 'digest'>) => `p|${p.pushedAt}|${escapeKey(p.tag)}|${p.digest}`;
-const markerKey = (p: Pick<TrendPoint, 'tag' | 'digest'>) => `u|${escapeKey(p.tag)}|${p.digest}`;
+const markerKey = (p: Pick<TrendPoint, 'tag' | 'digest'>) => `u|${p.digest}|${escapeKey(p.tag)}`;
+/** Milliseconds counted down from year 2286, zero-padded: ascending keys, descending time. */
+const invertedTime = (iso: string) => String(9_999_999_999_999 - Date.parse(iso)).padStart(13, '0');
+const newestFirstPrefix = (platform: string) => `d|${escapeKey(platform)}|`;
+const newestFirstKey = (p: Pick<TrendPoint, 'platform' | 'pushedAt' | 'tag' | 'digest'>) =>
+  `${newestFirstPrefix(p.platform)}${invertedTime(p.pushedAt)}|${escapeKey(p.tag)}|${p.digest}`;
+
+export type BaselineMode = 'previous' | 'sameTag';
 /** Sorts after every point key (`|` < `}`), before nothing that matters. */
 const AFTER_POINTS = 'p}';
 
@@ -39,6 +49,7 @@ export class PointTable {
     const actions: TableTransaction['actions'] = [
       ['create', { partitionKey, rowKey: markerKey(point), pointRowKey: rowKey }],
       ['create', { partitionKey, rowKey, ...toEntity(point) }],
+      ['create', { partitionKey, rowKey: newestFirstKey(point), pointRowKey: rowKey, digest: point.digest, tag: point.tag, pushedAt: point.pushedAt }],
     ];
     try {
       await client.submitTransaction(actions);
@@ -47,6 +58,35 @@ export class PointTable {
       if (statusOf(e) === 409) return false;
       throw e;
     }
+  }
+
+  /** Whether any tag of this repository already has a point for the platform digest. */
+  async hasPointFor(registry: string, repository: string, digest: string): Promise<boolean> {
+    const client = await this.tables.get('points');
+    const filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey ge ${`u|${digest}|`} and RowKey lt ${`u|${digest}}`}`;
+    for await (const _ of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) return true;
+    return false;
+  }
+
+  /**
+   * The most recent point pushed strictly before `pushedAt` on the same platform with a
+   * different digest (`previous`), optionally of the same tag (`sameTag`).
+   */
+  async baselineFor(
+    registry: string,
+    repository: string,
+    point: Pick<TrendPoint, 'platform' | 'pushedAt' | 'digest' | 'tag'>,
+    mode: BaselineMode,
+  ): Promise<{ digest: string; tag: string; pushedAt: string } | undefined> {
+    const client = await this.tables.get('points');
+    const prefix = newestFirstPrefix(point.platform);
+    // '~' sorts after every escaped tag character: skip all rows at exactly this time.
+    let filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey gt ${`${prefix}${invertedTime(point.pushedAt)}|~`} and RowKey lt ${`${prefix.slice(0, -1)}}`} and digest ne ${point.digest}`;
+    if (mode === 'sameTag') filter += odata` and tag eq ${point.tag}`;
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['digest', 'tag', 'pushedAt'] } })) {
+      return { digest: String(e.digest), tag: String(e.tag), pushedAt: String(e.pushedAt) };
+    }
+    return undefined;
   }
 
   async query(q: TrendQuery): Promise<{ points: TrendPoint[]; last?: string; more: boolean }> {
@@ -83,6 +123,15 @@ function toEntity(p: TrendPoint): Record<string, unknown> {
     layerCount: p.layerCount,
     mediaType: p.mediaType,
     eventId: p.eventId,
+    ...(p.baselineDigest ? { baselineDigest: p.baselineDigest, baselineTag: p.baselineTag } : {}),
+    sizeDeltaBytes: int64(p.sizeDeltaBytes),
+    addedBytes: int64(p.addedBytes),
+    removedBytes: int64(p.removedBytes),
+    reusedBytes: int64(p.reusedBytes),
+    layerCountDelta: p.layerCountDelta,
+    ...(p.baseChanged !== undefined ? { baseChanged: p.baseChanged } : {}),
+    newRegistryBytes: int64(p.newRegistryBytes),
+    ...(p.estimates ? { estimates: JSON.stringify(p.estimates) } : {}),
   };
 }
 
@@ -98,5 +147,14 @@ function fromEntity(e: Record<string, unknown>): TrendPoint {
     layerCount: readInt(e.layerCount),
     mediaType: String(e.mediaType),
     eventId: String(e.eventId),
+    ...(e.baselineDigest ? { baselineDigest: String(e.baselineDigest), baselineTag: String(e.baselineTag) } : {}),
+    sizeDeltaBytes: readInt(e.sizeDeltaBytes),
+    addedBytes: readInt(e.addedBytes),
+    removedBytes: readInt(e.removedBytes),
+    reusedBytes: readInt(e.reusedBytes),
+    layerCountDelta: readInt(e.layerCountDelta),
+    ...(typeof e.baseChanged === 'boolean' ? { baseChanged: e.baseChanged } : {}),
+    newRegistryBytes: readInt(e.newRegistryBytes),
+    ...(typeof e.estimates === 'string' ? { estimates: JSON.parse(e.estimates) as TrendPoint['estimates'] } : {}),
   };
 }

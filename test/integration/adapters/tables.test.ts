@@ -21,6 +21,12 @@ beforeAll(async () => {
 afterAll(() => azurite?.stop());
 
 const point = (over: Partial<TrendPoint>): TrendPoint => ({
+  sizeDeltaBytes: -3,
+  addedBytes: 0,
+  removedBytes: 3,
+  reusedBytes: 0,
+  layerCountDelta: -1,
+  newRegistryBytes: 0,
   pushedAt: '2026-11-01T00:00:00.000Z',
   tag: 'v1',
   digest: 'sha256:' + 'a'.repeat(64),
@@ -48,8 +54,8 @@ describe('Table Storage adapters against Azurite', () => {
     expect(await content.getManifest('other:5443', 'sha256:m1')).toBeUndefined();
     const batch = await content.getManifests('localhost:5443', ['sha256:m1', 'sha256:nope']);
     expect([...batch.keys()]).toEqual(['sha256:m1']);
-    await content.putConfig('localhost:5443', 'sha256:c', { os: 'linux', architecture: 'amd64', layerHistory: ['a'] });
-    expect(await content.getConfig('localhost:5443', 'sha256:c')).toEqual({ os: 'linux', architecture: 'amd64', layerHistory: ['a'] });
+    await content.putConfig('localhost:5443', 'sha256:c', { os: 'linux', architecture: 'amd64', layerHistory: [{ createdBy: 'a' }] });
+    expect(await content.getConfig('localhost:5443', 'sha256:c')).toEqual({ os: 'linux', architecture: 'amd64', layerHistory: [{ createdBy: 'a' }] });
   });
 
   it('records a (tag, digest) point once, keeps Int64 sizes exact and returns points oldest first', async () => {
@@ -77,6 +83,24 @@ describe('Table Storage adapters against Azurite', () => {
     const rest = await points.query({ registry: 'r.io', repository: repo, limit: 2, after: first.last! });
     expect(rest.points.map((p) => p.tag)).toEqual(['v3']);
     expect(rest.more).toBe(false);
+  });
+
+  it('finds the baseline: the latest earlier point of the platform with another digest, or of the same tag', async () => {
+    const points = new PointTable(tables);
+    const repo = 'baseline/app';
+    const at = (d: number) => `2026-11-${String(d).padStart(2, '0')}T00:00:00.000Z`;
+    await points.add('r.io', repo, point({ pushedAt: at(1), tag: 'main', digest: 'sha256:a' }));
+    await points.add('r.io', repo, point({ pushedAt: at(2), tag: 'feature', digest: 'sha256:b' }));
+    await points.add('r.io', repo, point({ pushedAt: at(3), tag: 'again', digest: 'sha256:b' }));
+    await points.add('r.io', repo, point({ pushedAt: at(3), tag: 'arm', digest: 'sha256:arm', platform: 'linux/arm64' }));
+    const next = { platform: 'linux/amd64', pushedAt: at(4), digest: 'sha256:c', tag: 'main' };
+    expect(await points.baselineFor('r.io', repo, next, 'previous')).toEqual({ digest: 'sha256:b', tag: 'again', pushedAt: at(3) });
+    expect(await points.baselineFor('r.io', repo, next, 'sameTag')).toEqual({ digest: 'sha256:a', tag: 'main', pushedAt: at(1) });
+    // The same digest is never its own baseline; nothing earlier on the first day.
+    expect(await points.baselineFor('r.io', repo, { ...next, digest: 'sha256:b' }, 'previous')).toEqual({ digest: 'sha256:a', tag: 'main', pushedAt: at(1) });
+    expect(await points.baselineFor('r.io', repo, { ...next, pushedAt: at(1) }, 'previous')).toBeUndefined();
+    expect(await points.hasPointFor('r.io', repo, 'sha256:b')).toBe(true);
+    expect(await points.hasPointFor('r.io', repo, 'sha256:c')).toBe(false);
   });
 
   it('merges concurrent image updates without losing a tag', async () => {

@@ -1,0 +1,238 @@
+import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
+import { escapeKey } from '../../core/keys';
+import type { BlobReference, BlobUse, StoredBlob } from '../../core/storage';
+import { int64, readInt, statusOf } from './entities';
+import type { Tables } from './tables';
+
+/**
+ * Per-registry storage accounting, all in the registry's partition so that the running
+ * total and the blobs it counts change together in one entity-group transaction:
+ *   `b|<digest>`                       a blob, with size and who first brought it
+ *   `r|<blob>|<repository>|<manifest>` a manifest's reference to a blob (live or deleted)
+ *   `t|totals`                         live bytes, updated with the blobs it counts
+ * A blob row is created uncounted, then counted atomically with the total: a retry after
+ * a crash counts it exactly once.
+ */
+
+const TOTALS = 't|totals';
+const blobKey = (digest: string) => `b|${digest}`;
+const refKey = (blob: string, repository: string, manifest: string) => `r|${blob}|${escapeKey(repository)}|${manifest}`;
+const MAX_BATCH = 99; // entity-group transactions hold 100 operations; one is the total
+
+interface BlobRow extends StoredBlob {
+  counted: boolean;
+  etag: string;
+}
+
+export interface Registration {
+  /** Bytes this manifest (in this repository) brought into the registry: not stored before it. */
+  newRegistryBytes: number;
+  /** The registry's live bytes just before and after this manifest's new blobs were counted. */
+  registryBytesBefore: number;
+  registryBytesAfter: number;
+}
+
+export interface StorageSnapshot {
+  blobs: StoredBlob[];
+  references: BlobReference[];
+  liveBytes: number;
+}
+
+export class BlobTable {
+  constructor(private readonly tables: Tables) {}
+
+  async register(registry: string, repository: string, manifestDigest: string, blobs: BlobUse[], at: string): Promise<Registration> {
+    const client = await this.tables.get('blobs');
+    const pk = escapeKey(registry);
+    // References first: a concurrent delete that sees them will not mark the blob reclaimable.
+    await Promise.all(
+      blobs.map((b) =>
+        client.upsertEntity(
+          { partitionKey: pk, rowKey: refKey(b.digest, repository, manifestDigest), blobDigest: b.digest, repository, manifestDigest, live: true, since: at },
+          'Replace',
+        ),
+      ),
+    );
+    let rows = await Promise.all(blobs.map((b) => this.#createOrRead(client, pk, b, repository, manifestDigest, at)));
+    let before: number | undefined;
+
+    for (;;) {
+      const totals = await this.#totals(client, pk);
+      const pending = rows.filter((r) => !r.counted || r.reclaimableSince);
+      if (pending.length === 0) {
+        return { newRegistryBytes: introduced(rows, repository, manifestDigest), registryBytesBefore: before ?? totals.liveBytes, registryBytesAfter: totals.liveBytes };
+      }
+      const chunk = pending.slice(0, MAX_BATCH);
+      const added = chunk.reduce((s, r) => s + r.sizeBytes, 0);
+      const actions: TableTransaction['actions'] = [
+        totals.etag
+          ? ['update', { partitionKey: pk, rowKey: TOTALS, liveBytes: int64(totals.liveBytes + added) }, 'Replace', { etag: totals.etag }]
+          : ['create', { partitionKey: pk, rowKey: TOTALS, liveBytes: int64(added) }],
+        ...chunk.map((r): TableTransaction['actions'][number] => {
+          // A reclaimable blob pushed again is new to the registry again: this manifest brought it back.
+          const revived = r.reclaimableSince ? { introducedBy: manifestDigest, introducedIn: repository } : {};
+          const { etag, reclaimableSince: _gone, ...rest } = { ...r, ...revived, counted: true };
+          return ['update', { partitionKey: pk, rowKey: blobKey(r.digest), ...toEntity(rest) }, 'Replace', { etag }];
+        }),
+      ];
+      try {
+        await client.submitTransaction(actions);
+        before ??= totals.liveBytes;
+        if (pending.length <= MAX_BATCH) {
+          const counted = new Set(chunk.map((r) => r.digest));
+          rows = rows.map((r) =>
+            counted.has(r.digest)
+              ? { ...r, counted: true, reclaimableSince: undefined, ...(r.reclaimableSince ? { introducedBy: manifestDigest, introducedIn: repository } : {}) }
+              : r,
+          );
+          return { newRegistryBytes: introduced(rows, repository, manifestDigest), registryBytesBefore: before, registryBytesAfter: totals.liveBytes + added };
+        }
+      } catch (e) {
+        const status = statusOf(e);
+        if (status !== 412 && status !== 409 && status !== 404) throw e;
+      }
+      // Someone else moved the total or counted our rows: read again and recount what is left.
+      rows = await Promise.all(rows.map((r) => this.#read(client, pk, r.digest).then((x) => x ?? r)));
+    }
+  }
+
+  /**
+   * Marks a manifest's references deleted (or every reference of a repository when
+   * `manifestDigest` is undefined) and makes blobs no live manifest uses reclaimable.
+   */
+  async release(registry: string, repository: string, manifestDigest: string | undefined, at: string): Promise<{ references: number; reclaimableBytes: number }> {
+    const client = await this.tables.get('blobs');
+    const pk = escapeKey(registry);
+    let filter = odata`PartitionKey eq ${pk} and repository eq ${repository} and live eq true`;
+    if (manifestDigest) filter += odata` and manifestDigest eq ${manifestDigest}`;
+    const refs: BlobReference[] = [];
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) refs.push(toReference(e));
+    await Promise.all(
+      refs.map((r) => client.updateEntity({ partitionKey: pk, rowKey: refKey(r.blobDigest, r.repository, r.manifestDigest), live: false, deletedAt: at }, 'Merge')),
+    );
+    let reclaimableBytes = 0;
+    for (const digest of new Set(refs.map((r) => r.blobDigest))) reclaimableBytes += await this.#reclaimIfUnused(client, pk, digest, at);
+    return { references: refs.length, reclaimableBytes };
+  }
+
+  async liveBytes(registry: string): Promise<number> {
+    const client = await this.tables.get('blobs');
+    return (await this.#totals(client, escapeKey(registry))).liveBytes;
+  }
+
+  async snapshot(registry: string): Promise<StorageSnapshot> {
+    const client = await this.tables.get('blobs');
+    const blobs: StoredBlob[] = [];
+    const references: BlobReference[] = [];
+    let liveBytes = 0;
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${escapeKey(registry)}` } })) {
+      const rk = String(e.rowKey);
+      if (rk.startsWith('b|')) blobs.push(fromEntity(e));
+      else if (rk.startsWith('r|')) references.push(toReference(e));
+      else if (rk === TOTALS) liveBytes = readInt(e.liveBytes);
+    }
+    return { blobs, references, liveBytes };
+  }
+
+  async #reclaimIfUnused(client: TableClient, pk: string, digest: string, at: string): Promise<number> {
+    for (let attempt = 0; attempt < 10; attempt++) {
+      if (await this.#hasLiveReference(client, pk, digest)) return 0;
+      const row = await this.#read(client, pk, digest);
+      if (!row || row.reclaimableSince || !row.counted) return 0;
+      const totals = await this.#totals(client, pk);
+      const { etag, ...rest } = row;
+      try {
+        await client.submitTransaction([
+          ['update', { partitionKey: pk, rowKey: TOTALS, liveBytes: int64(totals.liveBytes - row.sizeBytes) }, 'Replace', { etag: totals.etag ?? '*' }],
+          ['update', { partitionKey: pk, rowKey: blobKey(digest), ...toEntity({ ...rest, reclaimableSince: at }) }, 'Replace', { etag }],
+        ]);
+      } catch (e) {
+        const status = statusOf(e);
+        if (status === 412 || status === 409) continue;
+        throw e;
+      }
+      // A push that referenced the blob meanwhile revives it on its own; this only reports.
+      return row.sizeBytes;
+    }
+    throw new Error(`could not settle blob ${digest} after 10 attempts`);
+  }
+
+  async #hasLiveReference(client: TableClient, pk: string, digest: string): Promise<boolean> {
+    const filter = odata`PartitionKey eq ${pk} and RowKey ge ${`r|${digest}|`} and RowKey lt ${`r|${digest}}`} and live eq true`;
+    for await (const _ of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) return true;
+    return false;
+  }
+
+  async #totals(client: TableClient, pk: string): Promise<{ liveBytes: number; etag?: string }> {
+    try {
+      const e = await client.getEntity<Record<string, unknown>>(pk, TOTALS);
+      return { liveBytes: readInt(e.liveBytes), etag: String(e.etag) };
+    } catch (e) {
+      if (statusOf(e) === 404) return { liveBytes: 0 };
+      throw e;
+    }
+  }
+
+  async #read(client: TableClient, pk: string, digest: string): Promise<BlobRow | undefined> {
+    try {
+      const e = await client.getEntity<Record<string, unknown>>(pk, blobKey(digest));
+      return { ...fromEntity(e), counted: e.counted === true, etag: String(e.etag) };
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async #createOrRead(client: TableClient, pk: string, b: BlobUse, repository: string, manifestDigest: string, at: string): Promise<BlobRow> {
+    const row: Omit<BlobRow, 'etag'> = { digest: b.digest, sizeBytes: b.sizeBytes, kind: b.kind, firstSeenAt: at, introducedBy: manifestDigest, introducedIn: repository, counted: false };
+    try {
+      const res = await client.createEntity({ partitionKey: pk, rowKey: blobKey(b.digest), ...toEntity(row) });
+      return { ...row, etag: String(res.etag) };
+    } catch (e) {
+      if (statusOf(e) !== 409) throw e;
+      const existing = await this.#read(client, pk, b.digest);
+      if (!existing) throw e;
+      return existing;
+    }
+  }
+}
+
+function introduced(rows: StoredBlob[], repository: string, manifestDigest: string): number {
+  return rows.filter((r) => r.introducedBy === manifestDigest && r.introducedIn === repository).reduce((s, r) => s + r.sizeBytes, 0);
+}
+
+function toEntity(r: Omit<StoredBlob, 'reclaimableSince'> & { reclaimableSince?: string; counted: boolean }): Record<string, unknown> {
+  return {
+    digest: r.digest,
+    sizeBytes: int64(r.sizeBytes),
+    kind: r.kind,
+    firstSeenAt: r.firstSeenAt,
+    introducedBy: r.introducedBy,
+    introducedIn: r.introducedIn,
+    counted: r.counted,
+    ...(r.reclaimableSince ? { reclaimableSince: r.reclaimableSince } : {}),
+  };
+}
+
+function fromEntity(e: Record<string, unknown>): StoredBlob {
+  return {
+    digest: String(e.digest),
+    sizeBytes: readInt(e.sizeBytes),
+    kind: e.kind === 'config' ? 'config' : 'layer',
+    firstSeenAt: String(e.firstSeenAt),
+    introducedBy: String(e.introducedBy),
+    introducedIn: String(e.introducedIn),
+    ...(e.reclaimableSince ? { reclaimableSince: String(e.reclaimableSince) } : {}),
+  };
+}
+
+function toReference(e: Record<string, unknown>): BlobReference {
+  return {
+    blobDigest: String(e.blobDigest),
+    repository: String(e.repository),
+    manifestDigest: String(e.manifestDigest),
+    live: e.live === true,
+    since: String(e.since),
+    ...(e.deletedAt ? { deletedAt: String(e.deletedAt) } : {}),
+  };
+}

@@ -1,0 +1,57 @@
+import { isFailure } from '../core/image';
+import type { PlatformImage } from '../core/sizing';
+import type { Runtime } from '../runtime';
+import { estimate, parseOverrides } from './estimates';
+import { findPlatformImage } from './queries';
+
+type Deps = Pick<Runtime, 'content' | 'images' | 'points' | 'repositories' | 'blobs' | 'estimates'>;
+
+export type WhatIf =
+  | { ok: true; body: Record<string, unknown> }
+  | { ok: false; status: 400 | 404; error: string; details?: Record<string, unknown> };
+
+/**
+ * Estimates for a stored image with the configured model, or with query overrides for
+ * what-if questions ("on Premium?", "at 20 MB/s?"). The baseline is the one given, else
+ * the image's own trend baseline.
+ */
+export async function whatIf(deps: Deps, q: { registry: string; repository: string; digest: string; platform?: string; baseline?: string }, overrides: Record<string, string>): Promise<WhatIf> {
+  const found = await findPlatformImage(deps, q.registry, q.repository, q.digest, q.platform);
+  if (!found.ok) return { ok: false, status: found.status, error: found.error, ...(found.platforms ? { details: { platforms: found.platforms } } : {}) };
+  const image = found.image;
+
+  let baseline: PlatformImage | undefined;
+  if (q.baseline) {
+    const b = await findPlatformImage(deps, q.registry, q.repository, q.baseline, image.platform);
+    if (!b.ok) return { ok: false, status: b.status, error: `baseline: ${b.error}` };
+    baseline = b.image;
+  } else {
+    const ref = await deps.points.baselineFor(q.registry, q.repository, { platform: image.platform, pushedAt: found.record.firstPushedAt, digest: image.digest, tag: found.record.tags[0] ?? '' }, 'previous');
+    if (ref) {
+      const b = await findPlatformImage(deps, q.registry, q.repository, ref.digest, image.platform);
+      if (b.ok) baseline = b.image;
+    }
+  }
+
+  const parsed = parseOverrides(overrides, { profile: deps.estimates.profile(q.registry), pullModel: deps.estimates.pullModel });
+  if (!parsed.ok) return { ok: false, status: 400, error: parsed.problems.map((p) => `${p.parameter}: ${p.message}`).join('; '), details: { problems: parsed.problems } };
+
+  const summary = found.record.platforms.find((p) => !isFailure(p) && p.digest === image.digest);
+  const newRegistryBytes = summary && !isFailure(summary) ? (summary.newRegistryBytes ?? 0) : 0;
+  const live = await deps.blobs.liveBytes(q.registry);
+  const result = estimate({ image, ...(baseline ? { baseline } : {}), newRegistryBytes, registryBytesBefore: Math.max(0, live - newRegistryBytes) }, parsed.profile, deps.estimates.prices, parsed.pullModel);
+  return {
+    ok: true,
+    body: {
+      digest: image.digest,
+      ...(found.indexDigest ? { indexDigest: found.indexDigest } : {}),
+      platform: image.platform,
+      sizeBytes: image.sizeBytes,
+      layerCount: image.layerCount,
+      baselineDigest: baseline?.digest ?? null,
+      newRegistryBytes,
+      ...result,
+      parameters: { pullModel: parsed.pullModel, prices: deps.estimates.prices },
+    },
+  };
+}
