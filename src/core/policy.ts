@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * Alert policies: defaults from settings, overridden per repository by a stored policy
+ * whose pattern names the repository or matches it as a glob (`team-a/*`).
+ */
+
+const Bytes = z.number().int('must be a whole number of bytes').nonnegative('must be ≥ 0');
+
+/** What a stored policy may set; anything absent falls back to the defaults. */
+export const PolicySchema = z.strictObject({
+  /** Growth alerts need both: at least this percentage… */
+  growthPercent: z.number().nonnegative('must be ≥ 0').max(100_000).optional(),
+  /** …and at least this many bytes. Shrinking by both is an improvement. */
+  growthBytes: Bytes.optional(),
+  /** A single new layer (not in the baseline) larger than this. */
+  layerBytes: Bytes.optional(),
+  /** Growth of the ACI cold-start estimate, in seconds. */
+  coldStartSeconds: z.number().nonnegative('must be ≥ 0').optional(),
+  /** Size budget of a platform image in bytes; `null` removes a default budget. */
+  budgetBytes: Bytes.positive('must be > 0').nullable().optional(),
+  baselineMode: z.enum(['previous', 'sameTag'], { error: 'must be "previous" or "sameTag"' }).optional(),
+  muted: z.boolean().optional(),
+  improvements: z.boolean().optional(),
+  /** A Teams Workflows webhook URL for this repository's alerts instead of TEAMS_WEBHOOK_URL. */
+  teamsRoute: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+});
+export type Policy = z.infer<typeof PolicySchema>;
+
+export interface EffectivePolicy {
+  growthPercent: number;
+  growthBytes: number;
+  layerBytes: number;
+  coldStartSeconds: number;
+  budgetBytes: number | null;
+  baselineMode: 'previous' | 'sameTag';
+  muted: boolean;
+  improvements: boolean;
+  teamsRoute?: string;
+  /** The stored policy that applied, if any. */
+  matchedPattern: string | null;
+}
+
+export type PolicyDefaults = Omit<EffectivePolicy, 'matchedPattern' | 'teamsRoute'>;
+
+/** Repository name characters plus the glob wildcards. */
+export const POLICY_PATTERN = /^[a-z0-9*]+(?:(?:\.|_|__|-+|\/)[a-z0-9*]+)*$/;
+
+/** `*` matches within one path segment, `**` across segments. */
+export function globToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped.replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`);
+}
+
+/**
+ * The exact repository name wins; otherwise the most specific matching glob: the one with
+ * the most literal characters, so `team-a/api-*` beats `team-a/*`, which beats `**`.
+ */
+export function matchPolicy<P>(repository: string, policies: { pattern: string; policy: P }[]): { pattern: string; policy: P } | undefined {
+  const exact = policies.find((p) => p.pattern === repository);
+  if (exact) return exact;
+  const literal = (p: string) => p.replace(/\*/g, '').length;
+  return policies
+    .filter((p) => p.pattern.includes('*') && globToRegExp(p.pattern).test(repository))
+    .sort((a, b) => literal(b.pattern) - literal(a.pattern) || a.pattern.localeCompare(b.pattern))[0];
+}
+
+export function effectivePolicy(defaults: PolicyDefaults, repository: string, stored: { pattern: string; policy: Policy }[]): EffectivePolicy {
+  const match = matchPolicy(repository, stored);
+  const p = match?.policy ?? {};
+  return {
+    growthPercent: p.growthPercent ?? defaults.growthPercent,
+    growthBytes: p.growthBytes ?? defaults.growthBytes,
+    layerBytes: p.layerBytes ?? defaults.layerBytes,
+    coldStartSeconds: p.coldStartSeconds ?? defaults.coldStartSeconds,
+    budgetBytes: p.budgetBytes === undefined ? defaults.budgetBytes : p.budgetBytes,
+    baselineMode: p.baselineMode ?? defaults.baselineMode,
+    muted: p.muted ?? defaults.muted,
+    improvements: p.improvements ?? defaults.improvements,
+    ...(p.teamsRoute ? { teamsRoute: p.teamsRoute } : {}),
+    matchedPattern: match?.pattern ?? null,
+  };
+}

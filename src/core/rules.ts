@@ -1,0 +1,90 @@
+import { formatBytes, formatDeltaBytes, formatDeltaSeconds, formatPercent } from './format';
+import type { EffectivePolicy } from './policy';
+
+/** The regression rules and the improvement notice, evaluated for one new trend point. */
+
+export type Rule = 'growth' | 'budget' | 'largeLayer' | 'coldStart' | 'improvement';
+
+export interface Finding {
+  rule: Rule;
+  kind: 'regression' | 'improvement';
+  /** One line a person reads in the card, with the figures and the threshold. */
+  summary: string;
+  observed: number;
+  threshold: number;
+}
+
+export interface RuleInput {
+  sizeBytes: number;
+  /** Without a baseline only the budget applies: a first push has nothing to regress from. */
+  baseline?: { sizeBytes: number };
+  /** Layers the baseline does not have. */
+  addedLayers: { sizeBytes: number }[];
+  /** Change of the ACI cold-start estimate against the baseline. */
+  coldStartDeltaSeconds: number | null;
+}
+
+/** At the threshold counts as reaching it ("at least 10%"); budgets and layer limits are exceeded only above. */
+export function evaluateRules(input: RuleInput, policy: EffectivePolicy): Finding[] {
+  const findings: Finding[] = [];
+  const base = input.baseline;
+  const delta = base ? input.sizeBytes - base.sizeBytes : 0;
+  // Compare percentages without dividing, so a zero-byte baseline cannot divide by zero.
+  const reachesPercent = (bytes: number) => !!base && bytes * 100 >= policy.growthPercent * base.sizeBytes;
+  const fraction = base && base.sizeBytes > 0 ? delta / base.sizeBytes : 0;
+
+  if (base && delta > 0 && delta >= policy.growthBytes && reachesPercent(delta)) {
+    findings.push({
+      rule: 'growth',
+      kind: 'regression',
+      summary: `Grew ${formatDeltaBytes(delta)} (${formatPercent(fraction)}): at least ${policy.growthPercent}% and ${formatBytes(policy.growthBytes)}`,
+      observed: delta,
+      threshold: policy.growthBytes,
+    });
+  }
+  if (policy.budgetBytes !== null && input.sizeBytes > policy.budgetBytes) {
+    // Already over and not growing: the team knows; alert when it goes over or gets worse.
+    const newlyOrWorse = !base || base.sizeBytes <= policy.budgetBytes || input.sizeBytes > base.sizeBytes;
+    if (newlyOrWorse) {
+      findings.push({
+        rule: 'budget',
+        kind: 'regression',
+        summary: `${formatBytes(input.sizeBytes)} is over the ${formatBytes(policy.budgetBytes)} budget by ${formatBytes(input.sizeBytes - policy.budgetBytes)}`,
+        observed: input.sizeBytes,
+        threshold: policy.budgetBytes,
+      });
+    }
+  }
+  if (base) {
+    const largest = Math.max(0, ...input.addedLayers.map((l) => l.sizeBytes));
+    if (largest > policy.layerBytes) {
+      findings.push({
+        rule: 'largeLayer',
+        kind: 'regression',
+        summary: `A new layer of ${formatBytes(largest)}, over the ${formatBytes(policy.layerBytes)} limit`,
+        observed: largest,
+        threshold: policy.layerBytes,
+      });
+    }
+  }
+  const cold = input.coldStartDeltaSeconds;
+  if (base && cold !== null && cold > 0 && cold >= policy.coldStartSeconds) {
+    findings.push({
+      rule: 'coldStart',
+      kind: 'regression',
+      summary: `ACI cold start ${formatDeltaSeconds(cold)}: at least ${policy.coldStartSeconds} s`,
+      observed: cold,
+      threshold: policy.coldStartSeconds,
+    });
+  }
+  if (policy.improvements && base && delta < 0 && -delta >= policy.growthBytes && reachesPercent(-delta)) {
+    findings.push({
+      rule: 'improvement',
+      kind: 'improvement',
+      summary: `Shrank ${formatDeltaBytes(delta)} (${formatPercent(fraction)})`,
+      observed: -delta,
+      threshold: policy.growthBytes,
+    });
+  }
+  return findings;
+}

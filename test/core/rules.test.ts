@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { EffectivePolicy } from '../../src/core/policy';
+import { evaluateRules, type RuleInput } from '../../src/core/rules';
+
+const MiB = 1024 * 1024;
+const policy: EffectivePolicy = {
+  growthPercent: 10,
+  growthBytes: 10 * MiB,
+  layerBytes: 100 * MiB,
+  coldStartSeconds: 5,
+  budgetBytes: null,
+  baselineMode: 'previous',
+  muted: false,
+  improvements: true,
+  matchedPattern: null,
+};
+const input = (over: Partial<RuleInput>): RuleInput => ({ sizeBytes: 0, addedLayers: [], coldStartDeltaSeconds: null, ...over });
+const rules = (i: RuleInput, p: EffectivePolicy = policy) => evaluateRules(i, p).map((f) => f.rule);
+
+describe('growth: at least 10% and at least 10 MiB', () => {
+  const base = 100 * MiB; // 10% of it is exactly 10 MiB: both thresholds meet at +10 MiB
+  it('fires at the threshold and above, not just below', () => {
+    expect(rules(input({ baseline: { sizeBytes: base }, sizeBytes: base + 10 * MiB }))).toEqual(['growth']);
+    expect(rules(input({ baseline: { sizeBytes: base }, sizeBytes: base + 10 * MiB + 1 }))).toEqual(['growth']);
+    expect(rules(input({ baseline: { sizeBytes: base }, sizeBytes: base + 10 * MiB - 1 }))).toEqual([]);
+  });
+  it('needs both: 50% of a small image is not 10 MiB, 10 MiB of a huge image is not 10%', () => {
+    expect(rules(input({ baseline: { sizeBytes: 4 * MiB }, sizeBytes: 6 * MiB }))).toEqual([]);
+    expect(rules(input({ baseline: { sizeBytes: 1000 * MiB }, sizeBytes: 1015 * MiB }))).toEqual([]);
+    const f = evaluateRules(input({ baseline: { sizeBytes: 30 * MiB }, sizeBytes: 45 * MiB }), policy)[0]!;
+    expect(f).toMatchObject({ rule: 'growth', kind: 'regression', observed: 15 * MiB, threshold: 10 * MiB });
+    expect(f.summary).toBe('Grew +15.0 MiB (+50%): at least 10% and 10.0 MiB');
+  });
+  it('never fires without a baseline or when nothing grew, even with zero thresholds', () => {
+    expect(rules(input({ sizeBytes: 999 * MiB }))).toEqual([]);
+    expect(rules(input({ baseline: { sizeBytes: 5 }, sizeBytes: 5 }), { ...policy, growthBytes: 0, growthPercent: 0 })).toEqual([]);
+  });
+});
+
+describe('improvement: shrinking by the same thresholds', () => {
+  it('fires at, not below, and can be turned off', () => {
+    expect(rules(input({ baseline: { sizeBytes: 100 * MiB }, sizeBytes: 90 * MiB }))).toEqual(['improvement']);
+    expect(rules(input({ baseline: { sizeBytes: 100 * MiB }, sizeBytes: 90 * MiB + 1 }))).toEqual([]);
+    expect(rules(input({ baseline: { sizeBytes: 100 * MiB }, sizeBytes: 10 * MiB }), { ...policy, improvements: false })).toEqual([]);
+    expect(evaluateRules(input({ baseline: { sizeBytes: 400 * MiB }, sizeBytes: 100 * MiB }), policy)[0]).toMatchObject({ kind: 'improvement', summary: 'Shrank −300 MiB (−75%)' });
+  });
+});
+
+describe('budget', () => {
+  const withBudget = { ...policy, budgetBytes: 200 * MiB };
+  it('fires above the budget, not at it', () => {
+    expect(rules(input({ sizeBytes: 200 * MiB + 1 }), withBudget)).toEqual(['budget']);
+    expect(rules(input({ sizeBytes: 200 * MiB }), withBudget)).toEqual([]);
+  });
+  it('fires when crossing or growing while over, not for an image that stays over without growing', () => {
+    expect(rules(input({ baseline: { sizeBytes: 199 * MiB }, sizeBytes: 201 * MiB }), withBudget)).toEqual(['budget']);
+    expect(rules(input({ baseline: { sizeBytes: 250 * MiB }, sizeBytes: 251 * MiB }), withBudget)).toEqual(['budget']);
+    expect(rules(input({ baseline: { sizeBytes: 250 * MiB }, sizeBytes: 240 * MiB }), withBudget)).toEqual([]);
+  });
+});
+
+describe('large new layer: over 100 MiB', () => {
+  it('fires just above, not at, and only for layers new against a baseline', () => {
+    const b = { baseline: { sizeBytes: 1000 * MiB }, sizeBytes: 1000 * MiB };
+    expect(rules(input({ ...b, addedLayers: [{ sizeBytes: 100 * MiB + 1 }] }))).toEqual(['largeLayer']);
+    expect(rules(input({ ...b, addedLayers: [{ sizeBytes: 100 * MiB }] }))).toEqual([]);
+    expect(rules(input({ sizeBytes: 300 * MiB, addedLayers: [{ sizeBytes: 300 * MiB }] }))).toEqual([]);
+  });
+});
+
+describe('ACI cold start: at least +5 s', () => {
+  it('fires at and above, not below', () => {
+    const b = { baseline: { sizeBytes: 1000 * MiB }, sizeBytes: 1000 * MiB };
+    expect(rules(input({ ...b, coldStartDeltaSeconds: 5 }))).toEqual(['coldStart']);
+    expect(rules(input({ ...b, coldStartDeltaSeconds: 5.01 }))).toEqual(['coldStart']);
+    expect(rules(input({ ...b, coldStartDeltaSeconds: 4.99 }))).toEqual([]);
+    expect(rules(input({ ...b, coldStartDeltaSeconds: null }))).toEqual([]);
+  });
+});
+
+it('reports every rule that fires for one push', () => {
+  const i = input({ baseline: { sizeBytes: 100 * MiB }, sizeBytes: 400 * MiB, addedLayers: [{ sizeBytes: 300 * MiB }], coldStartDeltaSeconds: 12 });
+  expect(rules(i, { ...policy, budgetBytes: 300 * MiB })).toEqual(['growth', 'budget', 'largeLayer', 'coldStart']);
+});
