@@ -84,6 +84,12 @@ function jsonSetting<S extends z.ZodType>(schema: S) {
     });
 }
 
+/** An empty value (a blank line in local.settings.json) means unset. */
+const optionalUrl = z.preprocess(
+  (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+);
+
 const settingsSchema = z.object({
   WEBHOOK_SECRET: z
     .string({ error: 'is required: the shared secret registries send as "Authorization: Bearer <secret>"' })
@@ -120,6 +126,51 @@ const settingsSchema = z.object({
   ACR_PRICES: jsonSetting(PriceOverrideSchema),
   /** Overrides of the pull-time model's parameters (docs/estimates.md). */
   PULL_MODEL: jsonSetting(PullModelOverrideSchema),
+  /** Default alert thresholds; per-repository policies (PUT /api/policy) override them. */
+  ALERT_GROWTH_PERCENT: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return 10;
+      const n = Number(v);
+      if (!Number.isFinite(n) || n < 0) {
+        ctx.addIssue({ code: 'custom', message: `must be a number ≥ 0, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  ALERT_GROWTH_BYTES: intSetting(10 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
+  ALERT_LAYER_BYTES: intSetting(100 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
+  ALERT_COLD_START_SECONDS: intSetting(5, 0, 3600),
+  /** No budget unless set. */
+  ALERT_SIZE_BUDGET_BYTES: intSetting(0, 0, Number.MAX_SAFE_INTEGER).transform((n) => (n === 0 ? null : n)),
+  ALERT_IMPROVEMENTS: boolSetting(true),
+  /** Delivery attempts before an alert is marked failed (it stays visible in /api/alerts). */
+  ALERT_MAX_ATTEMPTS: intSetting(8, 1, 100),
+  /** Retries within the invocation that raised the alert, before the re-send timer takes over. */
+  ALERT_INLINE_RETRIES: intSetting(2, 0, 5),
+  /** First wait before the timer re-sends a failed delivery; doubles per attempt, at most an hour. */
+  ALERT_RETRY_BASE_SECONDS: intSetting(30, 1, 3600),
+  /** NCRONTAB schedule of the timer that re-sends pending alerts. */
+  ALERT_RESEND_SCHEDULE: z.string().trim().min(1).default('0 */1 * * * *'),
+  /** Teams Workflows webhook ("When a Teams webhook request is received") for alerts. */
+  TEAMS_WEBHOOK_URL: optionalUrl,
+  /**
+   * Hosts a policy's `teamsRoute` may point at (wildcards allowed), so the policy API
+   * cannot be used to make the service post to arbitrary hosts. TEAMS_WEBHOOK_URL's own host is always allowed.
+   */
+  TEAMS_ALLOWED_HOSTS: z
+    .string()
+    .optional()
+    .transform((v) =>
+      (v ?? '*.logic.azure.com,*.powerautomate.com,*.powerplatform.com')
+        .split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    ),
+  /** Where the API is reachable from people's browsers, for links in alerts. */
+  PUBLIC_BASE_URL: optionalUrl.transform((v) => v?.replace(/\/+$/, '')),
   /** `function` requires a function key on the read APIs in Azure; the local host never checks keys. */
   API_AUTH_LEVEL: z.enum(['function', 'anonymous'], { error: 'must be "function" or "anonymous"' }).default('function'),
 });

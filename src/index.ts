@@ -12,3 +12,6 @@ import './functions/repositories';
 import './functions/compare';
 import './functions/storage';
 import './functions/estimate';
+import './functions/policy';
+import './functions/alerts';
+import './functions/resendAlerts';

@@ -13,6 +13,8 @@ export const TABLES = {
   points: 'acrsizePoints',
   repositories: 'acrsizeRepositories',
   blobs: 'acrsizeBlobs',
+  policies: 'acrsizePolicies',
+  alerts: 'acrsizeAlerts',
 } as const;
 
 /** The Functions connection name of the storage account used by triggers and adapters. */

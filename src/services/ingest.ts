@@ -2,7 +2,9 @@ import type { RegistryReader } from '../adapters/registry';
 import type { ContentTable } from '../adapters/tables/contentTable';
 import type { ImageTable } from '../adapters/tables/imageTable';
 import type { BlobTable, Registration } from '../adapters/tables/blobTable';
-import type { BaselineMode, PointTable } from '../adapters/tables/pointTable';
+import type { PointTable } from '../adapters/tables/pointTable';
+import type { EffectivePolicy } from '../core/policy';
+import type { PointContext } from './alerts';
 import type { RepositoryTable } from '../adapters/tables/repositoryTable';
 import { PermanentError } from '../core/errors';
 import type { RegistryEvent } from '../core/events';
@@ -10,7 +12,7 @@ import { isFailure, mergeImage, type ImageRecord, type ImageStatus, type Platfor
 import type { ParsedManifest } from '../core/manifest';
 import { withPoint } from '../core/repository';
 import type { PlatformImage } from '../core/sizing';
-import { diffImages } from '../core/layerDiff';
+import { diffImages, type LayerDiff } from '../core/layerDiff';
 import { blobsOf } from '../core/storage';
 import { pointFor, type PointEstimates, type TrendPoint } from '../core/trend';
 import { ContentResolver } from './contentResolver';
@@ -22,9 +24,15 @@ export interface IngestDeps {
   repositories: RepositoryTable;
   blobs: BlobTable;
   registry: RegistryReader;
-  baselineMode: BaselineMode;
+  /** The alert policy of a repository (thresholds, baseline mode, route). */
+  policyFor: (registry: string, repository: string) => Promise<EffectivePolicy>;
   /** Cost and pull-time estimates for a new point; absent, points carry none. */
   estimate?: (input: EstimateInput) => PointEstimates;
+  /**
+   * Called for every point of a tagged push, re-deliveries included: alerting must be
+   * idempotent, so that a retry after a failure in it still alerts (once).
+   */
+  onPoint?: (ctx: PointContext) => Promise<void>;
 }
 
 export interface EstimateInput {
@@ -84,11 +92,13 @@ export async function ingest(event: RegistryEvent, deps: IngestDeps): Promise<In
   });
 
   const pointsAdded: TrendPoint[] = [];
-  if (event.tag) {
+  if (event.tag && platforms.length > 0) {
     const push = { tag: event.tag, pushedAt: event.timestamp, eventId: event.id, ...(root.kind === 'index' ? { indexDigest: digest } : {}) };
+    const policy = await deps.policyFor(event.registry, event.repository);
     for (const image of platforms) {
-      const point = await describePoint(event, deps, resolver, push, image, accounting.get(image.digest)!);
-      if (await deps.points.add(event.registry, event.repository, point)) pointsAdded.push(point);
+      const described = await describePoint(event, deps, resolver, push, image, accounting.get(image.digest)!, policy);
+      if (await deps.points.add(event.registry, event.repository, described.point)) pointsAdded.push(described.point);
+      await deps.onPoint?.({ registry: event.registry, repository: event.repository, image, policy, ...described });
     }
   }
   if (reason) await noteError(event, deps, reason);
@@ -122,10 +132,11 @@ async function describePoint(
   push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string },
   image: PlatformImage,
   registration: Registration,
-): Promise<TrendPoint> {
+  policy: EffectivePolicy,
+): Promise<{ point: TrendPoint; baseline?: PlatformImage; diff?: LayerDiff }> {
   const [seen, baselineRef] = await Promise.all([
     deps.points.hasPointFor(event.registry, event.repository, image.digest),
-    deps.points.baselineFor(event.registry, event.repository, { platform: image.platform, pushedAt: push.pushedAt, digest: image.digest, tag: push.tag }, deps.baselineMode),
+    deps.points.baselineFor(event.registry, event.repository, { platform: image.platform, pushedAt: push.pushedAt, digest: image.digest, tag: push.tag }, policy.baselineMode),
   ]);
   let baseline: PlatformImage | undefined;
   if (baselineRef) {
@@ -140,11 +151,13 @@ async function describePoint(
     newRegistryBytes,
     registryBytesBefore: Math.max(0, registration.registryBytesAfter - newRegistryBytes),
   });
-  return pointFor(push, image, {
-    ...(baseline && baselineRef ? { baseline: { digest: baselineRef.digest, tag: baselineRef.tag }, diff: diffImages(baseline, image) } : {}),
+  const diff = baseline ? diffImages(baseline, image) : undefined;
+  const point = pointFor(push, image, {
+    ...(baseline && baselineRef && diff ? { baseline: { digest: baselineRef.digest, tag: baselineRef.tag }, diff } : {}),
     newRegistryBytes,
     ...(estimates ? { estimates } : {}),
   });
+  return { point, ...(baseline ? { baseline } : {}), ...(diff ? { diff } : {}) };
 }
 
 async function resolve(digest: string, resolver: ContentResolver) {

@@ -1,0 +1,221 @@
+import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
+import { randomUUID } from 'node:crypto';
+import { escapeKey } from '../../core/keys';
+import type { Finding, Rule } from '../../core/rules';
+import { packJson, statusOf, unpackJson } from './entities';
+import type { Tables } from './tables';
+
+/**
+ * The alert outbox and history, one partition per registry:
+ *   `a|<inverted time>|<id>`            an alert: what fired, its Teams message, delivery state
+ *   `k|<repository>|<digest>|<rule>`    dedupe marker: at most one alert per image and rule
+ * An alert and its markers are created in one entity-group transaction before anything
+ * is sent, so a Teams outage loses nothing and a re-delivered push finds the markers.
+ */
+
+export type AlertState = 'pending' | 'sent' | 'failed';
+
+export interface AlertRecord {
+  id: string;
+  registry: string;
+  repository: string;
+  tag: string;
+  platform: string;
+  digest: string;
+  indexDigest?: string;
+  pushedAt: string;
+  kind: 'regression' | 'improvement';
+  rules: Rule[];
+  findings: Finding[];
+  state: AlertState;
+  attempts: number;
+  createdAt: string;
+  nextAttemptAt: string;
+  sentAt?: string;
+  lastError?: string;
+  /** Which route it goes to; the URL itself (it carries a signature) is never returned by the API. */
+  route: 'default' | 'policy';
+}
+
+export interface AlertRef {
+  registry: string;
+  rowKey: string;
+}
+
+export interface ClaimedAlert {
+  ref: AlertRef;
+  etag: string;
+  record: AlertRecord;
+  routeUrl: string | null;
+  message: unknown;
+}
+
+const invertedTime = (iso: string) => String(9_999_999_999_999 - Date.parse(iso)).padStart(13, '0');
+const markerPrefix = (repository: string, digest: string) => `k|${escapeKey(repository)}|${digest}|`;
+
+export class AlertTable {
+  constructor(private readonly tables: Tables) {}
+
+  /**
+   * Records an alert for the findings not alerted before for this image. `build` gets
+   * those findings and returns the message; nothing is written when none are left.
+   */
+  async create(
+    base: Omit<AlertRecord, 'id' | 'rules' | 'findings' | 'state' | 'attempts' | 'nextAttemptAt' | 'kind' | 'route'>,
+    findings: Finding[],
+    route: { kind: 'default' | 'policy'; url: string | null },
+    build: (findings: Finding[]) => unknown,
+  ): Promise<{ ref: AlertRef; record: AlertRecord } | undefined> {
+    const client = await this.tables.get('alerts');
+    const pk = escapeKey(base.registry);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const done = await this.#alertedRules(client, pk, base.repository, base.digest);
+      const remaining = findings.filter((f) => !done.has(f.rule));
+      if (remaining.length === 0) return undefined;
+      const record: AlertRecord = {
+        ...base,
+        id: randomUUID(),
+        kind: remaining.some((f) => f.kind === 'regression') ? 'regression' : 'improvement',
+        rules: remaining.map((f) => f.rule),
+        findings: remaining,
+        state: route.url ? 'pending' : 'failed',
+        attempts: 0,
+        nextAttemptAt: base.createdAt,
+        route: route.kind,
+        ...(route.url ? {} : { lastError: 'no Teams route: set TEAMS_WEBHOOK_URL or the policy teamsRoute' }),
+      };
+      const rowKey = `a|${invertedTime(record.createdAt)}|${record.id}`;
+      const actions: TableTransaction['actions'] = [
+        ...remaining.map((f): TableTransaction['actions'][number] => ['create', { partitionKey: pk, rowKey: markerPrefix(base.repository, base.digest) + f.rule, alertRowKey: rowKey }]),
+        ['create', { partitionKey: pk, rowKey, ...toEntity(record), ...(route.url ? { routeUrl: route.url } : {}), ...packJson('message', build(remaining)) }],
+      ];
+      try {
+        await client.submitTransaction(actions);
+        return { ref: { registry: base.registry, rowKey }, record };
+      } catch (e) {
+        // Another delivery of the same push created a marker first: recompute what is left.
+        if (statusOf(e) !== 409) throw e;
+      }
+    }
+    throw new Error(`could not record the alert for ${base.repository}@${base.digest} after 5 attempts`);
+  }
+
+  /** Takes a pending alert for delivery, so that the timer and the ingest never both send it. */
+  async claim(ref: AlertRef, now: Date, leaseMs: number): Promise<ClaimedAlert | undefined> {
+    const client = await this.tables.get('alerts');
+    let e: Record<string, unknown>;
+    try {
+      e = await client.getEntity<Record<string, unknown>>(escapeKey(ref.registry), ref.rowKey);
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+    const record = fromEntity(e);
+    if (record.state !== 'pending') return undefined;
+    if (typeof e.leaseUntil === 'string' && Date.parse(e.leaseUntil) > now.getTime()) return undefined;
+    try {
+      const res = await client.updateEntity(
+        { partitionKey: escapeKey(ref.registry), rowKey: ref.rowKey, leaseUntil: new Date(now.getTime() + leaseMs).toISOString() },
+        'Merge',
+        { etag: String(e.etag) },
+      );
+      return { ref, etag: String(res.etag), record, routeUrl: typeof e.routeUrl === 'string' ? e.routeUrl : null, message: unpackJson(e, 'message') };
+    } catch (err) {
+      if (statusOf(err) === 412) return undefined;
+      throw err;
+    }
+  }
+
+  /** Records the outcome of a delivery attempt under the lease's ETag. */
+  async settle(claimed: ClaimedAlert, patch: Pick<AlertRecord, 'state' | 'attempts' | 'nextAttemptAt'> & Partial<Pick<AlertRecord, 'sentAt' | 'lastError'>>): Promise<AlertRecord> {
+    const client = await this.tables.get('alerts');
+    const record: AlertRecord = { ...claimed.record, ...patch };
+    await client.updateEntity(
+      { partitionKey: escapeKey(claimed.ref.registry), rowKey: claimed.ref.rowKey, ...toEntity(record), leaseUntil: '' },
+      'Merge',
+      { etag: claimed.etag },
+    );
+    return record;
+  }
+
+  /** Pending alerts whose next attempt is due, across registries. */
+  async due(now: Date, max = 100): Promise<AlertRef[]> {
+    const client = await this.tables.get('alerts');
+    const refs: AlertRef[] = [];
+    const filter = odata`state eq ${'pending'} and nextAttemptAt le ${now.toISOString()}`;
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['registry', 'RowKey'] } })) {
+      refs.push({ registry: String(e.registry), rowKey: String(e.rowKey) });
+      if (refs.length >= max) break;
+    }
+    return refs;
+  }
+
+  async list(registry: string, q: { repository?: string; since?: string; state?: AlertState; limit: number }): Promise<AlertRecord[]> {
+    const client = await this.tables.get('alerts');
+    let filter = odata`PartitionKey eq ${escapeKey(registry)} and RowKey ge ${'a|'}`;
+    filter += q.since ? odata` and RowKey lt ${`a|${invertedTime(q.since)}|~`}` : odata` and RowKey lt ${'a}'}`;
+    if (q.repository) filter += odata` and repository eq ${q.repository}`;
+    if (q.state) filter += odata` and state eq ${q.state}`;
+    const out: AlertRecord[] = [];
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
+      out.push(fromEntity(e));
+      if (out.length >= q.limit) break;
+    }
+    return out;
+  }
+
+  async #alertedRules(client: TableClient, pk: string, repository: string, digest: string): Promise<Set<string>> {
+    const prefix = markerPrefix(repository, digest);
+    const filter = odata`PartitionKey eq ${pk} and RowKey ge ${prefix} and RowKey lt ${prefix.slice(0, -1) + '}'}`;
+    const rules = new Set<string>();
+    for await (const e of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) rules.add(String(e.rowKey).slice(prefix.length));
+    return rules;
+  }
+}
+
+function toEntity(r: AlertRecord): Record<string, unknown> {
+  return {
+    id: r.id,
+    registry: r.registry,
+    repository: r.repository,
+    tag: r.tag,
+    platform: r.platform,
+    digest: r.digest,
+    indexDigest: r.indexDigest ?? '',
+    pushedAt: r.pushedAt,
+    kind: r.kind,
+    rules: JSON.stringify(r.rules),
+    findings: JSON.stringify(r.findings),
+    state: r.state,
+    attempts: r.attempts,
+    createdAt: r.createdAt,
+    nextAttemptAt: r.nextAttemptAt,
+    sentAt: r.sentAt ?? '',
+    lastError: r.lastError ?? '',
+    route: r.route,
+  };
+}
+
+function fromEntity(e: Record<string, unknown>): AlertRecord {
+  const s = (k: string) => (typeof e[k] === 'string' && e[k] !== '' ? (e[k] as string) : undefined);
+  return {
+    id: String(e.id),
+    registry: String(e.registry),
+    repository: String(e.repository),
+    tag: String(e.tag),
+    platform: String(e.platform),
+    digest: String(e.digest),
+    ...(s('indexDigest') ? { indexDigest: s('indexDigest')! } : {}),
+    pushedAt: String(e.pushedAt),
+    kind: e.kind === 'improvement' ? 'improvement' : 'regression',
+    rules: JSON.parse(String(e.rules)) as Rule[],
+    findings: JSON.parse(String(e.findings)) as Finding[],
+    state: e.state as AlertState,
+    attempts: Number(e.attempts),
+    createdAt: String(e.createdAt),
+    nextAttemptAt: String(e.nextAttemptAt),
+    ...(s('sentAt') ? { sentAt: s('sentAt')! } : {}),
+    ...(s('lastError') ? { lastError: s('lastError')! } : {}),
+    route: e.route === 'policy' ? 'policy' : 'default',
+  };
+}

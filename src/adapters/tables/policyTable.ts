@@ -1,0 +1,51 @@
+import { odata } from '@azure/data-tables';
+import { escapeKey } from '../../core/keys';
+import { PolicySchema, type Policy } from '../../core/policy';
+import { readJsonRow, statusOf, unpackJson, packJson } from './entities';
+import type { Tables } from './tables';
+
+export interface StoredPolicy {
+  pattern: string;
+  policy: Policy;
+  updatedAt: string;
+}
+
+/** Per-repository alert policies, one row per pattern, partitioned by registry. */
+export class PolicyTable {
+  constructor(private readonly tables: Tables) {}
+
+  async list(registry: string): Promise<StoredPolicy[]> {
+    const client = await this.tables.get('policies');
+    const out: StoredPolicy[] = [];
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${escapeKey(registry)}` } })) {
+      const stored = unpackJson<StoredPolicy>(e, 'json');
+      // A row written by an older version that no longer validates is skipped, not fatal.
+      if (stored && PolicySchema.safeParse(stored.policy).success) out.push(stored);
+    }
+    return out;
+  }
+
+  async get(registry: string, pattern: string): Promise<StoredPolicy | undefined> {
+    const client = await this.tables.get('policies');
+    return (await readJsonRow<StoredPolicy>(client, escapeKey(registry), escapeKey(pattern)))?.value;
+  }
+
+  async put(registry: string, pattern: string, policy: Policy, at: string): Promise<{ created: boolean; stored: StoredPolicy }> {
+    const client = await this.tables.get('policies');
+    const existed = (await this.get(registry, pattern)) !== undefined;
+    const stored: StoredPolicy = { pattern, policy, updatedAt: at };
+    await client.upsertEntity({ partitionKey: escapeKey(registry), rowKey: escapeKey(pattern), ...packJson('json', stored) }, 'Replace');
+    return { created: !existed, stored };
+  }
+
+  async delete(registry: string, pattern: string): Promise<boolean> {
+    const client = await this.tables.get('policies');
+    try {
+      await client.deleteEntity(escapeKey(registry), escapeKey(pattern));
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 404) return false;
+      throw e;
+    }
+  }
+}
