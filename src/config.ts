@@ -177,6 +177,15 @@ const settingsSchema = z.object({
 
 export type Settings = z.output<typeof settingsSchema>;
 
+/**
+ * Every app setting the code reads besides the storage connection, and whether it must be
+ * set (no default). The infrastructure check test holds main.bicep to this list.
+ */
+export const SETTINGS: readonly { name: string; required: boolean }[] = Object.entries(settingsSchema.shape).map(([name, schema]) => ({
+  name,
+  required: !schema.safeParse(undefined).success,
+}));
+
 export interface Config extends Settings {
   storage: StorageConnection;
 }

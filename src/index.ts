@@ -5,6 +5,7 @@
  */
 import './startup';
 import './functions/webhooks';
+import './functions/eventGridWebhook';
 import './functions/processRegistryEvent';
 import './functions/trend';
 import './functions/image';

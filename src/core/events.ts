@@ -222,3 +222,70 @@ export function normalizeDistributionEnvelope(body: unknown): NormalizedNotifica
   });
   return { events, ignored, ping: false };
 }
+
+// --------------------------------------------------- Event Grid (ACR system topic)
+
+/** Event Grid's own event that a new subscription's endpoint must answer with its code. */
+export const EVENT_GRID_VALIDATION = 'Microsoft.EventGrid.SubscriptionValidationEvent';
+
+const EVENT_GRID_TYPES: Record<string, 'push' | 'delete' | { ignore: string }> = {
+  'Microsoft.ContainerRegistry.ImagePushed': 'push',
+  'Microsoft.ContainerRegistry.ImageDeleted': 'delete',
+  'Microsoft.ContainerRegistry.ChartPushed': { ignore: 'Helm charts in ACR are not container images' },
+  'Microsoft.ContainerRegistry.ChartDeleted': { ignore: 'Helm charts in ACR are not container images' },
+};
+
+const EventGridEventSchema = z.object({
+  id: z.string().min(1),
+  eventType: z.string().min(1),
+  eventTime: z.string(),
+  subject: z.string().optional(),
+  topic: z.string().optional(),
+  data: z.unknown(),
+});
+const EventGridBatchSchema = z.array(z.unknown()).min(1).max(5000);
+
+/** The validation code when `body` is Event Grid's subscription validation request. */
+export function eventGridValidationCode(body: unknown): string | undefined {
+  const batch = EventGridBatchSchema.safeParse(body);
+  if (!batch.success) return undefined;
+  const first = batch.data[0] as { eventType?: unknown; data?: { validationCode?: unknown } } | null;
+  return first?.eventType === EVENT_GRID_VALIDATION && typeof first.data?.validationCode === 'string' ? first.data.validationCode : undefined;
+}
+
+/**
+ * Event Grid schema batches from an ACR system topic. `data` has the ACR webhook shape
+ * (plus url, addr, actor, source), so each event goes through the ACR normaliser.
+ * Delivery is at least once: duplicates are expected and harmless downstream.
+ */
+export function normalizeEventGrid(body: unknown): NormalizedNotification {
+  const batch = EventGridBatchSchema.safeParse(body);
+  if (!batch.success) throw new InvalidNotificationError(`not an Event Grid event batch (a JSON array of events): ${describe(batch.error)}`);
+  const events: RegistryEvent[] = [];
+  const ignored: Ignored[] = [];
+  batch.data.forEach((raw, i) => {
+    const where = `[${i}]`;
+    const parsed = EventGridEventSchema.safeParse(raw);
+    if (!parsed.success) throw new InvalidNotificationError(`${where}: ${describe(parsed.error)}`);
+    const e = parsed.data;
+    const kind = EVENT_GRID_TYPES[e.eventType];
+    if (!kind) {
+      ignored.push({ id: e.id, action: e.eventType, reason: 'event type not tracked' });
+      return;
+    }
+    if (typeof kind === 'object') {
+      ignored.push({ id: e.id, action: e.eventType, reason: kind.ignore });
+      return;
+    }
+    const data = (e.data ?? {}) as Record<string, unknown>;
+    let inner: NormalizedNotification;
+    try {
+      inner = normalizeAcrWebhook({ timestamp: e.eventTime, ...data, id: e.id, action: kind });
+    } catch (err) {
+      throw new InvalidNotificationError(`${where}.data: ${(err as Error).message}`);
+    }
+    events.push(...inner.events.map((ev) => ({ ...ev, source: 'eventgrid' as const })));
+    ignored.push(...inner.ignored);
+  });
+  return { events, ignored, ping: false };
+}

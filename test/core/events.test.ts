@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidNotificationError, normalizeAcrWebhook, normalizeDistributionEnvelope, normalizeTimestamp } from '../../src/core/events';
+import { eventGridValidationCode, InvalidNotificationError, normalizeAcrWebhook, normalizeDistributionEnvelope, normalizeEventGrid, normalizeTimestamp } from '../../src/core/events';
 
 const digest = 'sha256:' + 'a'.repeat(64);
 
@@ -129,5 +129,50 @@ describe('deletes', () => {
     const repoDelete = normalizeAcrWebhook({ ...base, action: 'delete', target: { repository: 'a/b' } });
     expect(repoDelete.events[0]).toMatchObject({ action: 'delete', repository: 'a/b' });
     expect(repoDelete.events[0]).not.toHaveProperty('digest');
+  });
+});
+
+describe('normalizeEventGrid', () => {
+  const pushed = (over: Record<string, unknown> = {}) => ({
+    id: '831e1650-001e-001b-66ab-eeb76e069631',
+    topic: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/myreg',
+    subject: 'hello-world:v1',
+    eventType: 'Microsoft.ContainerRegistry.ImagePushed',
+    eventTime: '2026-11-27T10:00:00.123456Z',
+    data: {
+      id: 'acr-event-id',
+      timestamp: '2026-11-27T10:00:00.100Z',
+      action: 'push',
+      target: { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: 524, digest, length: 524, repository: 'hello-world', tag: 'v1', url: 'https://myreg.azurecr.io/v2/hello-world/manifests/' + digest },
+      request: { id: 'r', host: 'myreg.azurecr.io', method: 'PUT', useragent: 'docker', addr: '1.2.3.4' },
+      actor: { name: 'user' },
+      source: { addr: 'x', instanceID: 'y' },
+    },
+    dataVersion: '1.0',
+    metadataVersion: '1',
+    ...over,
+  });
+
+  it('maps ImagePushed and ImageDeleted onto registry events keyed by the Event Grid id', () => {
+    const n = normalizeEventGrid([pushed(), pushed({ id: 'del', eventType: 'Microsoft.ContainerRegistry.ImageDeleted' })]);
+    expect(n.events).toEqual([
+      { id: pushed().id, timestamp: '2026-11-27T10:00:00.100Z', action: 'push', source: 'eventgrid', registry: 'myreg.azurecr.io', repository: 'hello-world', digest, tag: 'v1', mediaType: 'application/vnd.docker.distribution.manifest.v2+json' },
+      expect.objectContaining({ id: 'del', action: 'delete', source: 'eventgrid' }),
+    ]);
+  });
+
+  it('ignores charts and untracked types, rejects what is not a batch', () => {
+    const n = normalizeEventGrid([pushed({ eventType: 'Microsoft.ContainerRegistry.ChartPushed' }), pushed({ eventType: 'Contoso.Other' })]);
+    expect(n.events).toEqual([]);
+    expect(n.ignored.map((i) => i.action)).toEqual(['Microsoft.ContainerRegistry.ChartPushed', 'Contoso.Other']);
+    expect(() => normalizeEventGrid({ events: [] })).toThrow(/not an Event Grid event batch/);
+    expect(() => normalizeEventGrid([pushed({ data: { target: {} } })])).toThrow(/\[0\]\.data: request\.host/);
+  });
+
+  it('recognises the subscription validation event', () => {
+    const validation = [{ id: 'v', topic: 't', subject: '', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', eventTime: '2026-11-27T10:00:00Z', data: { validationCode: '512d38b6-c7b8-40c8-89fe-f46f9e9622b6', validationUrl: 'https://rp/validate' }, dataVersion: '2', metadataVersion: '1' }];
+    expect(eventGridValidationCode(validation)).toBe('512d38b6-c7b8-40c8-89fe-f46f9e9622b6');
+    expect(eventGridValidationCode([pushed()])).toBeUndefined();
+    expect(eventGridValidationCode({})).toBeUndefined();
   });
 });

@@ -1,0 +1,25 @@
+import { app } from '@azure/functions';
+import { eventGridValidationCode, normalizeEventGrid } from '../core/events';
+import { readJsonBody } from '../http/body';
+import { handle } from '../http/handler';
+import { json, problem } from '../http/responses';
+import { acceptWebhook, MAX_WEBHOOK_BYTES } from '../http/webhook';
+import { getRuntime } from '../runtime';
+
+// Event Grid's durable alternative to ACR webhooks: it retries for 24 h, so a storage
+// outage answered with 503 is delivered later instead of lost.
+app.http('eventGridWebhook', {
+  methods: ['POST'],
+  route: 'webhooks/eventgrid',
+  authLevel: 'anonymous',
+  handler: handle(async (request, context) => {
+    // The handshake only echoes Event Grid's code back; it stores nothing, so it needs no secret.
+    if (request.headers.get('aeg-event-type') === 'SubscriptionValidation') {
+      const code = eventGridValidationCode(await readJsonBody(request, MAX_WEBHOOK_BYTES));
+      if (!code) return problem(400, 'not a subscription validation event');
+      context.info('answered the Event Grid subscription validation handshake');
+      return json(200, { validationResponse: code });
+    }
+    return acceptWebhook(request, context, getRuntime(), normalizeEventGrid);
+  }),
+});
