@@ -1,9 +1,6 @@
-import { app } from '@azure/functions';
 import { z } from 'zod';
-import { getConfig } from '../config';
-import { handle } from '../http/handler';
+import { registerReadApi } from '../http/readApi';
 import { continuationParam, continuationToken, limitParam, platformParam, registryParam, repositoryParam, tagParam, timeParam } from '../http/params';
-import { parseQuery } from '../http/query';
 import { json, problem } from '../http/responses';
 import { getRuntime } from '../runtime';
 import { getTrend } from '../services/queries';
@@ -19,29 +16,15 @@ const TrendQuery = z.object({
   continuationToken: continuationParam.optional(),
 });
 
-app.http('trend', {
-  methods: ['GET'],
-  route: 'trend',
-  authLevel: getConfig().API_AUTH_LEVEL,
-  handler: handle(async (request) => {
-    const q = parseQuery(request, TrendQuery);
-    if (q.since && q.until && q.since > q.until) return problem(400, 'since must not be after until');
-    const result = await getTrend(getRuntime(), {
-      registry: q.registry,
-      repository: q.repository,
-      limit: q.limit,
-      ...(q.tag ? { tag: q.tag } : {}),
-      ...(q.platform ? { platform: q.platform } : {}),
-      ...(q.since ? { since: q.since } : {}),
-      ...(q.until ? { until: q.until } : {}),
-      ...(q.continuationToken ? { after: q.continuationToken } : {}),
-    });
-    if (!result.known) return problem(404, `repository ${q.repository} of registry ${q.registry} is not tracked`);
-    return json(200, {
-      registry: q.registry,
-      repository: q.repository,
-      points: result.points,
-      continuationToken: result.after ? continuationToken(result.after) : null,
-    });
-  }),
+registerReadApi('trend', TrendQuery, async (q) => {
+  if (q.since && q.until && q.since > q.until) return problem(400, 'since must not be after until');
+  const { continuationToken: after, ...rest } = q;
+  const result = await getTrend(getRuntime(), { ...rest, after });
+  if (!result.known) return problem(404, `repository ${q.repository} of registry ${q.registry} is not tracked`);
+  return json(200, {
+    registry: q.registry,
+    repository: q.repository,
+    points: result.points,
+    continuationToken: result.after ? continuationToken(result.after) : null,
+  });
 });

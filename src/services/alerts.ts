@@ -63,16 +63,7 @@ export async function raiseAlert(deps: AlertDeps, ctx: PointContext): Promise<Al
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const url = policy.teamsRoute ?? deps.teamsWebhookUrl ?? null;
   const created = await deps.alerts.create(
-    {
-      registry: ctx.registry,
-      repository: ctx.repository,
-      tag: point.tag,
-      platform: point.platform,
-      digest: point.digest,
-      ...(point.indexDigest ? { indexDigest: point.indexDigest } : {}),
-      pushedAt: point.pushedAt,
-      createdAt: now,
-    },
+    { ...subject(ctx), createdAt: now },
     findings,
     { kind: policy.teamsRoute ? 'policy' : 'default', url },
     (remaining) =>
@@ -81,6 +72,19 @@ export async function raiseAlert(deps: AlertDeps, ctx: PointContext): Promise<Al
   if (!created) return undefined;
   deps.log?.('info', `alert ${created.record.id} (${created.record.rules.join(', ')}) for ${ctx.repository}:${point.tag} ${point.platform}: ${created.record.state}`);
   return created.record.state === 'pending' ? created.ref : undefined;
+}
+
+/** Which image of which push an alert is about. */
+function subject({ registry, repository, point }: PointContext) {
+  return {
+    registry,
+    repository,
+    tag: point.tag,
+    platform: point.platform,
+    digest: point.digest,
+    ...(point.indexDigest ? { indexDigest: point.indexDigest } : {}),
+    pushedAt: point.pushedAt,
+  };
 }
 
 function alertView(deps: AlertDeps, ctx: PointContext): AlertView {
@@ -96,13 +100,7 @@ function alertView(deps: AlertDeps, ctx: PointContext): AlertView {
       : undefined;
   return {
     kind: 'regression',
-    registry: ctx.registry,
-    repository: ctx.repository,
-    tag: point.tag,
-    platform: point.platform,
-    digest: point.digest,
-    ...(point.indexDigest ? { indexDigest: point.indexDigest } : {}),
-    pushedAt: point.pushedAt,
+    ...subject(ctx),
     sizeBytes: point.sizeBytes,
     ...(baseline && point.baselineDigest ? { baseline: { digest: baseline.digest, tag: point.baselineTag ?? '', sizeBytes: baseline.sizeBytes } } : {}),
     findings: [],
