@@ -84,6 +84,17 @@ function jsonSetting<S extends z.ZodType>(schema: S) {
     });
 }
 
+/**
+ * App Service puts the reference text itself into a setting whose Key Vault reference it
+ * could not resolve; accepting that as the secret would refuse every webhook with 401.
+ */
+function secretSetting(required?: string) {
+  return z
+    .string(required ? { error: required } : undefined)
+    .min(16, 'must be at least 16 characters')
+    .refine((v) => !v.startsWith('@Microsoft.KeyVault('), 'is an unresolved Key Vault reference: check the identity has Key Vault Secrets User and the secret exists');
+}
+
 /** An empty value (a blank line in local.settings.json) means unset. */
 const optionalUrl = z.preprocess(
   (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
@@ -91,9 +102,9 @@ const optionalUrl = z.preprocess(
 );
 
 const settingsSchema = z.object({
-  WEBHOOK_SECRET: z
-    .string({ error: 'is required: the shared secret registries send as "Authorization: Bearer <secret>"' })
-    .min(16, 'must be at least 16 characters'),
+  WEBHOOK_SECRET: secretSetting('is required: the shared secret registries send as "Authorization: Bearer <secret>"'),
+  /** During a rotation, the secret being replaced: both are accepted until this is removed. */
+  WEBHOOK_SECRET_PREVIOUS: secretSetting().optional(),
   ALLOWED_REGISTRIES: z
     .string({ error: 'is required: a comma-separated list of registry login servers, e.g. "myregistry.azurecr.io"' })
     .transform((v, ctx) => {

@@ -61,3 +61,13 @@ describe('estimate settings', () => {
     expect(() => loadConfig({ ...base, BASELINE_MODE: 'latest' })).toThrow(/BASELINE_MODE/);
   });
 });
+
+describe('secrets', () => {
+  it('refuses an unresolved Key Vault reference instead of using its text as the secret', () => {
+    expect(() => loadConfig({ ...base, WEBHOOK_SECRET: '@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/webhook-secret)' })).toThrow(
+      /WEBHOOK_SECRET: is an unresolved Key Vault reference/,
+    );
+    expect(loadConfig({ ...base, WEBHOOK_SECRET_PREVIOUS: 'the-old-secret-0123456789' }).WEBHOOK_SECRET_PREVIOUS).toBe('the-old-secret-0123456789');
+    expect(() => loadConfig({ ...base, WEBHOOK_SECRET_PREVIOUS: 'short' })).toThrow(/WEBHOOK_SECRET_PREVIOUS: must be at least 16/);
+  });
+});

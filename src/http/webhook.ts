@@ -22,7 +22,8 @@ export async function acceptWebhook(
   runtime: Pick<Runtime, 'config' | 'queue'>,
   normalize: (body: unknown) => NormalizedNotification,
 ): Promise<HttpResponseInit> {
-  if (!hasBearerSecret(request, runtime.config.WEBHOOK_SECRET)) {
+  const secrets = [runtime.config.WEBHOOK_SECRET, ...(runtime.config.WEBHOOK_SECRET_PREVIOUS ? [runtime.config.WEBHOOK_SECRET_PREVIOUS] : [])];
+  if (!hasBearerSecret(request, secrets)) {
     context.warn('webhook refused: missing or wrong Authorization header');
     return problem(401, 'missing or invalid Authorization header; expected "Authorization: Bearer <WEBHOOK_SECRET>"', {}, { 'www-authenticate': 'Bearer' });
   }
