@@ -13,6 +13,8 @@ ensureTls();
 
 // Integration tests spawn the compiled local host (dist/src/local/main.js).
 if (run('npm', ['run', 'build']) !== 0) fail('"npm run build" failed; fix the TypeScript errors above');
+// vitest strips types without checking them: check tests, benchmarks and scripts too.
+if (run('npm', ['run', 'typecheck']) !== 0) fail('"npm run typecheck" failed; fix the TypeScript errors above');
 
 const env = { ...process.env, ...tlsEnv() };
 const vitest = spawn('npx', ['vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit', cwd: root, env });

@@ -3,9 +3,8 @@ import type { BaseChange, StepDelta } from './layerDiff';
 import type { Layer } from './manifest';
 import type { Finding } from './rules';
 
-/** Everything an alert card shows, gathered by the alert service; the card is built from this alone. */
-export interface AlertView {
-  kind: 'regression' | 'improvement';
+/** Which image of which push an alert is about. */
+export interface AlertSubject {
   registry: string;
   repository: string;
   tag: string;
@@ -14,6 +13,11 @@ export interface AlertView {
   digest: string;
   indexDigest?: string;
   pushedAt: string;
+}
+
+/** Everything an alert card shows, gathered by the alert service; the card is built from this alone. */
+export interface AlertView extends AlertSubject {
+  kind: 'regression' | 'improvement';
   sizeBytes: number;
   baseline?: { digest: string; tag: string; sizeBytes: number };
   findings: Finding[];

@@ -1,6 +1,6 @@
 import type { AlertRef, AlertRecord, AlertTable } from '../adapters/tables/alertTable';
 import type { DeliveryResult } from '../adapters/teams';
-import type { AlertView } from '../core/alert';
+import type { AlertSubject, AlertView } from '../core/alert';
 import { alertMessage } from '../core/card';
 import { imageMonthlyStorageCost } from '../core/estimates/pricing';
 import type { LayerDiff } from '../core/layerDiff';
@@ -74,8 +74,7 @@ export async function raiseAlert(deps: AlertDeps, ctx: PointContext): Promise<Al
   return created.record.state === 'pending' ? created.ref : undefined;
 }
 
-/** Which image of which push an alert is about. */
-function subject({ registry, repository, point }: PointContext) {
+function subject({ registry, repository, point }: PointContext): AlertSubject {
   return {
     registry,
     repository,

@@ -52,7 +52,7 @@ beforeAll(async () => {
 });
 afterAll(() => app?.stop());
 
-const trend = async (repository: string) => (await app.get('/api/trend', { registry: app.proxy.loginServer, repository })).json.points as (TrendPointJson & Record<string, any>)[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+const trend = async (repository: string) => (await app.get('/api/trend', { registry: app.proxy.loginServer, repository })).json.points as TrendPointJson[];
 
 describe('layer trends on trend points', () => {
   it('describes the first point against nothing: every layer added, all its bytes new to the registry', async () => {
@@ -65,7 +65,7 @@ describe('layer trends on trend points', () => {
       newRegistryBytes: apiV1.config.size + base.size + deps1.size + app1.size,
     });
     expect(v1!.baselineDigest).toBeUndefined();
-    expect(v1!.estimates.pull.aci.coldStartDeltaSeconds).toBeNull();
+    expect(v1!.estimates!.pull.aci.coldStartDeltaSeconds).toBeNull();
   });
 
   it('counts a base layer another repository already stored as not new', async () => {
@@ -88,12 +88,12 @@ describe('layer trends on trend points', () => {
       baseChanged: false,
       newRegistryBytes: apiV2.config.size + deps2.size + app2.size,
     });
-    const pull = v2!.estimates.pull;
+    const pull = v2!.estimates!.pull;
     expect(pull.aci.coldStartDeltaSeconds).toBeGreaterThan(0);
     expect(pull.aks.warmNodeSeconds).toBeLessThan(pull.aks.coldStartSeconds);
     expect(pull.appService.restartSeconds).toBeLessThan(pull.appService.coldStartSeconds);
     // Basic includes 10 GiB: a few KB more costs nothing yet, and says so.
-    expect(v2!.estimates.cost).toMatchObject({ currency: 'USD', pushMarginalMonthly: 0, withinIncluded: true });
+    expect(v2!.estimates!.cost).toMatchObject({ currency: 'USD', pushMarginalMonthly: 0, withinIncluded: true });
   });
 });
 
@@ -178,7 +178,7 @@ describe('GET /api/estimate', () => {
     const q = { registry: app.proxy.loginServer, repository: 'shop/api', digest: v2!.digest };
     const plain = await app.get('/api/estimate', q);
     expect(plain.status).toBe(200);
-    expect(plain.json.pull).toEqual(v2!.estimates.pull);
+    expect(plain.json.pull).toEqual(v2!.estimates!.pull);
     expect(plain.json.baselineDigest).toBe(v2!.baselineDigest);
     const slow = await app.get('/api/estimate', { ...q, 'aci.throughputMBps': 0.01 });
     expect(slow.status).toBe(200);

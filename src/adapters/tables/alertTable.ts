@@ -1,5 +1,6 @@
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
 import { randomUUID } from 'node:crypto';
+import type { AlertSubject } from '../../core/alert';
 import { escapeKey } from '../../core/keys';
 import type { Finding, Rule } from '../../core/rules';
 import { packJson, statusOf, unpackJson } from './entities';
@@ -15,15 +16,8 @@ import type { Tables } from './tables';
 
 export type AlertState = 'pending' | 'sent' | 'failed';
 
-export interface AlertRecord {
+export interface AlertRecord extends AlertSubject {
   id: string;
-  registry: string;
-  repository: string;
-  tag: string;
-  platform: string;
-  digest: string;
-  indexDigest?: string;
-  pushedAt: string;
   kind: 'regression' | 'improvement';
   rules: Rule[];
   findings: Finding[];

@@ -3,6 +3,7 @@
  * real Azurite, fed by a real registry behind a counting proxy. Tests speak HTTP to it.
  */
 import { randomUUID } from 'node:crypto';
+import type { TrendPoint } from '../../../src/core/trend';
 import { startTestAzurite } from './azurite';
 import { startLocalHost, type LocalHost } from './host';
 import { request, type HttpResponse } from './http';
@@ -31,16 +32,8 @@ export interface JsonResponse extends HttpResponse {
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
-export interface TrendPointJson {
-  pushedAt: string;
-  tag: string;
-  digest: string;
-  indexDigest?: string;
-  platform: string;
-  sizeBytes: number;
-  configSizeBytes: number;
-  layerCount: number;
-}
+/** A trend point as the API answers it: the stored shape, in JSON. */
+export type TrendPointJson = TrendPoint;
 
 function withJson(res: HttpResponse): JsonResponse {
   let json: unknown;
