@@ -4,8 +4,6 @@
  * (`azure-webjobs-*`, `AzureFunctions*`) in the same account.
  */
 export const EVENTS_QUEUE = 'acrsize-events';
-/** The Functions host moves a message here after `maxDequeueCount` failed attempts. */
-export const EVENTS_POISON_QUEUE = `${EVENTS_QUEUE}-poison`;
 
 export const TABLES = {
   content: 'acrsizeContent',

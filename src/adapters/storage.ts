@@ -1,6 +1,6 @@
-import { TableClient, TableServiceClient } from '@azure/data-tables';
+import { TableClient } from '@azure/data-tables';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { QueueClient, QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
+import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { StorageConnection } from '../config';
 
 /**
@@ -37,19 +37,7 @@ export function tableClient(conn: StorageConnection, tableName: string): TableCl
   return new TableClient(conn.tableServiceUri, tableName, credentialFor(conn), { allowInsecureConnection });
 }
 
-export function tableServiceClient(conn: StorageConnection): TableServiceClient {
-  const allowInsecureConnection = isHttp(conn);
-  if (conn.kind === 'connectionString') {
-    return TableServiceClient.fromConnectionString(conn.connectionString, { allowInsecureConnection });
-  }
-  return new TableServiceClient(conn.tableServiceUri, credentialFor(conn), { allowInsecureConnection });
-}
-
 export function queueServiceClient(conn: StorageConnection, options?: StoragePipelineOptions): QueueServiceClient {
   if (conn.kind === 'connectionString') return QueueServiceClient.fromConnectionString(conn.connectionString, options);
   return new QueueServiceClient(conn.queueServiceUri, credentialFor(conn), options);
-}
-
-export function queueClient(conn: StorageConnection, queueName: string): QueueClient {
-  return queueServiceClient(conn).getQueueClient(queueName);
 }

@@ -37,7 +37,3 @@ export function blobsOf(image: { config: { digest: string; sizeBytes: number }; 
   for (const l of image.layers) if (!seen.has(l.digest)) seen.set(l.digest, { digest: l.digest, sizeBytes: l.sizeBytes, kind: 'layer' });
   return [...seen.values()];
 }
-
-export function isLiveAt(blob: StoredBlob, at: string): boolean {
-  return blob.firstSeenAt <= at && (!blob.reclaimableSince || blob.reclaimableSince > at);
-}

@@ -77,7 +77,10 @@ export async function ingest(event: RegistryEvent, deps: IngestDeps): Promise<In
   const { root, platforms } = resolved;
   const existing = await deps.images.get(event.registry, event.repository, digest);
   const accounting = new Map<string, Registration>();
-  for (const image of platforms) accounting.set(image.digest, await account(event, deps, existing, image));
+  // Read the registry's total once per event, and only if a known image needs it.
+  let live: Promise<number> | undefined;
+  const liveBytes = () => (live ??= deps.blobs.liveBytes(event.registry));
+  for (const image of platforms) accounting.set(image.digest, await account(event, deps, existing, image, liveBytes));
   const entries = resolved.entries.map((e) => (isFailure(e) ? e : { ...e, newRegistryBytes: accounting.get(e.digest)?.newRegistryBytes ?? 0 }));
   const failures = entries.length - platforms.length;
   const status: ImageStatus =
@@ -111,10 +114,16 @@ export async function ingest(event: RegistryEvent, deps: IngestDeps): Promise<In
  * Registry storage accounting for one platform image in this repository. A digest this
  * repository already holds (a new tag, a re-delivery) was accounted when it arrived.
  */
-async function account(event: RegistryEvent, deps: IngestDeps, existing: ImageRecord | undefined, image: PlatformImage): Promise<Registration> {
+async function account(
+  event: RegistryEvent,
+  deps: IngestDeps,
+  existing: ImageRecord | undefined,
+  image: PlatformImage,
+  liveBytes: () => Promise<number>,
+): Promise<Registration> {
   const prior = existing && !existing.deletedAt ? existing.platforms.find((e) => !isFailure(e) && e.digest === image.digest) : undefined;
   if (prior && !isFailure(prior) && prior.newRegistryBytes !== undefined) {
-    const live = await deps.blobs.liveBytes(event.registry);
+    const live = await liveBytes();
     return { newRegistryBytes: prior.newRegistryBytes, registryBytesBefore: live - prior.newRegistryBytes, registryBytesAfter: live };
   }
   return deps.blobs.register(event.registry, event.repository, image.digest, blobsOf(image), event.timestamp);
