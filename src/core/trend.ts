@@ -69,3 +69,18 @@ export function pointFor(push: { tag: string; pushedAt: string; eventId: string;
     ...(c.estimates ? { estimates: c.estimates } : {}),
   };
 }
+
+/** Names one stored trend point: enough to read it back, and small enough for a queue message. */
+export interface PointRef {
+  registry: string;
+  repository: string;
+  platform: string;
+  pushedAt: string;
+  tag: string;
+  /** The platform manifest's digest. */
+  digest: string;
+}
+
+export function pointRefOf(registry: string, repository: string, p: Pick<TrendPoint, 'platform' | 'pushedAt' | 'tag' | 'digest'>): PointRef {
+  return { registry, repository, platform: p.platform, pushedAt: p.pushedAt, tag: p.tag, digest: p.digest };
+}

@@ -1,6 +1,6 @@
 import { odata, type TableTransaction } from '@azure/data-tables';
 import { escapeKey, repositoryKey } from '../../core/keys';
-import type { TrendPoint } from '../../core/trend';
+import type { PointRef, TrendPoint } from '../../core/trend';
 import { int64, readInt, statusOf } from './entities';
 import type { Tables } from './tables';
 
@@ -56,6 +56,17 @@ export class PointTable {
       return true;
     } catch (e) {
       if (statusOf(e) === 409) return false;
+      throw e;
+    }
+  }
+
+  /** The stored point `ref` names, or undefined when there is none. */
+  async get(ref: PointRef): Promise<TrendPoint | undefined> {
+    const client = await this.tables.get('points');
+    try {
+      return fromEntity(await client.getEntity<Record<string, unknown>>(repositoryKey(ref.registry, ref.repository), pointKey(ref)));
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
       throw e;
     }
   }
