@@ -55,6 +55,8 @@ export interface Layer {
   foreign: boolean;
   /** The Dockerfile step that made the layer, from the config history when it lines up. */
   createdBy?: string;
+  /** A squashed layer: the steps it may hold (`createdBy` joins them). */
+  steps?: string[];
   /** When that step ran, from the same history entry. */
   createdAt?: string;
 }

@@ -1,5 +1,6 @@
 import type { ContentTable, StoredConfig } from '../adapters/tables/contentTable';
 import type { RegistryReader } from '../adapters/registry';
+import { PermanentError } from '../core/errors';
 import { parseImageConfig } from '../core/imageConfig';
 import { parseManifest, type ImageManifest, type ParsedManifest } from '../core/manifest';
 import { IMAGE_CONFIG_TYPES } from '../core/mediaTypes';
@@ -46,9 +47,16 @@ export class ContentResolver {
     if (!IMAGE_CONFIG_TYPES.has(manifest.config.mediaType)) return undefined;
     const digest = manifest.config.digest;
     const stored = await this.content.getConfig(this.registryName, digest);
-    if (stored) return stored;
+    if (stored && !stored.stale) return stored.config;
     this.registryRequests++;
-    const blob = await this.registry.getBlob(this.registryName, this.repository, digest);
+    let blob: Buffer;
+    try {
+      blob = await this.registry.getBlob(this.registryName, this.repository, digest);
+    } catch (e) {
+      // An older reading beats none: the blob may be gone, or this resolver may read stored content only.
+      if (stored && e instanceof PermanentError) return stored.config;
+      throw e;
+    }
     const parsed = parseImageConfig(blob);
     await this.content.putConfig(this.registryName, digest, parsed);
     return parsed;

@@ -25,7 +25,42 @@ describe('parseImageConfig', () => {
       variant: 'v8',
       created: '2026-11-01T10:00:00Z',
       layerHistory: [{ createdBy: 'ADD file:abc in /' }, { createdBy: 'RUN /bin/sh -c npm ci # buildkit', created: '2026-11-02T00:00:00Z' }],
+      diffIds: ['sha256:a', 'sha256:b'],
     });
+  });
+
+  it('gives a squashed layer the content steps before the metadata entry that carries it, never CMD', () => {
+    // buildah bud without --layers, as recorded by buildah 1.28 here (hashes shortened in the test only where irrelevant).
+    const hash = '57e7f12ce6d4ac168ac46ae0f27f12d719d33b78bfbe66f60515668543c3ac04';
+    const history = [
+      { created_by: `/bin/sh -c #(nop) COPY file:${hash} in /usr/local/bin/greeter `, empty_layer: true },
+      { created_by: '/bin/sh -c #(nop) COPY file:bbc289087bb09cf11e806d6c3338e32d7294054b8439eb951216e07b18929f49 in /data/ ', empty_layer: true },
+      { created_by: '/bin/sh -c #(nop) ENV A=1', empty_layer: true },
+      { created_by: '/bin/sh -c #(nop) CMD ["/usr/local/bin/greeter"]', created: '2026-12-02T09:43:32Z' },
+    ];
+    expect(parseImageConfig(JSON.stringify({ history }))).toEqual({
+      layerHistory: [
+        {
+          createdBy: 'COPY file in /usr/local/bin/greeter + COPY file in /data/',
+          steps: ['COPY file in /usr/local/bin/greeter', 'COPY file in /data/'],
+          created: '2026-12-02T09:43:32Z',
+        },
+      ],
+    });
+    // One squashed step keeps its own name; a metadata entry with nothing before it is unattributed.
+    expect(parseImageConfig(JSON.stringify({ history: [history[0], history[3]] }))).toMatchObject({ layerHistory: [{ createdBy: 'COPY file in /usr/local/bin/greeter' }] });
+    expect(parseImageConfig(JSON.stringify({ history: [{ created_by: 'LABEL a=b' }] }))).toEqual({ layerHistory: [{ unattributed: true }] });
+    // BuildKit records WORKDIR with the layer that makes the directory.
+    expect(parseImageConfig(JSON.stringify({ history: [{ created_by: 'WORKDIR /app', comment: 'buildkit.dockerfile.v0' }] }))).toEqual({ layerHistory: [{ createdBy: 'WORKDIR /app' }] });
+  });
+
+  it('names COPY/ADD steps without the source hash, so one Dockerfile line is one step across builds', () => {
+    for (const kind of ['file', 'dir', 'multi']) {
+      expect(shortenStep(`/bin/sh -c #(nop) COPY ${kind}:${'a'.repeat(64)} in /usr/local/bin/greeter `)).toBe(`COPY ${kind} in /usr/local/bin/greeter`);
+    }
+    expect(shortenStep(`/bin/sh -c #(nop) ADD file:${'0'.repeat(64)} in / `)).toBe('ADD file in /');
+    // Not a builder hash: left alone.
+    expect(shortenStep('COPY file:abc in /x')).toBe('COPY file:abc in /x');
   });
 
   it('has no layer history when the config has none, and reports bad JSON', () => {

@@ -1,8 +1,8 @@
 import { odata } from '@azure/data-tables';
-import type { ImageConfigSummary } from '../../core/imageConfig';
+import { CONFIG_PARSER_VERSION, type ImageConfigSummary } from '../../core/imageConfig';
 import { escapeKey } from '../../core/keys';
 import type { ParsedManifest } from '../../core/manifest';
-import { packJson, readJsonRow, unpackJson } from './entities';
+import { packJson, readJsonRow, statusOf, unpackJson } from './entities';
 import type { Tables } from './tables';
 
 /**
@@ -27,12 +27,21 @@ export class ContentTable {
     await this.#put(registry, manifestKey(digest), manifest);
   }
 
-  async getConfig(registry: string, digest: string): Promise<StoredConfig | undefined> {
-    return this.#get<StoredConfig>(registry, configKey(digest));
+  /** `stale`: parsed by an older parser (CONFIG_PARSER_VERSION); parse again when the blob can be fetched. */
+  async getConfig(registry: string, digest: string): Promise<{ config: StoredConfig; stale: boolean } | undefined> {
+    const client = await this.tables.get('content');
+    try {
+      const entity = await client.getEntity<Record<string, unknown>>(escapeKey(registry), configKey(digest));
+      const config = unpackJson<StoredConfig>(entity, 'json');
+      return config === undefined ? undefined : { config, stale: entity.parser !== CONFIG_PARSER_VERSION };
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
   }
 
   async putConfig(registry: string, digest: string, config: StoredConfig): Promise<void> {
-    await this.#put(registry, configKey(digest), config);
+    await this.#put(registry, configKey(digest), config, { parser: CONFIG_PARSER_VERSION });
   }
 
   /** Manifests already known, in one round trip per 100 digests rather than one each. */
@@ -58,9 +67,9 @@ export class ContentTable {
     return (await readJsonRow<T>(client, escapeKey(registry), rowKey))?.value;
   }
 
-  async #put(registry: string, rowKey: string, value: unknown): Promise<void> {
+  async #put(registry: string, rowKey: string, value: unknown, extra: Record<string, unknown> = {}): Promise<void> {
     const client = await this.tables.get('content');
     // Same digest, same bytes: a concurrent writer stores the identical record, so last-writer-wins is safe.
-    await client.upsertEntity({ partitionKey: escapeKey(registry), rowKey, ...packJson('json', value) }, 'Replace');
+    await client.upsertEntity({ partitionKey: escapeKey(registry), rowKey, ...extra, ...packJson('json', value) }, 'Replace');
   }
 }

@@ -9,6 +9,7 @@ import { mergeImage } from '../../../src/core/image';
 import type { ParsedManifest } from '../../../src/core/manifest';
 import { withPoint } from '../../../src/core/repository';
 import type { TrendPoint } from '../../../src/core/trend';
+import { findBaseline } from '../../../src/services/trendPoints';
 import { startTestAzurite } from '../support/azurite';
 
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
@@ -55,7 +56,7 @@ describe('Table Storage adapters against Azurite', () => {
     const batch = await content.getManifests('localhost:5443', ['sha256:m1', 'sha256:nope']);
     expect([...batch.keys()]).toEqual(['sha256:m1']);
     await content.putConfig('localhost:5443', 'sha256:c', { os: 'linux', architecture: 'amd64', layerHistory: [{ createdBy: 'a' }] });
-    expect(await content.getConfig('localhost:5443', 'sha256:c')).toEqual({ os: 'linux', architecture: 'amd64', layerHistory: [{ createdBy: 'a' }] });
+    expect(await content.getConfig('localhost:5443', 'sha256:c')).toEqual({ config: { os: 'linux', architecture: 'amd64', layerHistory: [{ createdBy: 'a' }] }, stale: false });
   });
 
   it('records a (tag, digest) point once, keeps Int64 sizes exact and returns points oldest first', async () => {
@@ -94,11 +95,15 @@ describe('Table Storage adapters against Azurite', () => {
     await points.add('r.io', repo, point({ pushedAt: at(3), tag: 'again', digest: 'sha256:b' }));
     await points.add('r.io', repo, point({ pushedAt: at(3), tag: 'arm', digest: 'sha256:arm', platform: 'linux/arm64' }));
     const next = { platform: 'linux/amd64', pushedAt: at(4), digest: 'sha256:c', tag: 'main' };
-    expect(await points.baselineFor('r.io', repo, next, 'previous')).toEqual({ digest: 'sha256:b', tag: 'again', pushedAt: at(3) });
-    expect(await points.baselineFor('r.io', repo, next, 'sameTag')).toEqual({ digest: 'sha256:a', tag: 'main', pushedAt: at(1) });
+    const baseline = async (p: typeof next, mode: 'previous' | 'sameTag') => {
+      const found = await findBaseline({ points }, 'r.io', repo, p, mode);
+      return found && { digest: found.digest, tag: found.tag, pushedAt: found.pushedAt };
+    };
+    expect(await baseline(next, 'previous')).toEqual({ digest: 'sha256:b', tag: 'again', pushedAt: at(3) });
+    expect(await baseline(next, 'sameTag')).toEqual({ digest: 'sha256:a', tag: 'main', pushedAt: at(1) });
     // The same digest is never its own baseline; nothing earlier on the first day.
-    expect(await points.baselineFor('r.io', repo, { ...next, digest: 'sha256:b' }, 'previous')).toEqual({ digest: 'sha256:a', tag: 'main', pushedAt: at(1) });
-    expect(await points.baselineFor('r.io', repo, { ...next, pushedAt: at(1) }, 'previous')).toBeUndefined();
+    expect(await baseline({ ...next, digest: 'sha256:b' }, 'previous')).toEqual({ digest: 'sha256:a', tag: 'main', pushedAt: at(1) });
+    expect(await baseline({ ...next, pushedAt: at(1) }, 'previous')).toBeUndefined();
     expect(await points.hasPointFor('r.io', repo, 'sha256:b')).toBe(true);
     expect(await points.hasPointFor('r.io', repo, 'sha256:c')).toBe(false);
   });
