@@ -146,7 +146,7 @@ export function baseChange(from: Pick<PlatformImage, 'created' | 'layers'>, to: 
   const changed = k < region;
   const reason = changed
     ? `layer ${k + 1} differs within the ${region} base layer${region === 1 ? '' : 's'}${known ? '' : ' (no history timestamps: only the first layer is known to be the base)'}`
-    : `the first ${k} layer${k === 1 ? '' : 's'} are identical, covering the base (${region} layer${region === 1 ? '' : 's'})`;
+    : `${k === 1 ? 'the first layer is' : `the first ${k} layers are`} identical, covering the base (${region} layer${region === 1 ? '' : 's'})`;
   return { commonPrefixLayers: k, commonPrefixBytes: bytes, baseLayers, changed, reason };
 }
 

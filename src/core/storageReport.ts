@@ -88,7 +88,8 @@ export function storageReport(blobs: StoredBlob[], references: BlobReference[], 
       from: new Date(start).toISOString(),
       to: now.toISOString(),
       bytesAtStart,
-      bytesPerDay: (uniqueBytes - bytesAtStart) / windowDays,
+      // Whole bytes: a fraction of a byte per day is noise, not precision.
+      bytesPerDay: Math.round((uniqueBytes - bytesAtStart) / windowDays),
       daily,
     },
   };
