@@ -11,8 +11,11 @@ import { Tables } from './adapters/tables/tables';
 import { postToTeams } from './adapters/teams';
 import { getConfig, type Config } from './config';
 import { effectivePolicy, type EffectivePolicy, type PolicyDefaults } from './core/policy';
-import type { PointEstimates } from './core/trend';
-import { deliver, raiseAlert, type AlertDeps, type PointContext } from './services/alerts';
+import type { PointEstimates, PointRef } from './core/trend';
+import { diffImages } from './core/layerDiff';
+import { ContentResolver } from './services/contentResolver';
+import { imageLoader } from './services/push';
+import { deliver, raiseAlert, type AlertDeps } from './services/alerts';
 import { estimateContext, pointEstimator, type EstimateContext } from './services/estimates';
 import type { EstimateInput } from './services/ingest';
 
@@ -33,7 +36,7 @@ export interface Runtime {
   policyDefaults: PolicyDefaults;
   policyFor: (registry: string, repository: string) => Promise<EffectivePolicy>;
   alertDeps: AlertDeps;
-  onPoint: (ctx: PointContext) => Promise<void>;
+  onPoint: (ref: PointRef) => Promise<void>;
 }
 
 export function policyDefaults(config: Config): PolicyDefaults {
@@ -87,9 +90,17 @@ export function getRuntime(): Runtime {
     policyDefaults: defaults,
     policyFor: async (registry, repository) => effectivePolicy(defaults, repository, await policies.list(registry)),
     alertDeps,
-    onPoint: async (ctx) => {
-      const ref = await raiseAlert(alertDeps, ctx);
-      if (ref) await deliver(alertDeps, ref);
+    onPoint: async (ref) => {
+      const rt = current!;
+      const point = await rt.points.get(ref);
+      if (!point) return;
+      const load = imageLoader(new ContentResolver(rt.content, rt.registry, ref.registry, ref.repository));
+      const image = await load(point.digest, point.platform);
+      if (!image) return;
+      const baseline = point.baselineDigest ? await load(point.baselineDigest, point.platform) : undefined;
+      const policy = await rt.policyFor(ref.registry, ref.repository);
+      const alert = await raiseAlert(alertDeps, { registry: ref.registry, repository: ref.repository, point, image, policy, ...(baseline ? { baseline, diff: diffImages(baseline, image) } : {}) });
+      if (alert) await deliver(alertDeps, alert);
     },
   };
   return current;

@@ -20,8 +20,12 @@ export interface PlatformFailure {
 
 export type PlatformEntry = PlatformSummary | PlatformFailure;
 
-/** `retrying`: a transient failure (registry 5xx, timeout); the queue will try again. */
-export type ImageStatus = 'ok' | 'partial' | 'unsupported' | 'error' | 'retrying';
+/**
+ * `retrying`: a transient failure (registry 5xx, timeout); the queue will try again.
+ * `failed`: the last attempt failed too; the event is kept with the failures for a replay.
+ * `deleted`: only a delete of this digest was seen so far (it may arrive before its push).
+ */
+export type ImageStatus = 'ok' | 'partial' | 'unsupported' | 'error' | 'retrying' | 'failed' | 'deleted';
 
 export interface ImageRecord {
   registry: string;
@@ -53,6 +57,11 @@ export function isFailure(p: PlatformEntry): p is PlatformFailure {
  */
 export function mergeImage(existing: ImageRecord | undefined, update: ImageRecord): ImageRecord {
   if (!existing) return update;
+  if (existing.status === 'deleted') {
+    // Only a delete was known: the push is the first real record, deleted unless it came after.
+    const { deletedAt: _d, ...rest } = update;
+    return { ...rest, ...(existing.deletedAt && update.lastPushedAt <= existing.deletedAt ? { deletedAt: existing.deletedAt } : {}) };
+  }
   const tags = [...new Set([...existing.tags, ...update.tags])].sort();
   const firstPushedAt = existing.firstPushedAt < update.firstPushedAt ? existing.firstPushedAt : update.firstPushedAt;
   const lastPushedAt = existing.lastPushedAt > update.lastPushedAt ? existing.lastPushedAt : update.lastPushedAt;
@@ -65,4 +74,18 @@ export function mergeImage(existing: ImageRecord | undefined, update: ImageRecor
     lastPushedAt,
     ...(existing.deletedAt && !revived ? { deletedAt: existing.deletedAt } : {}),
   };
+}
+
+/** What a delete at `at` makes of the stored record: a push after it wins; a later delete moves the mark. */
+export function deleteImage(existing: ImageRecord | undefined, at: string, subject: Pick<ImageRecord, 'registry' | 'repository' | 'digest'>): ImageRecord {
+  if (!existing) {
+    return { ...subject, mediaType: 'unknown', kind: 'unknown', status: 'deleted', tags: [], firstPushedAt: at, lastPushedAt: at, platforms: [], deletedAt: at };
+  }
+  if (existing.status !== 'deleted' && existing.lastPushedAt > at) return existing;
+  return { ...existing, deletedAt: existing.deletedAt && existing.deletedAt > at ? existing.deletedAt : at };
+}
+
+/** Whether the record says this manifest was deleted at or after `at` (a push at `at` is not live). */
+export function deletedSince(record: ImageRecord | undefined, at: string): boolean {
+  return !!record?.deletedAt && record.deletedAt >= at;
 }

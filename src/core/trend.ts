@@ -19,16 +19,18 @@ export interface TrendPoint {
   /** The point compared against: see `BASELINE_MODE`. Absent for a platform's first point. */
   baselineDigest?: string;
   baselineTag?: string;
-  /** Against the baseline; without one every layer counts as added. */
-  sizeDeltaBytes: number;
+  /** Against the baseline; null without one. Without one every layer counts as added. */
+  sizeDeltaBytes: number | null;
   addedBytes: number;
   removedBytes: number;
   reusedBytes: number;
-  layerCountDelta: number;
+  layerCountDelta: number | null;
   baseChanged?: boolean;
   /** Bytes this image brought into the registry (0 when its blobs were already stored, or for a later tag of the same digest). */
   newRegistryBytes: number;
   estimates?: PointEstimates;
+  /** When the manifest (or the index the point came from) was deleted; the point stays in the history. */
+  deletedAt?: string;
 }
 
 /** Cost and pull-time estimates of one point, computed with the settings at ingest time. */
@@ -59,15 +61,51 @@ export function pointFor(push: { tag: string; pushedAt: string; eventId: string;
     mediaType: p.mediaType,
     eventId: push.eventId,
     ...(c.baseline ? { baselineDigest: c.baseline.digest, baselineTag: c.baseline.tag } : {}),
-    sizeDeltaBytes: c.diff?.sizeDeltaBytes ?? p.sizeBytes,
+    sizeDeltaBytes: c.diff?.sizeDeltaBytes ?? null,
     addedBytes: c.diff?.addedBytes ?? layerBytes,
     removedBytes: c.diff?.removedBytes ?? 0,
     reusedBytes: c.diff?.reusedBytes ?? 0,
-    layerCountDelta: c.diff?.layerCountDelta ?? p.layerCount,
+    layerCountDelta: c.diff?.layerCountDelta ?? null,
     ...(c.diff ? { baseChanged: c.diff.base.changed } : {}),
     newRegistryBytes: c.newRegistryBytes,
     ...(c.estimates ? { estimates: c.estimates } : {}),
   };
+}
+
+/**
+ * The point described against another baseline (or none): the comparison fields and the
+ * pull estimates change; identity, size, registry bytes and the cost stay.
+ */
+export function withComparison(
+  point: TrendPoint,
+  image: PlatformImage,
+  c: { baseline?: { digest: string; tag: string }; diff?: PointComparison['diff']; pull?: PullEstimates },
+): TrendPoint {
+  const {
+    baselineDigest: _d,
+    baselineTag: _t,
+    baseChanged: _b,
+    ...rest
+  } = point;
+  const fresh = pointFor(point, image, { ...c, newRegistryBytes: point.newRegistryBytes });
+  return {
+    ...rest,
+    ...(c.baseline ? { baselineDigest: c.baseline.digest, baselineTag: c.baseline.tag } : {}),
+    sizeDeltaBytes: fresh.sizeDeltaBytes,
+    addedBytes: fresh.addedBytes,
+    removedBytes: fresh.removedBytes,
+    reusedBytes: fresh.reusedBytes,
+    layerCountDelta: fresh.layerCountDelta,
+    ...(fresh.baseChanged !== undefined ? { baseChanged: fresh.baseChanged } : {}),
+    ...(point.estimates && c.pull ? { estimates: { cost: point.estimates.cost, pull: c.pull } } : {}),
+  };
+}
+
+/** Whether two descriptions of a point say the same (so nothing needs writing). */
+export function sameComparison(a: TrendPoint, b: TrendPoint): boolean {
+  const key = (p: TrendPoint) =>
+    JSON.stringify([p.baselineDigest, p.baselineTag, p.sizeDeltaBytes, p.addedBytes, p.removedBytes, p.reusedBytes, p.layerCountDelta, p.baseChanged, p.estimates?.pull, p.deletedAt]);
+  return key(a) === key(b);
 }
 
 /** Names one stored trend point: enough to read it back, and small enough for a queue message. */

@@ -20,7 +20,7 @@ app.storageQueue('processRegistryEvent', {
     try {
       const outcome = await ingest(event, runtime);
       context.info(
-        `${what}: ${outcome.status}, ${outcome.platforms} platform(s), ${outcome.pointsAdded.length} new point(s), ${outcome.registryRequests} registry request(s)` +
+        `${what}: ${outcome.status}, ${outcome.platforms} platform(s), ${outcome.pointsAdded.length} new point(s), ${outcome.pointsRedescribed} later point(s) re-described, ${outcome.registryRequests} registry request(s)` +
           (outcome.reason ? `; ${outcome.reason}` : ''),
       );
     } catch (e) {

@@ -21,9 +21,11 @@ const storedOnly: RegistryReader = {
 };
 
 export async function getTrend(stores: Stores, q: TrendQuery): Promise<{ known: false } | { known: true; points: TrendPoint[]; after?: string }> {
-  const repo = await stores.repositories.get(q.registry, q.repository);
-  if (!repo) return { known: false };
   const page = await stores.points.query(q);
+  // The points are the truth; a missing summary row (a crash before it was written) must not hide them.
+  if (page.points.length === 0 && !q.after && !(await stores.repositories.get(q.registry, q.repository)) && !(await stores.points.any(q.registry, q.repository))) {
+    return { known: false };
+  }
   return { known: true, points: page.points, ...(page.more && page.last ? { after: page.last } : {}) };
 }
 

@@ -26,9 +26,13 @@ export async function whatIf(deps: Deps, q: { registry: string; repository: stri
     if (!b.ok) return { ok: false, status: b.status, error: `baseline: ${b.error}` };
     baseline = b.image;
   } else {
-    const ref = await deps.points.baselineFor(q.registry, q.repository, { platform: image.platform, pushedAt: found.record.firstPushedAt, digest: image.digest, tag: found.record.tags[0] ?? '' }, 'previous');
-    if (ref) {
-      const b = await findPlatformImage(deps, q.registry, q.repository, ref.digest, image.platform);
+    // The stored point already compares with the baseline its repository's rule chose
+    // (mode, tag, push time): the estimate uses the same one. A digest with several
+    // points (tags) is described by its first.
+    const points = (await deps.points.ofDigest(q.registry, q.repository, image.digest)).map((p) => p.point).filter((p) => !found.indexDigest || p.indexDigest === found.indexDigest);
+    const first = points.sort((a, b) => a.pushedAt.localeCompare(b.pushedAt) || a.tag.localeCompare(b.tag))[0];
+    if (first?.baselineDigest) {
+      const b = await findPlatformImage(deps, q.registry, q.repository, first.baselineDigest, image.platform);
       if (b.ok) baseline = b.image;
     }
   }

@@ -103,7 +103,8 @@ export class BlobTable {
   async release(registry: string, repository: string, manifestDigest: string | undefined, at: string): Promise<{ references: number; reclaimableBytes: number }> {
     const client = await this.tables.get('blobs');
     const pk = escapeKey(registry);
-    let filter = odata`PartitionKey eq ${pk} and repository eq ${repository} and live eq true`;
+    // A reference made by a push after the delete (a re-push) stays live.
+    let filter = odata`PartitionKey eq ${pk} and repository eq ${repository} and live eq true and since le ${at}`;
     if (manifestDigest) filter += odata` and manifestDigest eq ${manifestDigest}`;
     const refs: BlobReference[] = [];
     for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) refs.push(toReference(e));

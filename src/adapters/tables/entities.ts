@@ -71,19 +71,20 @@ export async function readJsonRow<T>(client: JsonRowClient, partitionKey: string
 
 /**
  * Optimistic concurrency on one JSON row: concurrent events for the same image or
- * repository must all land, none overwriting another. `change` must be pure (it reruns
- * on conflict); returning an unchanged value skips the write.
+ * repository must all land, none overwriting another. `change` reruns on conflict, so it
+ * may read other state (it is re-read each time) but must not write; returning an
+ * unchanged value skips the write.
  */
 export async function updateJsonRow<T>(
   client: JsonRowClient,
   partitionKey: string,
   rowKey: string,
-  change: (current: T | undefined) => T,
+  change: (current: T | undefined) => T | Promise<T>,
   extra: (value: T) => Record<string, unknown> = () => ({}),
 ): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const current = await readJsonRow<T>(client, partitionKey, rowKey);
-    const next = change(current?.value);
+    const next = await change(current?.value);
     if (current && JSON.stringify(next) === JSON.stringify(current.value)) return next;
     const entity = { partitionKey, rowKey, ...extra(next), ...packJson('json', next) };
     try {

@@ -1,6 +1,7 @@
 import { odata, type TableTransaction } from '@azure/data-tables';
 import { escapeKey, repositoryKey } from '../../core/keys';
 import type { PointRef, TrendPoint } from '../../core/trend';
+import type { IndexedPoint, PointStore, StoredPoint } from '../../services/trendPoints';
 import { int64, readInt, statusOf } from './entities';
 import type { Tables } from './tables';
 
@@ -22,9 +23,10 @@ const newestFirstPrefix = (platform: string) => `d|${escapeKey(platform)}|`;
 const newestFirstKey = (p: Pick<TrendPoint, 'platform' | 'pushedAt' | 'tag' | 'digest'>) =>
   `${newestFirstPrefix(p.platform)}${invertedTime(p.pushedAt)}|${escapeKey(p.tag)}|${p.digest}`;
 
-export type BaselineMode = 'previous' | 'sameTag';
 /** Sorts after every point key (`|` < `}`), before nothing that matters. */
 const AFTER_POINTS = 'p}';
+/** Rows per page when the first few rows usually answer: the default page is 1,000. */
+const SMALL_PAGE = 10;
 
 export interface TrendQuery {
   registry: string;
@@ -38,7 +40,7 @@ export interface TrendQuery {
   after?: string;
 }
 
-export class PointTable {
+export class PointTable implements PointStore {
   constructor(private readonly tables: Tables) {}
 
   /** @returns false when the (tag, digest) pair was already recorded. */
@@ -49,7 +51,7 @@ export class PointTable {
     const actions: TableTransaction['actions'] = [
       ['create', { partitionKey, rowKey: markerKey(point), pointRowKey: rowKey }],
       ['create', { partitionKey, rowKey, ...toEntity(point) }],
-      ['create', { partitionKey, rowKey: newestFirstKey(point), pointRowKey: rowKey, digest: point.digest, tag: point.tag, pushedAt: point.pushedAt }],
+      ['create', { partitionKey, rowKey: newestFirstKey(point), ...indexEntity(point) }],
     ];
     try {
       await client.submitTransaction(actions);
@@ -62,11 +64,35 @@ export class PointTable {
 
   /** The stored point `ref` names, or undefined when there is none. */
   async get(ref: PointRef): Promise<TrendPoint | undefined> {
+    return (await this.read(ref))?.point;
+  }
+
+  async read(ref: PointRef): Promise<StoredPoint | undefined> {
     const client = await this.tables.get('points');
     try {
-      return fromEntity(await client.getEntity<Record<string, unknown>>(repositoryKey(ref.registry, ref.repository), pointKey(ref)));
+      const e = await client.getEntity<Record<string, unknown>>(repositoryKey(ref.registry, ref.repository), pointKey(ref));
+      return { point: fromEntity(e), etag: String(e.etag) };
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Replaces a point read with `etag` (its comparison changed, or its deletion mark), and
+   * its index row with it. @returns false when someone changed the point since.
+   */
+  async replace(registry: string, repository: string, stored: StoredPoint, next: TrendPoint): Promise<boolean> {
+    const client = await this.tables.get('points');
+    const partitionKey = repositoryKey(registry, repository);
+    try {
+      await client.submitTransaction([
+        ['update', { partitionKey, rowKey: pointKey(next), ...toEntity(next) }, 'Replace', { etag: stored.etag }],
+        ['upsert', { partitionKey, rowKey: newestFirstKey(next), ...indexEntity(next) }, 'Replace'],
+      ]);
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 412 || statusOf(e) === 404) return false;
       throw e;
     }
   }
@@ -75,29 +101,77 @@ export class PointTable {
   async hasPointFor(registry: string, repository: string, digest: string): Promise<boolean> {
     const client = await this.tables.get('points');
     const filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey ge ${`u|${digest}|`} and RowKey lt ${`u|${digest}}`}`;
-    for await (const _ of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) return true;
+    for await (const _ of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) return _.length > 0;
     return false;
   }
 
+  /** The point of a (tag, digest) pair, whenever it was first pushed. */
+  async find(registry: string, repository: string, tag: string, digest: string): Promise<StoredPoint | undefined> {
+    const client = await this.tables.get('points');
+    const pk = repositoryKey(registry, repository);
+    try {
+      const marker = await client.getEntity<Record<string, unknown>>(pk, markerKey({ tag, digest }));
+      const e = await client.getEntity<Record<string, unknown>>(pk, String(marker.pointRowKey));
+      return { point: fromEntity(e), etag: String(e.etag) };
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Points of a platform digest (any tag, any index), through the uniqueness markers. */
+  async ofDigest(registry: string, repository: string, digest: string): Promise<StoredPoint[]> {
+    const client = await this.tables.get('points');
+    const pk = repositoryKey(registry, repository);
+    const filter = odata`PartitionKey eq ${pk} and RowKey ge ${`u|${digest}|`} and RowKey lt ${`u|${digest}}`}`;
+    const rowKeys: string[] = [];
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['pointRowKey'] } })) rowKeys.push(String(e.pointRowKey));
+    const out: StoredPoint[] = [];
+    for (const rk of rowKeys) {
+      try {
+        const e = await client.getEntity<Record<string, unknown>>(pk, rk);
+        out.push({ point: fromEntity(e), etag: String(e.etag) });
+      } catch (err) {
+        if (statusOf(err) !== 404) throw err;
+      }
+    }
+    return out;
+  }
+
   /**
-   * The most recent point pushed strictly before `pushedAt` on the same platform with a
-   * different digest (`previous`), optionally of the same tag (`sameTag`).
+   * Points of a platform, newest first, optionally only those pushed strictly before
+   * `before`, of one tag, or without one digest. Read a few rows per request: callers
+   * usually stop at the first rows.
    */
-  async baselineFor(
+  async *newestFirst(
     registry: string,
     repository: string,
-    point: Pick<TrendPoint, 'platform' | 'pushedAt' | 'digest' | 'tag'>,
-    mode: BaselineMode,
-  ): Promise<{ digest: string; tag: string; pushedAt: string } | undefined> {
+    platform: string,
+    opts: { before?: string; tag?: string; digestNot?: string } = {},
+  ): AsyncGenerator<IndexedPoint> {
     const client = await this.tables.get('points');
-    const prefix = newestFirstPrefix(point.platform);
-    // '~' sorts after every escaped tag character: skip all rows at exactly this time.
-    let filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey gt ${`${prefix}${invertedTime(point.pushedAt)}|~`} and RowKey lt ${`${prefix.slice(0, -1)}}`} and digest ne ${point.digest}`;
-    if (mode === 'sameTag') filter += odata` and tag eq ${point.tag}`;
-    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['digest', 'tag', 'pushedAt'] } })) {
-      return { digest: String(e.digest), tag: String(e.tag), pushedAt: String(e.pushedAt) };
+    const prefix = newestFirstPrefix(platform);
+    // '~' sorts after every escaped tag character: skip all rows at exactly `before`.
+    const from = opts.before ? `${prefix}${invertedTime(opts.before)}|~` : prefix;
+    let filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey gt ${from} and RowKey lt ${`${prefix.slice(0, -1)}}`}`;
+    if (opts.digestNot) filter += odata` and digest ne ${opts.digestNot}`;
+    if (opts.tag !== undefined) filter += odata` and tag eq ${opts.tag}`;
+    const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['digest', 'tag', 'pushedAt', 'deletedAt'] } });
+    for await (const page of rows.byPage({ maxPageSize: SMALL_PAGE })) {
+      for (const e of page) {
+        yield { platform, digest: String(e.digest), tag: String(e.tag), pushedAt: String(e.pushedAt), ...(e.deletedAt ? { deletedAt: String(e.deletedAt) } : {}) };
+      }
     }
-    return undefined;
+  }
+
+  /** Points of a platform pushed strictly after `after`, oldest first, optionally of one tag. */
+  async *later(registry: string, repository: string, platform: string, after: string, opts: { tag?: string } = {}): AsyncGenerator<StoredPoint> {
+    const client = await this.tables.get('points');
+    let filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey gt ${`p|${after}|~`} and RowKey lt ${AFTER_POINTS} and platform eq ${platform}`;
+    if (opts.tag !== undefined) filter += odata` and tag eq ${opts.tag}`;
+    for await (const page of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: SMALL_PAGE })) {
+      for (const e of page) yield { point: fromEntity(e), etag: String(e.etag) };
+    }
   }
 
   async query(q: TrendQuery): Promise<{ points: TrendPoint[]; last?: string; more: boolean }> {
@@ -120,6 +194,18 @@ export class PointTable {
     }
     return { points, last, more: false };
   }
+
+  /** Whether the repository has any point at all. */
+  async any(registry: string, repository: string): Promise<boolean> {
+    const client = await this.tables.get('points');
+    const filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey ge ${'p|'} and RowKey lt ${AFTER_POINTS}`;
+    for await (const page of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) return page.length > 0;
+    return false;
+  }
+}
+
+function indexEntity(p: TrendPoint): Record<string, unknown> {
+  return { pointRowKey: pointKey(p), digest: p.digest, tag: p.tag, pushedAt: p.pushedAt, deletedAt: p.deletedAt ?? '' };
 }
 
 function toEntity(p: TrendPoint): Record<string, unknown> {
@@ -135,14 +221,15 @@ function toEntity(p: TrendPoint): Record<string, unknown> {
     mediaType: p.mediaType,
     eventId: p.eventId,
     ...(p.baselineDigest ? { baselineDigest: p.baselineDigest, baselineTag: p.baselineTag } : {}),
-    sizeDeltaBytes: int64(p.sizeDeltaBytes),
+    ...(p.sizeDeltaBytes !== null ? { sizeDeltaBytes: int64(p.sizeDeltaBytes) } : {}),
     addedBytes: int64(p.addedBytes),
     removedBytes: int64(p.removedBytes),
     reusedBytes: int64(p.reusedBytes),
-    layerCountDelta: p.layerCountDelta,
+    ...(p.layerCountDelta !== null ? { layerCountDelta: p.layerCountDelta } : {}),
     ...(p.baseChanged !== undefined ? { baseChanged: p.baseChanged } : {}),
     newRegistryBytes: int64(p.newRegistryBytes),
     ...(p.estimates ? { estimates: JSON.stringify(p.estimates) } : {}),
+    ...(p.deletedAt ? { deletedAt: p.deletedAt } : {}),
   };
 }
 
@@ -159,13 +246,15 @@ function fromEntity(e: Record<string, unknown>): TrendPoint {
     mediaType: String(e.mediaType),
     eventId: String(e.eventId),
     ...(e.baselineDigest ? { baselineDigest: String(e.baselineDigest), baselineTag: String(e.baselineTag) } : {}),
-    sizeDeltaBytes: readInt(e.sizeDeltaBytes),
+    // Points stored before deltas became null without a baseline carried the whole image.
+    sizeDeltaBytes: e.baselineDigest && e.sizeDeltaBytes !== undefined ? readInt(e.sizeDeltaBytes) : null,
     addedBytes: readInt(e.addedBytes),
     removedBytes: readInt(e.removedBytes),
     reusedBytes: readInt(e.reusedBytes),
-    layerCountDelta: readInt(e.layerCountDelta),
+    layerCountDelta: e.baselineDigest && e.layerCountDelta !== undefined ? readInt(e.layerCountDelta) : null,
     ...(typeof e.baseChanged === 'boolean' ? { baseChanged: e.baseChanged } : {}),
     newRegistryBytes: readInt(e.newRegistryBytes),
     ...(typeof e.estimates === 'string' ? { estimates: JSON.parse(e.estimates) as TrendPoint['estimates'] } : {}),
+    ...(e.deletedAt ? { deletedAt: String(e.deletedAt) } : {}),
   };
 }

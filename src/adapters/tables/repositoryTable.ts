@@ -23,7 +23,7 @@ export class RepositoryTable {
     return out;
   }
 
-  async update(registry: string, repository: string, at: string, change: (s: RepositorySummary) => RepositorySummary): Promise<RepositorySummary> {
+  async update(registry: string, repository: string, at: string, change: (s: RepositorySummary) => RepositorySummary | Promise<RepositorySummary>): Promise<RepositorySummary> {
     const client = await this.tables.get('repositories');
     return updateJsonRow<RepositorySummary>(client, escapeKey(registry), escapeKey(repository), (current) =>
       change(current ?? { registry, repository, firstSeenAt: at, latestByPlatform: {} }),

@@ -1,0 +1,229 @@
+import type { Registration } from '../adapters/tables/blobTable';
+import { PermanentError } from '../core/errors';
+import type { RegistryEvent } from '../core/events';
+import { deletedSince, isFailure, mergeImage, type ImageRecord, type ImageStatus, type PlatformEntry } from '../core/image';
+import type { ParsedManifest } from '../core/manifest';
+import type { PlatformImage } from '../core/sizing';
+import { blobsOf } from '../core/storage';
+import { pointFor, pointRefOf, type PointRef, type TrendPoint } from '../core/trend';
+import { ContentResolver } from './contentResolver';
+import { noteError, type IngestDeps, type IngestOutcome } from './ingest';
+import { describe, markDeleted, refreshSummary, settle, type TrendDeps } from './trendPoints';
+
+export type PushEvent = RegistryEvent & { action: 'push'; digest: string };
+
+/** A stored platform image by digest, read through the resolver (stored content first). */
+export function imageLoader(resolver: ContentResolver) {
+  return async (digest: string, platform: string): Promise<PlatformImage | undefined> => {
+    const m = await resolver.manifest(digest);
+    return m.kind === 'image' ? resolver.platformImage(digest, m, platform) : undefined;
+  };
+}
+
+export function trendDeps(deps: IngestDeps, registry: string, resolver: ContentResolver): TrendDeps {
+  const estimate = deps.estimate;
+  return {
+    points: deps.points,
+    loadImage: imageLoader(resolver),
+    ...(estimate ? { estimatePull: (image, baseline) => estimate({ registry, image, ...(baseline ? { baseline } : {}), newRegistryBytes: 0, registryBytesBefore: 0 }).pull } : {}),
+  };
+}
+
+/**
+ * A push: content by digest (stored first, registry second), storage accounting, the
+ * image record, then one trend point per platform of a tagged push, each compared with
+ * its baseline and kept right when earlier points land later.
+ */
+export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<IngestOutcome> {
+  const { registry, repository, digest } = event;
+  const resolver = new ContentResolver(deps.content, deps.registry, registry, repository);
+  const outcome = (o: Omit<IngestOutcome, 'action' | 'registryRequests' | 'pointsRedescribed'> & { pointsRedescribed?: number }): IngestOutcome => ({
+    action: 'push',
+    pointsRedescribed: 0,
+    registryRequests: resolver.registryRequests,
+    ...o,
+  });
+
+  let resolved: { root: ParsedManifest; platforms: PlatformImage[]; entries: PlatformEntry[] };
+  try {
+    resolved = await resolve(digest, resolver);
+  } catch (e) {
+    if (!(e instanceof PermanentError)) throw e;
+    await recordImage(event, deps, { mediaType: event.mediaType ?? 'unknown', kind: 'unknown', status: 'error', reason: e.message, ...(e.status ? { errorStatus: e.status } : {}), platforms: [] });
+    await noteError(event, deps, e.message);
+    return outcome({ status: 'error', platforms: 0, pointsAdded: [], reason: e.message });
+  }
+
+  const { root, platforms } = resolved;
+  const existing = await deps.images.get(registry, repository, digest);
+  const accounting = new Map<string, Registration>();
+  // Read the registry's total once per event, and only if a known image needs it.
+  let live: Promise<number> | undefined;
+  const liveBytes = () => (live ??= deps.blobs.liveBytes(registry));
+  for (const image of platforms) accounting.set(image.digest, await account(event, deps, existing, image, liveBytes));
+  const entries = resolved.entries.map((e) => (isFailure(e) ? e : { ...e, newRegistryBytes: accounting.get(e.digest)?.newRegistryBytes ?? 0 }));
+  const failures = entries.length - platforms.length;
+  const status: ImageStatus = root.kind === 'unsupported' ? 'unsupported' : failures === 0 ? 'ok' : platforms.length > 0 ? 'partial' : 'error';
+  const reason = root.kind === 'unsupported' ? root.reason : failures > 0 ? `${failures} of ${entries.length} platform manifests could not be read` : undefined;
+
+  // Points before the image record: a delete marks the record first and reads the points
+  // second, so between the two one of them sees the other (see deleteEvent.ts).
+  const trend = trendDeps(deps, registry, resolver);
+  const policy = event.tag && platforms.length > 0 ? await deps.policyFor(registry, repository) : undefined;
+  const written: { point: TrendPoint; added: boolean }[] = [];
+  if (event.tag && policy) {
+    const push = { tag: event.tag, pushedAt: event.timestamp, eventId: event.id, ...(root.kind === 'index' ? { indexDigest: digest } : {}) };
+    for (const image of platforms) {
+      const point = await newPoint(event, deps, trend, push, image, accounting.get(image.digest)!, policy.baselineMode);
+      if (await deps.points.add(registry, repository, point)) written.push({ point, added: true });
+      else {
+        // Recorded before (a re-delivery, or the pair pushed again): the stored point, stamped with its first push, is the one.
+        const stored = await deps.points.find(registry, repository, point.tag, point.digest);
+        if (stored) written.push({ point: stored.point, added: false });
+      }
+    }
+  }
+
+  const record = await recordImage(event, deps, {
+    mediaType: root.mediaType,
+    kind: root.kind === 'unsupported' ? 'unknown' : root.kind,
+    status,
+    ...(reason ? { reason } : {}),
+    platforms: entries,
+  });
+  // A delete that was delivered before this (older) push: its bytes are not live.
+  if (deletedSince(record, event.timestamp)) await deps.blobs.release(registry, repository, digest, record.deletedAt!);
+  const deletion = deletedSince(record, event.timestamp) ? record.deletedAt : undefined;
+  const toCheck = written.filter((w) => deletion || !w.added).map((w) => pointRefOf(registry, repository, w.point));
+  if (toCheck.length > 0) await markDeleted(trend, toCheck, deletion, event.timestamp);
+
+  const notify = new Map<string, PointRef>();
+  let redescribed = 0;
+  for (const { point } of written) {
+    const ref = pointRefOf(registry, repository, point);
+    notify.set(JSON.stringify(ref), ref);
+    const changed = await settle(trend, registry, repository, point, policy!.baselineMode);
+    for (const c of changed) {
+      if (c.tag !== ref.tag || c.digest !== ref.digest) redescribed++;
+      notify.set(JSON.stringify(c), c);
+    }
+  }
+
+  await refreshSummary(
+    deps,
+    registry,
+    repository,
+    written.map((w) => w.point.platform),
+    event.timestamp,
+    (s) => (reason && !(s.lastError && s.lastError.at > event.timestamp) ? { ...s, lastError: { at: event.timestamp, digest, message: reason } } : s),
+  );
+  for (const ref of notify.values()) await deps.onPoint?.(ref);
+
+  return outcome({
+    status,
+    platforms: platforms.length,
+    pointsAdded: written.filter((w) => w.added).map((w) => w.point),
+    pointsRedescribed: redescribed,
+    ...(reason ? { reason } : {}),
+  });
+}
+
+/**
+ * The new point, described against the baseline the table holds before it is written
+ * (settle() checks again after). New registry bytes belong to the digest's first point in
+ * the repository; a later tag of the same digest stored nothing new.
+ */
+async function newPoint(
+  event: PushEvent,
+  deps: IngestDeps,
+  trend: TrendDeps,
+  push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string },
+  image: PlatformImage,
+  registration: Registration,
+  mode: 'previous' | 'sameTag',
+): Promise<TrendPoint> {
+  const seen = await deps.points.hasPointFor(event.registry, event.repository, image.digest);
+  const newRegistryBytes = seen ? 0 : registration.newRegistryBytes;
+  const estimates = deps.estimate?.({
+    registry: event.registry,
+    image,
+    newRegistryBytes,
+    registryBytesBefore: Math.max(0, registration.registryBytesAfter - newRegistryBytes),
+  });
+  const bare = pointFor(push, image, { newRegistryBytes, ...(estimates ? { estimates } : {}) });
+  return (await describe(trend, event.registry, event.repository, bare, image, mode)).point;
+}
+
+/**
+ * Registry storage accounting for one platform image in this repository. A digest this
+ * repository already holds (a new tag, a re-delivery) was accounted when it arrived.
+ */
+async function account(event: PushEvent, deps: IngestDeps, existing: ImageRecord | undefined, image: PlatformImage, liveBytes: () => Promise<number>): Promise<Registration> {
+  const prior = existing && !existing.deletedAt ? existing.platforms.find((e) => !isFailure(e) && e.digest === image.digest) : undefined;
+  if (prior && !isFailure(prior) && prior.newRegistryBytes !== undefined) {
+    const live = await liveBytes();
+    return { newRegistryBytes: prior.newRegistryBytes, registryBytesBefore: live - prior.newRegistryBytes, registryBytesAfter: live };
+  }
+  return deps.blobs.register(event.registry, event.repository, image.digest, blobsOf(image), event.timestamp);
+}
+
+async function resolve(digest: string, resolver: ContentResolver) {
+  const root = await resolver.manifest(digest);
+  if (root.kind === 'unsupported') return { root, platforms: [], entries: [] };
+  if (root.kind === 'image') {
+    const image = await resolver.platformImage(digest, root);
+    return { root, platforms: [image], entries: [summarize(image)] };
+  }
+  const children = root.manifests.filter((m) => !m.attestation);
+  const known = await resolver.knownManifests(children.map((c) => c.digest));
+  const results = await Promise.all(
+    children.map(async (child): Promise<PlatformImage | PlatformEntry> => {
+      const failure = (error: string, errorStatus?: number): PlatformEntry => ({
+        digest: child.digest,
+        ...(child.platform ? { platform: child.platform } : {}),
+        error,
+        ...(errorStatus ? { errorStatus } : {}),
+      });
+      try {
+        const m = await resolver.manifest(child.digest, known);
+        if (m.kind === 'index') return failure('nested image indexes are not supported');
+        if (m.kind === 'unsupported') return failure(m.reason);
+        return await resolver.platformImage(child.digest, m, child.platform);
+      } catch (e) {
+        if (e instanceof PermanentError) return failure(e.message, e.status);
+        throw e;
+      }
+    }),
+  );
+  const platforms = results.filter((r): r is PlatformImage => 'layers' in r);
+  const entries = results.map((r) => ('layers' in r ? summarize(r) : r));
+  return { root, platforms, entries };
+}
+
+function summarize(p: PlatformImage): PlatformEntry {
+  return {
+    digest: p.digest,
+    platform: p.platform,
+    sizeBytes: p.sizeBytes,
+    configSizeBytes: p.config.sizeBytes,
+    layerCount: p.layerCount,
+    foreignLayerCount: p.foreignLayerCount,
+  };
+}
+
+async function recordImage(
+  event: PushEvent,
+  deps: IngestDeps,
+  fields: Pick<ImageRecord, 'mediaType' | 'kind' | 'status' | 'platforms'> & Partial<Pick<ImageRecord, 'reason' | 'errorStatus'>>,
+): Promise<ImageRecord> {
+  const observed: ImageRecord = {
+    registry: event.registry,
+    repository: event.repository,
+    digest: event.digest,
+    ...fields,
+    tags: event.tag ? [event.tag] : [],
+    firstPushedAt: event.timestamp,
+    lastPushedAt: event.timestamp,
+  };
+  return deps.images.update(event.registry, event.repository, event.digest, (existing) => mergeImage(existing, observed));
+}

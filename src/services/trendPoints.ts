@@ -1,0 +1,182 @@
+import { selectBaseline, walkContinues, type BaselineMode, type PointIdentity } from '../core/baseline';
+import type { PullEstimates } from '../core/estimates/estimates';
+import { diffImages } from '../core/layerDiff';
+import type { RepositorySummary } from '../core/repository';
+import type { PlatformImage } from '../core/sizing';
+import { pointRefOf, sameComparison, withComparison, type PointRef, type TrendPoint } from '../core/trend';
+
+/**
+ * Keeps every stored point compared with the point the baseline rule names, whatever
+ * order and concurrency deliveries come in. Each event writes its point first and reads
+ * second: after writing, it re-checks its own baseline and re-describes the later points
+ * that may now compare with it. Of two concurrent events, at least one sees the other's
+ * write, and every rewrite is conditional on the point's ETag, so the last word on a
+ * point is always computed from a view that includes every point written before it.
+ */
+
+export interface IndexedPoint extends PointIdentity {
+  platform: string;
+  deletedAt?: string;
+}
+
+export interface StoredPoint {
+  point: TrendPoint;
+  etag: string;
+}
+
+export interface PointStore {
+  add(registry: string, repository: string, point: TrendPoint): Promise<boolean>;
+  read(ref: PointRef): Promise<StoredPoint | undefined>;
+  replace(registry: string, repository: string, stored: StoredPoint, next: TrendPoint): Promise<boolean>;
+  hasPointFor(registry: string, repository: string, digest: string): Promise<boolean>;
+  find(registry: string, repository: string, tag: string, digest: string): Promise<StoredPoint | undefined>;
+  ofDigest(registry: string, repository: string, digest: string): Promise<StoredPoint[]>;
+  newestFirst(registry: string, repository: string, platform: string, opts?: { before?: string; tag?: string; digestNot?: string }): AsyncIterable<IndexedPoint>;
+  later(registry: string, repository: string, platform: string, after: string, opts?: { tag?: string }): AsyncIterable<StoredPoint>;
+}
+
+export interface SummaryStore {
+  update(registry: string, repository: string, at: string, change: (s: RepositorySummary) => RepositorySummary | Promise<RepositorySummary>): Promise<RepositorySummary>;
+}
+
+export interface TrendDeps {
+  points: PointStore;
+  /** The stored image of a platform manifest digest, as the point's platform names it. */
+  loadImage: (digest: string, platform: string) => Promise<PlatformImage | undefined>;
+  /** Pull estimates against a baseline; absent, points carry none. */
+  estimatePull?: (image: PlatformImage, baseline?: PlatformImage) => PullEstimates;
+}
+
+const MAX_CONFLICTS = 10;
+
+export async function findBaseline(deps: Pick<TrendDeps, 'points'>, registry: string, repository: string, point: PointIdentity & { platform: string }, mode: BaselineMode) {
+  const candidates = deps.points.newestFirst(registry, repository, point.platform, {
+    before: point.pushedAt,
+    digestNot: point.digest,
+    ...(mode === 'sameTag' ? { tag: point.tag } : {}),
+  });
+  for await (const c of candidates) if (selectBaseline([c], point, mode)) return c;
+  return undefined;
+}
+
+/** The point compared with the baseline the table holds now. */
+export async function describe(deps: TrendDeps, registry: string, repository: string, point: TrendPoint, image: PlatformImage, mode: BaselineMode): Promise<{ point: TrendPoint; baseline?: PlatformImage }> {
+  const ref = await findBaseline(deps, registry, repository, point, mode);
+  const baseline = ref ? await deps.loadImage(ref.digest, point.platform) : undefined;
+  if (!ref || !baseline) {
+    return { point: withComparison(point, image, { ...(deps.estimatePull ? { pull: deps.estimatePull(image) } : {}) }) };
+  }
+  const described = withComparison(point, image, {
+    baseline: { digest: ref.digest, tag: ref.tag },
+    diff: diffImages(baseline, image),
+    ...(deps.estimatePull ? { pull: deps.estimatePull(image, baseline) } : {}),
+  });
+  return { point: described, baseline };
+}
+
+/**
+ * Re-checks a stored point's comparison and rewrites it when it changed. `first` is a
+ * read of it already at hand. @returns the point as stored now, and whether it changed.
+ */
+async function redescribe(deps: TrendDeps, ref: PointRef, mode: BaselineMode, first?: StoredPoint): Promise<{ point: TrendPoint; changed: boolean } | undefined> {
+  let stored = first ?? (await deps.points.read(ref));
+  for (let attempt = 0; stored; attempt++) {
+    const image = await deps.loadImage(stored.point.digest, stored.point.platform);
+    if (!image) return { point: stored.point, changed: false };
+    const { point: next } = await describe(deps, ref.registry, ref.repository, stored.point, image, mode);
+    if (sameComparison(next, stored.point)) return { point: stored.point, changed: false };
+    if (await deps.points.replace(ref.registry, ref.repository, stored, next)) return { point: next, changed: true };
+    if (attempt >= MAX_CONFLICTS) throw new Error(`point ${ref.repository}:${ref.tag}@${ref.digest} kept changing under ${MAX_CONFLICTS} rewrites`);
+    stored = await deps.points.read(ref);
+  }
+  return undefined;
+}
+
+/**
+ * After `landed` was written: its own comparison, then the later points that may compare
+ * with it now. @returns the points whose comparison changed (the landed one included).
+ */
+export async function settle(deps: TrendDeps, registry: string, repository: string, landed: TrendPoint, mode: BaselineMode): Promise<PointRef[]> {
+  const changed: PointRef[] = [];
+  const self = pointRefOf(registry, repository, landed);
+  if ((await redescribe(deps, self, mode))?.changed) changed.push(self);
+
+  let group: { at: string; points: TrendPoint[] } | undefined;
+  const later = deps.points.later(registry, repository, landed.platform, landed.pushedAt, mode === 'sameTag' ? { tag: landed.tag } : {});
+  for await (const q of later) {
+    if (group && group.at !== q.point.pushedAt) {
+      if (!walkContinues(group.points, landed)) return changed;
+      group = undefined;
+    }
+    const ref = pointRefOf(registry, repository, q.point);
+    const result = await redescribe(deps, ref, mode, q);
+    if (!result) continue;
+    if (result.changed) changed.push(ref);
+    group ??= { at: q.point.pushedAt, points: [] };
+    group.points.push(result.point);
+  }
+  return changed;
+}
+
+/**
+ * Sets (or, for a re-push after the delete, clears) the deletion mark of stored points. A
+ * point pushed after the delete keeps no mark; `pushedAt` is the push that made it.
+ * @returns the points whose mark changed.
+ */
+export async function markDeleted(deps: Pick<TrendDeps, 'points'>, refs: PointRef[], deletedAt: string | undefined, pushedAt?: string): Promise<TrendPoint[]> {
+  const changed: TrendPoint[] = [];
+  for (const ref of refs) {
+    for (let attempt = 0; ; attempt++) {
+      const stored = await deps.points.read(ref);
+      if (!stored) break;
+      const { deletedAt: current, ...rest } = stored.point;
+      let wanted = current;
+      if (deletedAt !== undefined && stored.point.pushedAt <= deletedAt && (!current || current < deletedAt)) wanted = deletedAt;
+      if (deletedAt === undefined && current && pushedAt && current < pushedAt) wanted = undefined;
+      if (wanted === current) break;
+      const next: TrendPoint = { ...rest, ...(wanted ? { deletedAt: wanted } : {}) };
+      if (await deps.points.replace(ref.registry, ref.repository, stored, next)) {
+        changed.push(next);
+        break;
+      }
+      if (attempt >= MAX_CONFLICTS) throw new Error(`point ${ref.repository}:${ref.tag}@${ref.digest} kept changing under ${MAX_CONFLICTS} rewrites`);
+    }
+  }
+  return changed;
+}
+
+/** The newest point of a platform that is not deleted, read whole. */
+async function newestLive(deps: Pick<TrendDeps, 'points'>, registry: string, repository: string, platform: string): Promise<TrendPoint | undefined> {
+  for await (const row of deps.points.newestFirst(registry, repository, platform)) {
+    if (row.deletedAt) continue;
+    const stored = await deps.points.read({ registry, repository, platform, pushedAt: row.pushedAt, tag: row.tag, digest: row.digest });
+    if (stored && !stored.point.deletedAt) return stored.point;
+  }
+  return undefined;
+}
+
+/**
+ * Rebuilds the summary's latest point of each platform from the stored points, so a
+ * re-delivery repairs a summary a crash left behind, and a delete moves it back. The
+ * points are read after the summary row (inside its ETag retry), so a concurrent event's
+ * newer point is never overwritten by an older view.
+ */
+export async function refreshSummary(
+  deps: Pick<TrendDeps, 'points'> & { repositories: SummaryStore },
+  registry: string,
+  repository: string,
+  platforms: Iterable<string>,
+  at: string,
+  also: (s: RepositorySummary) => RepositorySummary = (s) => s,
+): Promise<RepositorySummary> {
+  const wanted = [...new Set(platforms)];
+  return deps.repositories.update(registry, repository, at, async (s) => {
+    const latestByPlatform = { ...s.latestByPlatform };
+    for (const platform of wanted) {
+      const newest = await newestLive(deps, registry, repository, platform);
+      if (newest) latestByPlatform[platform] = newest;
+      else delete latestByPlatform[platform];
+    }
+    return also({ ...s, latestByPlatform });
+  });
+}
