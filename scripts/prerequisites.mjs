@@ -14,6 +14,7 @@ const isCI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
 const PREREQUISITES = [
   { binary: 'docker-registry', debianPackage: 'docker-registry', why: 'real OCI registry (CNCF Distribution) for integration tests' },
   { binary: 'chromium', debianPackage: 'chromium', why: 'headless browser for rendering tests' },
+  { binary: 'buildah', debianPackage: 'buildah', why: 'builds real images from Dockerfiles for integration tests' },
 ];
 
 export const TLS_DIR = path.join(root, '.cache', 'test-tls');

@@ -118,3 +118,12 @@ describe('baseLayerCount', () => {
     expect(baseLayerCount(image([layer('a', 1, 'x', pinned)], pinned))).toBeNull();
   });
 });
+
+describe('baseChange wording', () => {
+  it('says "the first layer is" for one shared layer and "the first N layers are" for more', () => {
+    const one = [layer('a', 10)];
+    expect(baseChange(image([...one, layer('x', 1)]), image([...one, layer('y', 1)])).reason).toBe('the first layer is identical, covering the base (1 layer)');
+    const two = [layer('a', 10), layer('b', 10)];
+    expect(baseChange(image([...two, layer('x', 1)]), image([...two, layer('y', 1)])).reason).toBe('the first 2 layers are identical, covering the base (1 layer)');
+  });
+});

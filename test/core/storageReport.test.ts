@@ -45,6 +45,8 @@ describe('storageReport', () => {
     const thirty = storageReport(blobs, refs, now, 30);
     expect(thirty.growth.bytesAtStart).toBe(0);
     expect(thirty.growth.bytesPerDay).toBe(50);
+    // −50 bytes over 7 days is −7.142857…/day: whole bytes, not the fraction.
+    expect(storageReport(blobs, refs, now, 7).growth.bytesPerDay).toBe(-7);
   });
 });
 
