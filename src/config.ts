@@ -184,6 +184,8 @@ const settingsSchema = z.object({
   PUBLIC_BASE_URL: optionalUrl.transform((v) => v?.replace(/\/+$/, '')),
   /** `function` requires a function key on the read APIs in Azure; the local host never checks keys. */
   API_AUTH_LEVEL: z.enum(['function', 'anonymous'], { error: 'must be "function" or "anonymous"' }).default('function'),
+  /** Writes (policies, failure replays) never open with the reads: at least a function key. */
+  API_WRITE_AUTH_LEVEL: z.enum(['function', 'admin'], { error: 'must be "function" or "admin" (writes are never anonymous)' }).default('function'),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

@@ -7,6 +7,8 @@ import './startup';
 import './functions/webhooks';
 import './functions/eventGridWebhook';
 import './functions/processRegistryEvent';
+import './functions/processPoisonedEvent';
+import './functions/failures';
 import './functions/trend';
 import './functions/image';
 import './functions/repositories';

@@ -4,6 +4,8 @@
  * (`azure-webjobs-*`, `AzureFunctions*`) in the same account.
  */
 export const EVENTS_QUEUE = 'acrsize-events';
+/** Where the host moves an event after its last attempt, and where the trigger sends what it refuses. */
+export const EVENTS_POISON_QUEUE = `${EVENTS_QUEUE}-poison`;
 
 export const TABLES = {
   content: 'acrsizeContent',
@@ -13,6 +15,7 @@ export const TABLES = {
   blobs: 'acrsizeBlobs',
   policies: 'acrsizePolicies',
   alerts: 'acrsizeAlerts',
+  failures: 'acrsizeFailures',
 } as const;
 
 /** The Functions connection name of the storage account used by triggers and adapters. */

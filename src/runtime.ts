@@ -1,4 +1,6 @@
 import { EventQueue } from './adapters/eventQueue';
+import { PoisonQueue } from './adapters/poisonQueue';
+import { FailureTable } from './adapters/tables/failureTable';
 import { RegistryClient } from './adapters/registry';
 import { AlertTable } from './adapters/tables/alertTable';
 import { BlobTable } from './adapters/tables/blobTable';
@@ -16,6 +18,7 @@ import { diffImages } from './core/layerDiff';
 import { ContentResolver } from './services/contentResolver';
 import { imageLoader } from './services/push';
 import { deliver, raiseAlert, type AlertDeps } from './services/alerts';
+import type { FailureDeps } from './services/failures';
 import { estimateContext, pointEstimator, type EstimateContext } from './services/estimates';
 import type { EstimateInput } from './services/ingest';
 
@@ -31,6 +34,9 @@ export interface Runtime {
   blobs: BlobTable;
   policies: PolicyTable;
   alerts: AlertTable;
+  failures: FailureTable;
+  poison: PoisonQueue;
+  failureDeps: FailureDeps;
   estimates: EstimateContext;
   estimate: (input: EstimateInput) => PointEstimates;
   policyDefaults: PolicyDefaults;
@@ -61,6 +67,10 @@ export function getRuntime(): Runtime {
   const estimates = estimateContext(config);
   const policies = new PolicyTable(tables);
   const alerts = new AlertTable(tables);
+  const failures = new FailureTable(tables);
+  const queue = new EventQueue(config.storage);
+  const images = new ImageTable(tables);
+  const repositories = new RepositoryTable(tables);
   const defaults = policyDefaults(config);
   const alertDeps: AlertDeps = {
     alerts,
@@ -76,15 +86,18 @@ export function getRuntime(): Runtime {
   };
   current = {
     config,
-    queue: new EventQueue(config.storage),
+    queue,
     registry: new RegistryClient({ timeoutMs: config.REGISTRY_TIMEOUT_MS, maxRetries: config.REGISTRY_MAX_RETRIES }),
     content: new ContentTable(tables),
-    images: new ImageTable(tables),
+    images,
     points: new PointTable(tables),
-    repositories: new RepositoryTable(tables),
+    repositories,
     blobs: new BlobTable(tables),
     policies,
     alerts,
+    failures,
+    poison: new PoisonQueue(config.storage),
+    failureDeps: { failures, images, repositories, queue, allowedRegistries: config.ALLOWED_REGISTRIES },
     estimates,
     estimate: pointEstimator(estimates),
     policyDefaults: defaults,

@@ -3,20 +3,25 @@ import { TransientError } from '../core/errors';
 import { RegistryEventSchema } from '../core/events';
 import { EVENTS_QUEUE, STORAGE_CONNECTION } from '../names';
 import { getRuntime } from '../runtime';
+import { refusal } from '../services/failures';
 import { ingest, recordTransientFailure } from '../services/ingest';
 
 app.storageQueue('processRegistryEvent', {
   queueName: EVENTS_QUEUE,
   connection: STORAGE_CONNECTION,
   handler: async (message: unknown, context: InvocationContext) => {
-    const parsed = RegistryEventSchema.safeParse(message);
-    if (!parsed.success) {
-      // Retrying cannot fix it; throwing lets the host move it to the poison queue where it can be inspected.
-      throw new Error(`message is not a registry event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    }
-    const event = parsed.data;
-    const what = `${event.action} ${event.registry}/${event.repository}${event.tag ? `:${event.tag}` : ''}${event.digest ? `@${event.digest}` : ''} (event ${event.id})`;
     const runtime = getRuntime();
+    // The queue is a trust boundary: anyone with queue access can write to it. A message
+    // that is not an event, or names a registry off the allow-list, goes to the poison
+    // queue untouched; fetching from that host would hand it our identity's token.
+    const refused = refusal(message, runtime.config.ALLOWED_REGISTRIES);
+    if (refused) {
+      context.warn(`message refused (${refused.kind}), sent to the poison queue: ${refused.reason}`);
+      await runtime.poison.send(message);
+      return;
+    }
+    const event = RegistryEventSchema.parse(message);
+    const what = `${event.action} ${event.registry}/${event.repository}${event.tag ? `:${event.tag}` : ''}${event.digest ? `@${event.digest}` : ''} (event ${event.id})`;
     try {
       const outcome = await ingest(event, runtime);
       context.info(
