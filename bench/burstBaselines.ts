@@ -34,7 +34,7 @@ async function main() {
         const layers = [base, makeLayer(500 + i)];
         const config = makeConfig({ architecture: 'amd64', os: 'linux', diffIds: layers.map((l) => l.diffId) });
         const image = { config, layers, manifest: makeManifest({ format: 'oci', config, layers }), totalSize: 0 };
-        pushes.push({ repository: `burst/r${r}`, image, tag: `v${i}`, timestamp: new Date(Date.parse('2026-11-01T00:00:00Z') + i * 60_000).toISOString(), index: i });
+        pushes.push({ repository: `burst/r${r}`, image, tag: `v${i}`, timestamp: new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3 * 86_400_000 + i * 60_000).toISOString(), index: i });
       }
     }
     await pool(pushes, 8, async (p) => {

@@ -24,7 +24,8 @@ function rng(seed: number) {
   };
 }
 
-const T0 = Date.parse('2026-10-01T00:00:00.000Z');
+// Inside the webhook's accepted window of event times (EVENT_MAX_AGE_HOURS), on a whole minute.
+const T0 = Math.floor(Date.now() / 60_000) * 60_000 - 24 * 3_600_000;
 
 interface Push {
   image: Image;

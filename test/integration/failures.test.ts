@@ -33,7 +33,7 @@ const failures = async (registry?: string) => (await app.get('/api/failures', re
 describe('the events queue as a trust boundary', () => {
   it('never contacts a registry off the allow-list named by a message written straight to the queue', async () => {
     const digest = 'sha256:' + 'b'.repeat(64);
-    await writeToQueue({ id: 'forged-1', timestamp: '2026-11-20T10:00:00.000Z', action: 'push', source: 'acr', registry: sentinel.loginServer, repository: 'evil/app', digest, tag: 'v1' });
+    await writeToQueue({ id: 'forged-1', timestamp: new Date().toISOString(), action: 'push', source: 'acr', registry: sentinel.loginServer, repository: 'evil/app', digest, tag: 'v1' });
     const [refused] = await waitFor(async () => {
       const list = await failures(sentinel.loginServer);
       return list.length > 0 ? list : undefined;

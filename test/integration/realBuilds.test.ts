@@ -31,7 +31,7 @@ async function pushAndIngest(repository: string, tag: string, name: string, time
 describe('real buildah builds', () => {
   it('attributes a squashed layer to the COPY steps it holds, not to CMD', async () => {
     await builder.build('localhost/squashed:v1', DOCKERFILE, { greeter: randomBytes(300_000), 'motd.txt': 'hi\n' });
-    const digest = await pushAndIngest('real/squashed', 'v1', 'localhost/squashed:v1', '2026-11-20T10:00:00.000Z');
+    const digest = await pushAndIngest('real/squashed', 'v1', 'localhost/squashed:v1', new Date(Date.now() - 3 * 3_600_000).toISOString());
     const image = await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'real/squashed', digest });
     const [platform] = image.json.platforms;
     expect(platform.history).toBe('matched');
@@ -47,8 +47,8 @@ describe('real buildah builds', () => {
     const files = (size: number) => ({ greeter: randomBytes(size), 'motd.txt': 'same motd\n' });
     await builder.build('localhost/layered:v1', DOCKERFILE, files(200_000), { layers: true });
     await builder.build('localhost/layered:v2', DOCKERFILE, files(500_000), { layers: true });
-    const v1 = await pushAndIngest('real/layered', 'v1', 'localhost/layered:v1', '2026-11-20T11:00:00.000Z');
-    const v2 = await pushAndIngest('real/layered', 'v2', 'localhost/layered:v2', '2026-11-20T12:00:00.000Z');
+    const v1 = await pushAndIngest('real/layered', 'v1', 'localhost/layered:v1', new Date(Date.now() - 2 * 3_600_000).toISOString());
+    const v2 = await pushAndIngest('real/layered', 'v2', 'localhost/layered:v2', new Date(Date.now() - 1 * 3_600_000).toISOString());
     const compare = await app.get('/api/compare', { registry: app.proxy.loginServer, repository: 'real/layered', from: v1, to: v2 });
     expect(compare.status).toBe(200);
     // Paired step for step; the motd layer's digest differs too (buildah stamps file times), by a few bytes.
