@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { getConfig } from '../config';
-import { POLICY_PATTERN, PolicySchema } from '../core/policy';
+import { MAX_POLICY_PATTERN_LENGTH, POLICY_PATTERN, PolicySchema } from '../core/policy';
 import { readJsonBody } from '../http/body';
 import { handle } from '../http/handler';
 import { registryParam } from '../http/params';
@@ -12,7 +12,10 @@ import { describePolicy, listPolicies, routeProblem, savePolicy } from '../servi
 
 const PolicyQuery = z.object({
   registry: registryParam,
-  repository: z.string().max(256).regex(POLICY_PATTERN, 'is not a repository name or glob (team-a/*, team-a/**)').optional(),
+  repository: z
+    .string()
+    .max(MAX_POLICY_PATTERN_LENGTH, `must be at most ${MAX_POLICY_PATTERN_LENGTH} characters`)
+    .regex(POLICY_PATTERN, 'is not a repository name or glob (team-a/*, team-a/**)').optional(),
 });
 
 app.http('policy', {
