@@ -52,7 +52,7 @@ export async function raiseAlert(deps: AlertDeps, ctx: PointContext): Promise<Al
     {
       sizeBytes: point.sizeBytes,
       ...(ctx.baseline ? { baseline: { sizeBytes: ctx.baseline.sizeBytes } } : {}),
-      addedLayers: ctx.diff?.added ?? [],
+      addedLayers: ctx.diff?.added ?? ctx.image.layers,
       coldStartDeltaSeconds: point.estimates?.pull.aci.coldStartDeltaSeconds ?? null,
     },
     policy,
