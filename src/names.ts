@@ -4,6 +4,10 @@
  * (`azure-webjobs-*`, `AzureFunctions*`) in the same account.
  */
 export const EVENTS_QUEUE = 'acrsize-events';
+/** Points whose alert rules are to run, each after the settle delay (ALERT_SETTLE_SECONDS). */
+export const ALERTS_QUEUE = 'acrsize-alerts';
+/** Outbox alerts to attempt once each; a retry is a new message, hidden for the back-off. */
+export const DELIVERIES_QUEUE = 'acrsize-deliveries';
 
 export const TABLES = {
   content: 'acrsizeContent',

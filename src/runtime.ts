@@ -9,10 +9,14 @@ import { PolicyTable } from './adapters/tables/policyTable';
 import { RepositoryTable } from './adapters/tables/repositoryTable';
 import { Tables } from './adapters/tables/tables';
 import { postToTeams } from './adapters/teams';
+import { WorkQueue } from './adapters/workQueue';
 import { getConfig, type Config } from './config';
+import type { AlertRef } from './core/alertMessages';
 import { effectivePolicy, type EffectivePolicy, type PolicyDefaults } from './core/policy';
-import type { PointEstimates } from './core/trend';
-import { deliver, raiseAlert, type AlertDeps, type PointContext } from './services/alerts';
+import { routeProblem } from './core/teamsRoute';
+import type { PointEstimates, PointRef } from './core/trend';
+import { ALERTS_QUEUE, DELIVERIES_QUEUE } from './names';
+import type { DeliveryDeps, EvaluationDeps } from './services/alerts';
 import { estimateContext, pointEstimator, type EstimateContext } from './services/estimates';
 import type { EstimateInput } from './services/ingest';
 
@@ -32,8 +36,14 @@ export interface Runtime {
   estimate: (input: EstimateInput) => PointEstimates;
   policyDefaults: PolicyDefaults;
   policyFor: (registry: string, repository: string) => Promise<EffectivePolicy>;
-  alertDeps: AlertDeps;
-  onPoint: (ctx: PointContext) => Promise<void>;
+  /** Points waiting for their alert evaluation (ALERTS_QUEUE). */
+  evaluations: WorkQueue<PointRef>;
+  /** Alerts waiting for a delivery attempt (DELIVERIES_QUEUE). */
+  deliveries: WorkQueue<AlertRef>;
+  evaluationDeps: EvaluationDeps;
+  deliveryDeps: DeliveryDeps;
+  /** Ingest calls this for each point stored, re-described or re-delivered: queues its evaluation. */
+  onPoint: (ref: PointRef) => Promise<void>;
 }
 
 export function policyDefaults(config: Config): PolicyDefaults {
@@ -59,25 +69,21 @@ export function getRuntime(): Runtime {
   const policies = new PolicyTable(tables);
   const alerts = new AlertTable(tables);
   const defaults = policyDefaults(config);
-  const alertDeps: AlertDeps = {
-    alerts,
-    estimates,
-    ...(config.TEAMS_WEBHOOK_URL ? { teamsWebhookUrl: config.TEAMS_WEBHOOK_URL } : {}),
-    ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}),
-    maxAttempts: config.ALERT_MAX_ATTEMPTS,
-    inlineRetries: config.ALERT_INLINE_RETRIES,
-    retryBaseMs: config.ALERT_RETRY_BASE_SECONDS * 1000,
-    post: (url, message) => postToTeams(url, message),
-    // The worker forwards console output to the function logs.
-    log: (level, message) => (level === 'warn' ? console.warn(message) : console.info(message)),
-  };
+  const evaluations = new WorkQueue<PointRef>(config.storage, ALERTS_QUEUE);
+  const deliveries = new WorkQueue<AlertRef>(config.storage, DELIVERIES_QUEUE);
+  const content = new ContentTable(tables);
+  const points = new PointTable(tables);
+  const policyFor = async (registry: string, repository: string) => effectivePolicy(defaults, repository, await policies.list(registry));
+  // The worker forwards console output to the function logs.
+  const log = (level: 'info' | 'warn', message: string) => (level === 'warn' ? console.warn(message) : console.info(message));
+  const teamsTimeoutMs = config.TEAMS_TIMEOUT_SECONDS * 1000;
   current = {
     config,
     queue: new EventQueue(config.storage),
     registry: new RegistryClient({ timeoutMs: config.REGISTRY_TIMEOUT_MS, maxRetries: config.REGISTRY_MAX_RETRIES }),
-    content: new ContentTable(tables),
+    content,
     images: new ImageTable(tables),
-    points: new PointTable(tables),
+    points,
     repositories: new RepositoryTable(tables),
     blobs: new BlobTable(tables),
     policies,
@@ -85,12 +91,31 @@ export function getRuntime(): Runtime {
     estimates,
     estimate: pointEstimator(estimates),
     policyDefaults: defaults,
-    policyFor: async (registry, repository) => effectivePolicy(defaults, repository, await policies.list(registry)),
-    alertDeps,
-    onPoint: async (ctx) => {
-      const ref = await raiseAlert(alertDeps, ctx);
-      if (ref) await deliver(alertDeps, ref);
+    policyFor,
+    evaluations,
+    deliveries,
+    evaluationDeps: {
+      alerts,
+      estimates,
+      ...(config.TEAMS_WEBHOOK_URL ? { teamsWebhookUrl: config.TEAMS_WEBHOOK_URL } : {}),
+      ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}),
+      points,
+      content,
+      policyFor,
+      deliveries,
+      log,
     },
+    deliveryDeps: {
+      alerts,
+      deliveries,
+      maxAttempts: config.ALERT_MAX_ATTEMPTS,
+      retryBaseMs: config.ALERT_RETRY_BASE_SECONDS * 1000,
+      leaseMs: teamsTimeoutMs + 60_000,
+      routeProblem: (url) => routeProblem(url, config),
+      post: (url, message) => postToTeams(url, message, teamsTimeoutMs),
+      log,
+    },
+    onPoint: (ref) => evaluations.send(ref, config.ALERT_SETTLE_SECONDS),
   };
   return current;
 }

@@ -23,7 +23,7 @@ export const PolicySchema = z.strictObject({
   muted: z.boolean().optional(),
   improvements: z.boolean().optional(),
   /** A Teams Workflows webhook URL for this repository's alerts instead of TEAMS_WEBHOOK_URL. */
-  teamsRoute: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  teamsRoute: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048, 'must be at most 2048 characters').optional(),
 });
 export type Policy = z.infer<typeof PolicySchema>;
 

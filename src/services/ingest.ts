@@ -4,7 +4,6 @@ import type { ImageTable } from '../adapters/tables/imageTable';
 import type { BlobTable, Registration } from '../adapters/tables/blobTable';
 import type { PointTable } from '../adapters/tables/pointTable';
 import type { EffectivePolicy } from '../core/policy';
-import type { PointContext } from './alerts';
 import type { RepositoryTable } from '../adapters/tables/repositoryTable';
 import { PermanentError } from '../core/errors';
 import type { RegistryEvent } from '../core/events';
@@ -14,7 +13,7 @@ import { withPoint } from '../core/repository';
 import type { PlatformImage } from '../core/sizing';
 import { diffImages, type LayerDiff } from '../core/layerDiff';
 import { blobsOf } from '../core/storage';
-import { pointFor, type PointEstimates, type TrendPoint } from '../core/trend';
+import { pointFor, pointRefOf, type PointEstimates, type PointRef, type TrendPoint } from '../core/trend';
 import { ContentResolver } from './contentResolver';
 
 export interface IngestDeps {
@@ -29,10 +28,10 @@ export interface IngestDeps {
   /** Cost and pull-time estimates for a new point; absent, points carry none. */
   estimate?: (input: EstimateInput) => PointEstimates;
   /**
-   * Called for every point of a tagged push, re-deliveries included: alerting must be
+   * Called whenever a point is stored, re-described or re-delivered: alerting must be
    * idempotent, so that a retry after a failure in it still alerts (once).
    */
-  onPoint?: (ctx: PointContext) => Promise<void>;
+  onPoint?: (ref: PointRef) => Promise<void>;
 }
 
 export interface EstimateInput {
@@ -101,7 +100,7 @@ export async function ingest(event: RegistryEvent, deps: IngestDeps): Promise<In
     for (const image of platforms) {
       const described = await describePoint(event, deps, resolver, push, image, accounting.get(image.digest)!, policy);
       if (await deps.points.add(event.registry, event.repository, described.point)) pointsAdded.push(described.point);
-      await deps.onPoint?.({ registry: event.registry, repository: event.repository, image, policy, ...described });
+      await deps.onPoint?.(pointRefOf(event.registry, event.repository, described.point));
     }
   }
   if (reason) await noteError(event, deps, reason);
