@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { REPOSITORY, TAG } from './events';
-import { DIGEST } from './manifest';
 import type { PointRef } from './trend';
 
 /**
  * Messages of the alert queues. Anyone with queue access can write them, so the
  * triggers validate them like any other input; the registry must also be allowed.
  */
+
+/** Stricter than manifests' generic `algorithm:encoded`: the digests registries compute. */
+const PLATFORM_DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 
 const loginServer = z.string().min(1).max(253).regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/, 'is not a login server');
 
@@ -17,7 +19,7 @@ export const PointRefMessage = z.strictObject({
   platform: z.string().min(1).max(128).regex(/^[a-z0-9._-]+(?:\/[a-z0-9._-]+){0,2}$/i, 'is not a platform'),
   pushedAt: z.iso.datetime({ offset: true }),
   tag: z.string().regex(TAG, 'is not a tag'),
-  digest: z.string().max(200).regex(DIGEST, 'is not a digest'),
+  digest: z.string().regex(PLATFORM_DIGEST, 'is not a sha256 or sha512 digest'),
 }) satisfies z.ZodType<PointRef>;
 
 /** `acrsize-deliveries`: an outbox alert to attempt once. */

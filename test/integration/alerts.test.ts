@@ -309,6 +309,25 @@ describe('delivery', () => {
   });
 });
 
+describe('the alert queues are a trust boundary', () => {
+  it('sends malformed messages and ones naming a registry not allowed to the poison queues, touching nothing', async () => {
+    const conn = { kind: 'connectionString' as const, connectionString: app.connectionString };
+    const evaluations = new WorkQueue<unknown>(conn, ALERTS_QUEUE);
+    const deliveries = new WorkQueue<unknown>(conn, DELIVERIES_QUEUE);
+    const point = { registry: '127.0.0.1:1', repository: 'shop/api', platform: 'linux/amd64', pushedAt: '2026-11-10T01:00:00.000Z', tag: 'v1', digest: `sha256:${'a'.repeat(64)}` };
+    teams.reset();
+    await evaluations.send(point);
+    await evaluations.send({ ...point, registry: app.proxy.loginServer, digest: 'md5:abc' });
+    await evaluations.send({ ...point, registry: app.proxy.loginServer, extra: 1 });
+    await deliveries.send({ registry: app.proxy.loginServer, rowKey: 'k|shop%2Fapi|x|growth' });
+    await app.host.waitForLog(/moved to poison queue 'acrsize-alerts-poison': .*message is not a point reference: registry 127\.0\.0\.1:1 is not in ALLOWED_REGISTRIES/, 20_000);
+    await app.host.waitForLog(/moved to poison queue 'acrsize-alerts-poison': .*message is not a point reference: .*digest: is not a sha256 or sha512 digest/, 30_000);
+    await app.host.waitForLog(/moved to poison queue 'acrsize-alerts-poison': .*message is not a point reference: \(message\): Unrecognized key: "extra"/, 30_000);
+    await app.host.waitForLog(/moved to poison queue 'acrsize-deliveries-poison': .*message is not an alert reference: rowKey: is not an alert row key/, 30_000);
+    expect(teams.requests()).toHaveLength(0);
+  });
+});
+
 describe('route signatures and allow-lists', () => {
   const signed = () => `${teamOwn.url}/team-c?api-version=1&sig=ROUTESIG`;
 
