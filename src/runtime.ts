@@ -16,7 +16,7 @@ import { effectivePolicy, type EffectivePolicy, type PolicyDefaults } from './co
 import { routeProblem } from './core/teamsRoute';
 import type { PointEstimates, PointRef } from './core/trend';
 import { ALERTS_QUEUE, DELIVERIES_QUEUE } from './names';
-import type { DeliveryDeps, EvaluationDeps } from './services/alerts';
+import { RouteSlots, type DeliveryDeps, type EvaluationDeps } from './services/alerts';
 import { estimateContext, pointEstimator, type EstimateContext } from './services/estimates';
 import type { EstimateInput } from './services/ingest';
 
@@ -113,6 +113,8 @@ export function getRuntime(): Runtime {
       leaseMs: teamsTimeoutMs + 60_000,
       routeProblem: (url) => routeProblem(url, config),
       post: (url, message) => postToTeams(url, message, teamsTimeoutMs),
+      // Two per route: one slow flow holds at most two of an instance's delivery slots.
+      slots: new RouteSlots(2),
       log,
     },
     onPoint: (ref) => evaluations.send(ref, config.ALERT_SETTLE_SECONDS),

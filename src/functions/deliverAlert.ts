@@ -17,6 +17,10 @@ app.storageQueue('deliverAlert', {
       return;
     }
     const r = result.record;
+    if (result.outcome === 'deferred') {
+      context.info(`alert delivery ${r.id} for ${r.repository}:${r.tag} ${r.platform}: deferred to ${r.nextAttemptAt}, its route has the most deliveries in flight already`);
+      return;
+    }
     context.info(
       `alert delivery ${r.id} for ${r.repository}:${r.tag} ${r.platform}: ${r.state} after ${r.attempts} attempt(s)` +
         (r.state === 'pending' ? `, next at ${r.nextAttemptAt}` : '') +

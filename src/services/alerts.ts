@@ -58,9 +58,47 @@ export interface DeliveryDeps {
   /** Why a stored route may no longer be posted to (the allow-lists changed), or undefined. */
   routeProblem: (url: string) => string | undefined;
   post: (url: string, message: unknown) => Promise<DeliveryResult>;
+  /** Caps the POSTs in flight per route in this process. */
+  slots: RouteSlots;
   now?: () => Date;
   log?: Log;
 }
+
+/**
+ * POSTs in flight per Teams route (scheme, host and path) in this process. A delivery
+ * holds its queue slot for up to TEAMS_TIMEOUT_SECONDS; without a cap, one hanging flow
+ * would take every delivery slot of the instance and starve the alerts of other routes.
+ */
+export class RouteSlots {
+  readonly #inUse = new Map<string, number>();
+
+  constructor(readonly perRoute: number) {}
+
+  /** A release function, or undefined when the route is at its cap. */
+  tryTake(url: string): (() => void) | undefined {
+    let key: string;
+    try {
+      const u = new URL(url);
+      key = `${u.protocol}//${u.host}${u.pathname}`;
+    } catch {
+      key = url;
+    }
+    const used = this.#inUse.get(key) ?? 0;
+    if (used >= this.perRoute) return undefined;
+    this.#inUse.set(key, used + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#inUse.get(key) ?? 1) - 1;
+      if (left > 0) this.#inUse.set(key, left);
+      else this.#inUse.delete(key);
+    };
+  }
+}
+
+/** How long an alert waits when its route is at its cap; it keeps its attempts. */
+const ROUTE_BUSY_DEFER_MS = 5_000;
 
 export interface PointContext {
   registry: string;
@@ -217,7 +255,7 @@ function backoffMs(attempts: number, base: number): number {
   return Math.min(base * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
 }
 
-export type Delivery = { outcome: 'skipped' } | { outcome: AlertRecord['state']; record: AlertRecord };
+export type Delivery = { outcome: 'skipped' } | { outcome: AlertRecord['state'] | 'deferred'; record: AlertRecord };
 
 /**
  * The delivery step: one attempt at one alert. Sent on any 2xx; failed on a refusal
@@ -242,7 +280,19 @@ export async function deliverOnce(deps: DeliveryDeps, ref: AlertRef): Promise<De
     deps.log?.('warn', `alert ${record.id}: not sent, its route is no longer allowed: ${refused}`);
     return settled({ state: 'failed', attempts: record.attempts, nextAttemptAt: record.nextAttemptAt, lastError: `not sent: the route is no longer allowed (${refused})` });
   }
-  const result = await deps.post(claimed.routeUrl, claimed.message);
+  const release = deps.slots.tryTake(claimed.routeUrl);
+  if (!release) {
+    const later = new Date(now().getTime() + ROUTE_BUSY_DEFER_MS);
+    const r = await deps.alerts.settle(claimed, { state: 'pending', attempts: record.attempts, nextAttemptAt: later.toISOString() });
+    await requeue(deps, ref, ROUTE_BUSY_DEFER_MS, record.id);
+    return { outcome: 'deferred', record: r };
+  }
+  let result: DeliveryResult;
+  try {
+    result = await deps.post(claimed.routeUrl, claimed.message);
+  } finally {
+    release();
+  }
   const attempts = record.attempts + 1;
   const at = now();
   if (result.ok) return settled({ state: 'sent', attempts, nextAttemptAt: at.toISOString(), sentAt: at.toISOString(), lastError: '' });
@@ -256,13 +306,17 @@ export async function deliverOnce(deps: DeliveryDeps, ref: AlertRef): Promise<De
   const next = new Date(at.getTime() + delayMs);
   const pending = await settled({ state: 'pending', attempts, nextAttemptAt: next.toISOString(), lastError: error });
   deps.log?.('info', `${what}; next attempt at ${next.toISOString()}`);
+  await requeue(deps, ref, delayMs, record.id);
+  return pending;
+}
+
+async function requeue(deps: DeliveryDeps, ref: AlertRef, delayMs: number, id: string): Promise<void> {
   try {
     await deps.deliveries.send(ref, delayMs / 1000);
   } catch (e) {
-    // Recorded as pending and due at `next`: the re-send timer queues it then.
-    deps.log?.('warn', `alert ${record.id}: could not queue the next attempt (the re-send timer will): ${(e as Error).message}`);
+    // Recorded as pending and due then: the re-send timer queues it.
+    deps.log?.('warn', `alert ${id}: could not queue the next attempt (the re-send timer will): ${(e as Error).message}`);
   }
-  return pending;
 }
 
 /**
