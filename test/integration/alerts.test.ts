@@ -28,6 +28,8 @@ let teams: Receiver;
 let teamOwn: Receiver;
 /** Not on an allowed host: nothing may ever reach it. */
 let sentinel: Receiver;
+/** One Teams stand-in per test that runs concurrently. */
+const receivers = {} as Record<'outage' | 'lost' | 'slow' | 'unknown', Receiver>;
 
 function build(layers: Layer[], steps: string[]): Image {
   const created = new Date().toISOString();
@@ -106,16 +108,17 @@ beforeAll(async () => {
   teams = await startReceiver();
   teamOwn = await startReceiver();
   sentinel = await startReceiver();
+  for (const name of ['outage', 'lost', 'slow', 'unknown'] as const) receivers[name] = await startReceiver();
   app = await startApp({
     env: {
       TEAMS_WEBHOOK_URL: `${teams.url}/workflows/default?api-version=1&sig=DEFAULTSIG`,
-      TEAMS_ALLOWED_HOSTS: `127.0.0.1:${teamOwn.port}`,
+      TEAMS_ALLOWED_HOSTS: [teamOwn, ...Object.values(receivers)].map((r) => `127.0.0.1:${r.port}`).join(','),
       PUBLIC_BASE_URL: 'https://sizes.example.com/',
       ALERT_SETTLE_SECONDS: String(SETTLE_SECONDS),
       ALERT_RESEND_SCHEDULE: '*/1 * * * * *',
       ALERT_MAX_ATTEMPTS: '6',
       ALERT_RETRY_BASE_SECONDS: '1',
-      TEAMS_TIMEOUT_SECONDS: '13',
+      TEAMS_TIMEOUT_SECONDS: '11',
     },
   });
 }, 120_000);
@@ -124,6 +127,7 @@ afterAll(async () => {
   await teams?.stop();
   await teamOwn?.stop();
   await sentinel?.stop();
+  for (const r of Object.values(receivers)) await r.stop();
   await app?.stop();
 });
 
@@ -224,43 +228,6 @@ describe('delivery', () => {
     expect(alert).toMatchObject({ state: 'sent', attempts: 3 });
   });
 
-  it('loses nothing in a longer outage: each attempt queues the next behind a doubling back-off', async () => {
-    teams.reset();
-    teams.respondWith({ status: 503 }, { status: 503 }, { status: 503 });
-    await push('pay/worker', v1, 'v1');
-    await processed('pay/worker', 'v1');
-    await push('pay/worker', v2, 'v2');
-    const pending = await waitForAlert('pay/worker', (a) => a.state === 'pending' && a.attempts >= 2);
-    expect(pending.lastError).toMatch(/HTTP 503/);
-    const sent = await waitForAlert('pay/worker', (a) => a.state === 'sent', 60_000);
-    await app.host.waitForLog(new RegExp(`alert delivery ${sent.id} .*: sent after 4 attempt`));
-    expect(sent.attempts).toBe(4);
-    const times = teams.requests().map((r) => r.time);
-    expect(times).toHaveLength(4);
-    // 1 s, 2 s, 4 s (ALERT_RETRY_BASE_SECONDS=1).
-    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(1000 * 2 ** (i - 1) - 50);
-  }, 90_000);
-
-  it('the re-send timer re-queues a pending alert whose delivery message was lost', async () => {
-    teams.reset();
-    teams.respondWith({ status: 503, headers: { 'retry-after': '3' } });
-    await push('pay/lost', v1, 'v1');
-    await processed('pay/lost', 'v1');
-    await push('pay/lost', v2, 'v2');
-    const pending = await waitForAlert('pay/lost', (a) => a.state === 'pending' && a.attempts === 1);
-    // After its log line the retry message is queued (hidden for 3 s); lose it.
-    await app.host.waitForLog(new RegExp(`alert delivery ${pending.id} .*: pending after 1 attempt`));
-    const deliveries = new QueueClient(app.connectionString, DELIVERIES_QUEUE);
-    await deliveries.clearMessages();
-    expect((await deliveries.getProperties()).approximateMessagesCount).toBe(0);
-    const timerRuns = logCount(/re-send timer: \d+ due alert\(s\) queued/);
-    const sent = await waitForAlert('pay/lost', (a) => a.state === 'sent');
-    expect(logCount(/re-send timer: \d+ due alert\(s\) queued/)).toBeGreaterThan(timerRuns);
-    expect(sent.attempts).toBe(2);
-    expect(teams.requests()).toHaveLength(2);
-    expect(teams.requests()[1]!.time - teams.requests()[0]!.time).toBeGreaterThanOrEqual(3000);
-  });
-
   it('marks an alert failed when Teams refuses it, and keeps it visible', async () => {
     teams.reset();
     teams.respondWith({ status: 400, body: 'Bad card' });
@@ -270,32 +237,6 @@ describe('delivery', () => {
     const failed = await waitForAlert('pay/batch', (a) => a.state === 'failed');
     expect(failed).toMatchObject({ state: 'failed', attempts: 1, lastError: expect.stringMatching(/HTTP 400/) });
   });
-
-  it('waits for a slow Teams, and retries one that does not answer in time as an unknown outcome, not a failure', async () => {
-    teams.reset();
-    teamOwn.reset();
-    // Past the old 10 s timeout, inside TEAMS_TIMEOUT_SECONDS (13 here).
-    teams.respondWith({ status: 200, delayMs: 12_000 });
-    // Past TEAMS_TIMEOUT_SECONDS: the card may have been posted; it is sent again later.
-    teamOwn.respondWith({ status: 200, delayMs: 16_000 });
-    expect((await policyRequest('PUT', 'pay/unknown', { teamsRoute: `${teamOwn.url}/unknown` })).status).toBe(201);
-    for (const repository of ['pay/slow', 'pay/unknown']) {
-      await push(repository, v1, 'v1');
-      await processed(repository, 'v1');
-      await push(repository, v2, 'v2');
-    }
-    const unknown = await waitForAlert('pay/unknown', (a) => a.attempts >= 1, 45_000);
-    expect(unknown).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/^outcome unknown: no answer within 13 s/) });
-    expect(unknown.state).not.toBe('failed');
-    const again = await waitForAlert('pay/unknown', (a) => a.state === 'sent', 30_000);
-    expect(again.attempts).toBe(2);
-    expect(teamOwn.requests()).toHaveLength(2);
-
-    const slow = await waitForAlert('pay/slow', (a) => a.state === 'sent', 45_000);
-    await app.host.waitForLog(new RegExp(`alert delivery ${slow.id} .*: sent after 1 attempt`));
-    expect(slow.attempts).toBe(1);
-    expect(teams.requests()).toHaveLength(1);
-  }, 90_000);
 
   it('counts a Workflows 202 with an empty body as delivered', async () => {
     teams.reset();
@@ -307,6 +248,77 @@ describe('delivery', () => {
     expect(sent).toMatchObject({ state: 'sent', attempts: 1 });
     expect(teams.requests()).toHaveLength(1);
   });
+});
+
+// These wait on back-offs and slow answers, each with its own Teams stand-in, so they run side by side.
+describe.concurrent('delivery over time', () => {
+  it('loses nothing in a longer outage: each attempt queues the next behind a doubling back-off', async () => {
+    const rx = receivers.outage;
+    rx.respondWith({ status: 503 }, { status: 503 }, { status: 503 });
+    expect((await policyRequest('PUT', 'pay/worker', { teamsRoute: `${rx.url}/outage` })).status).toBe(201);
+    await push('pay/worker', v1, 'v1');
+    await processed('pay/worker', 'v1');
+    await push('pay/worker', v2, 'v2');
+    const pending = await waitForAlert('pay/worker', (a) => a.state === 'pending' && a.attempts >= 2);
+    expect(pending.lastError).toMatch(/HTTP 503/);
+    const sent = await waitForAlert('pay/worker', (a) => a.state === 'sent', 60_000);
+    await app.host.waitForLog(new RegExp(`alert delivery ${sent.id} .*: sent after 4 attempt`));
+    expect(sent.attempts).toBe(4);
+    const times = rx.requests().map((r) => r.time);
+    expect(times).toHaveLength(4);
+    // 1 s, 2 s, 4 s (ALERT_RETRY_BASE_SECONDS=1).
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(1000 * 2 ** (i - 1) - 50);
+  }, 90_000);
+
+  it('the re-send timer re-queues a pending alert whose delivery message was lost', async () => {
+    const rx = receivers.lost;
+    rx.respondWith({ status: 503, headers: { 'retry-after': '3' } });
+    expect((await policyRequest('PUT', 'pay/lost', { teamsRoute: `${rx.url}/lost` })).status).toBe(201);
+    await push('pay/lost', v1, 'v1');
+    await processed('pay/lost', 'v1');
+    await push('pay/lost', v2, 'v2');
+    const pending = await waitForAlert('pay/lost', (a) => a.state === 'pending' && a.attempts === 1);
+    // After its log line the retry message is queued (hidden for 3 s); lose it. Other
+    // tests' queued retries go too; the timer brings them back when they are due.
+    await app.host.waitForLog(new RegExp(`alert delivery ${pending.id} .*: pending after 1 attempt`));
+    const deliveries = new QueueClient(app.connectionString, DELIVERIES_QUEUE);
+    await deliveries.clearMessages();
+    const timerRuns = logCount(/re-send timer: \d+ due alert\(s\) queued/);
+    const sent = await waitForAlert('pay/lost', (a) => a.state === 'sent');
+    expect(logCount(/re-send timer: \d+ due alert\(s\) queued/)).toBeGreaterThan(timerRuns);
+    expect(sent.attempts).toBe(2);
+    expect(rx.requests()).toHaveLength(2);
+    expect(rx.requests()[1]!.time - rx.requests()[0]!.time).toBeGreaterThanOrEqual(3000);
+  }, 60_000);
+
+  it('waits for a slow Teams: an answer after 10.5 s (past the old 10 s timeout) is one POST, sent', async () => {
+    const rx = receivers.slow;
+    rx.respondWith({ status: 200, delayMs: 10_500 });
+    expect((await policyRequest('PUT', 'pay/slow', { teamsRoute: `${rx.url}/slow` })).status).toBe(201);
+    await push('pay/slow', v1, 'v1');
+    await processed('pay/slow', 'v1');
+    await push('pay/slow', v2, 'v2');
+    const slow = await waitForAlert('pay/slow', (a) => a.state === 'sent', 45_000);
+    await app.host.waitForLog(new RegExp(`alert delivery ${slow.id} .*: sent after 1 attempt`));
+    expect(slow.attempts).toBe(1);
+    expect(rx.requests()).toHaveLength(1);
+  }, 60_000);
+
+  it('retries a Teams that does not answer within TEAMS_TIMEOUT_SECONDS as an unknown outcome, not a failure', async () => {
+    const rx = receivers.unknown;
+    // Past TEAMS_TIMEOUT_SECONDS (11 here): the card may have been posted; it is sent again later.
+    rx.respondWith({ status: 200, delayMs: 12_000 });
+    expect((await policyRequest('PUT', 'pay/unknown', { teamsRoute: `${rx.url}/unknown` })).status).toBe(201);
+    await push('pay/unknown', v1, 'v1');
+    await processed('pay/unknown', 'v1');
+    await push('pay/unknown', v2, 'v2');
+    const unknown = await waitForAlert('pay/unknown', (a) => a.attempts >= 1, 45_000);
+    expect(unknown).toMatchObject({ attempts: 1, lastError: expect.stringMatching(/^outcome unknown: no answer within 11 s/) });
+    expect(unknown.state).not.toBe('failed');
+    const again = await waitForAlert('pay/unknown', (a) => a.state === 'sent', 30_000);
+    expect(again.attempts).toBe(2);
+    expect(rx.requests()).toHaveLength(2);
+  }, 60_000);
 });
 
 describe('the alert queues are a trust boundary', () => {
