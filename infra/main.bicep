@@ -102,6 +102,13 @@ param additionalAllowedRegistries string = ''
 ])
 param apiAuthLevel string = 'function'
 
+@description('Functions auth level of the policy writes, PUT/DELETE /api/policy (API_WRITE_AUTH_LEVEL). Never anonymous: writes can mute a repository or re-route its alerts.')
+@allowed([
+  'function'
+  'admin'
+])
+param apiWriteAuthLevel string = 'function'
+
 @description('NCRONTAB schedule of the alert re-send timer (ALERT_RESEND_SCHEDULE). Every run is a billed execution: see docs/deploy.md.')
 param alertResendSchedule string = '0 */1 * * * *'
 
@@ -110,6 +117,15 @@ param acrGeoReplicas string = ''
 
 @description('Hosts a policy\'s teamsRoute may point at (TEAMS_ALLOWED_HOSTS). Empty: the app default.')
 param teamsAllowedHosts string = ''
+
+@description('Workflow URL prefixes a policy\'s teamsRoute must start with (TEAMS_ALLOWED_ROUTE_PREFIXES, comma-separated, no query). Empty: any route on the allowed hosts.')
+param teamsAllowedRoutePrefixes string = ''
+
+@description('Seconds a pushed point settles before its alert rules run (ALERT_SETTLE_SECONDS). Empty: the app default (30).')
+param alertSettleSeconds string = ''
+
+@description('Seconds one POST to Teams may take before its outcome counts as unknown and it is retried later (TEAMS_TIMEOUT_SECONDS, 1-240). Empty: the app default (60).')
+param teamsTimeoutSeconds string = ''
 
 @description('Where people reach the API, for links in alerts (PUBLIC_BASE_URL). Empty: https://<function app host>.')
 param publicBaseUrl string = ''
@@ -194,6 +210,7 @@ var requiredAppSettings = {
   ALLOWED_REGISTRIES: empty(additionalAllowedRegistries) ? registry.properties.loginServer : '${registry.properties.loginServer},${additionalAllowedRegistries}'
   ACR_SKU: registry.sku.name
   API_AUTH_LEVEL: apiAuthLevel
+  API_WRITE_AUTH_LEVEL: apiWriteAuthLevel
   ALERT_RESEND_SCHEDULE: alertResendSchedule
 }
 
@@ -201,6 +218,9 @@ var requiredAppSettings = {
 var optionalAppSettings = {
   ACR_GEO_REPLICAS: acrGeoReplicas
   TEAMS_ALLOWED_HOSTS: teamsAllowedHosts
+  TEAMS_ALLOWED_ROUTE_PREFIXES: teamsAllowedRoutePrefixes
+  ALERT_SETTLE_SECONDS: alertSettleSeconds
+  TEAMS_TIMEOUT_SECONDS: teamsTimeoutSeconds
 }
 
 var givenOptionalAppSettings = toObject(filter(items(optionalAppSettings), setting => !empty(setting.value)), setting => setting.key, setting => setting.value)

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { PriceOverrideSchema, RegistryProfileSchema } from './core/estimates/pricing';
 import { PullModelOverrideSchema } from './core/estimates/pullModel';
+import { hasCredentials, normalizeRoutePrefix, routePrefixProblem, teamsHostAllowed } from './core/teamsRoute';
+import { redactUrl } from './core/redact';
 
 /**
  * Every setting the app reads is declared and validated here, once, at start-up.
@@ -157,16 +159,27 @@ const settingsSchema = z.object({
   /** No budget unless set. */
   ALERT_SIZE_BUDGET_BYTES: intSetting(0, 0, Number.MAX_SAFE_INTEGER).transform((n) => (n === 0 ? null : n)),
   ALERT_IMPROVEMENTS: boolSetting(true),
+  /**
+   * Seconds between a point being stored and its rules running: concurrent and
+   * out-of-order deliveries of the same repository land first, so the alert is decided
+   * on the settled trend (the corrected baseline), not on the first description.
+   */
+  ALERT_SETTLE_SECONDS: intSetting(30, 0, 3600),
   /** Delivery attempts before an alert is marked failed (it stays visible in /api/alerts). */
   ALERT_MAX_ATTEMPTS: intSetting(8, 1, 100),
-  /** Retries within the invocation that raised the alert, before the re-send timer takes over. */
-  ALERT_INLINE_RETRIES: intSetting(2, 0, 5),
-  /** First wait before the timer re-sends a failed delivery; doubles per attempt, at most an hour. */
+  /** Wait before the second delivery attempt; doubles per attempt, at most an hour. Retry-After, when longer, wins. */
   ALERT_RETRY_BASE_SECONDS: intSetting(30, 1, 3600),
-  /** NCRONTAB schedule of the timer that re-sends pending alerts. */
+  /** NCRONTAB schedule of the timer that re-queues pending alerts whose delivery message was lost. */
   ALERT_RESEND_SCHEDULE: z.string().trim().min(1).default('0 */1 * * * *'),
+  /**
+   * How long one POST to Teams may take. Workflows (Logic Apps) hold the request while
+   * the flow starts, and a request cut off may still have posted the card: a timeout is
+   * an unknown outcome, retried later, so a short timeout means duplicate cards.
+   * At most 240 s, inside host.json's 5-minute functionTimeout.
+   */
+  TEAMS_TIMEOUT_SECONDS: intSetting(60, 1, 240),
   /** Teams Workflows webhook ("When a Teams webhook request is received") for alerts. */
-  TEAMS_WEBHOOK_URL: optionalUrl,
+  TEAMS_WEBHOOK_URL: optionalUrl.refine((v) => v === undefined || !hasCredentials(v), 'must not contain credentials (user:password@): the Workflows URL carries its own signature'),
   /**
    * Hosts a policy's `teamsRoute` may point at (wildcards allowed), so the policy API
    * cannot be used to make the service post to arbitrary hosts. TEAMS_WEBHOOK_URL's own host is always allowed.
@@ -180,12 +193,37 @@ const settingsSchema = z.object({
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
     ),
+  /**
+   * Optional, stricter than hosts: URL prefixes (`https://host/workflows/<id>`) a policy's
+   * `teamsRoute` must start with. The shared Workflows hosts serve every tenant's flows,
+   * so a host allow-list alone lets a policy writer route alerts to any flow there.
+   */
+  TEAMS_ALLOWED_ROUTE_PREFIXES: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const prefixes: string[] = [];
+      for (const item of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+        const problem = routePrefixProblem(item);
+        if (problem) {
+          ctx.addIssue({ code: 'custom', message: `"${redactUrl(item)}" ${problem}` });
+          return z.NEVER;
+        }
+        prefixes.push(normalizeRoutePrefix(item));
+      }
+      return prefixes;
+    }),
   /** Where the API is reachable from people's browsers, for links in alerts. */
   PUBLIC_BASE_URL: optionalUrl.transform((v) => v?.replace(/\/+$/, '')),
   /** `function` requires a function key on the read APIs in Azure; the local host never checks keys. */
   API_AUTH_LEVEL: z.enum(['function', 'anonymous'], { error: 'must be "function" or "anonymous"' }).default('function'),
-  /** Writes (policies, failure replays) never open with the reads: at least a function key. */
-  API_WRITE_AUTH_LEVEL: z.enum(['function', 'admin'], { error: 'must be "function" or "admin" (writes are never anonymous)' }).default('function'),
+  /**
+   * Auth level of the writes (PUT/DELETE /api/policy, POST /api/failures/replay): a policy can mute a repository
+   * or re-route its alerts: never anonymous, whatever the read APIs use.
+   */
+  API_WRITE_AUTH_LEVEL: z
+    .enum(['function', 'admin'], { error: 'must be "function" or "admin" (policy writes are never anonymous: they can mute or re-route alerts)' })
+    .default('function'),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -277,6 +315,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (parsed.success && parsed.data.ACR_GEO_REPLICAS > 1 && parsed.data.ACR_SKU !== 'Premium') {
     problems.push({ setting: 'ACR_GEO_REPLICAS', message: `geo-replication needs ACR_SKU=Premium, not ${parsed.data.ACR_SKU}` });
+  }
+  if (parsed.success) {
+    const d = parsed.data;
+    const hosts = [...d.TEAMS_ALLOWED_HOSTS, ...(d.TEAMS_WEBHOOK_URL ? [new URL(d.TEAMS_WEBHOOK_URL).host.toLowerCase()] : [])];
+    for (const prefix of d.TEAMS_ALLOWED_ROUTE_PREFIXES) {
+      const host = new URL(prefix).host;
+      if (!teamsHostAllowed(host, hosts)) {
+        problems.push({ setting: 'TEAMS_ALLOWED_ROUTE_PREFIXES', message: `host ${host} of "${prefix}" is not in TEAMS_ALLOWED_HOSTS (${hosts.join(', ')})` });
+      }
+    }
   }
   if (problems.length > 0 || !parsed.success || !storage) throw new ConfigError(problems);
   const profiles = Object.fromEntries(Object.entries(parsed.data.REGISTRY_PROFILES ?? {}).map(([k, v]) => [k.trim().toLowerCase(), v]));

@@ -17,4 +17,6 @@ import './functions/storage';
 import './functions/estimate';
 import './functions/policy';
 import './functions/alerts';
+import './functions/evaluateAlert';
+import './functions/deliverAlert';
 import './functions/resendAlerts';

@@ -6,6 +6,10 @@
 export const EVENTS_QUEUE = 'acrsize-events';
 /** Where the host moves an event after its last attempt, and where the trigger sends what it refuses. */
 export const EVENTS_POISON_QUEUE = `${EVENTS_QUEUE}-poison`;
+/** Points whose alert rules are to run, each after the settle delay (ALERT_SETTLE_SECONDS). */
+export const ALERTS_QUEUE = 'acrsize-alerts';
+/** Outbox alerts to attempt once each; a retry is a new message, hidden for the back-off. */
+export const DELIVERIES_QUEUE = 'acrsize-deliveries';
 
 export const TABLES = {
   content: 'acrsizeContent',

@@ -11,13 +11,14 @@ import { PolicyTable } from './adapters/tables/policyTable';
 import { RepositoryTable } from './adapters/tables/repositoryTable';
 import { Tables } from './adapters/tables/tables';
 import { postToTeams } from './adapters/teams';
+import { WorkQueue } from './adapters/workQueue';
 import { getConfig, type Config } from './config';
+import type { AlertRef } from './core/alertMessages';
 import { effectivePolicy, type EffectivePolicy, type PolicyDefaults } from './core/policy';
+import { routeProblem } from './core/teamsRoute';
 import type { PointEstimates, PointRef } from './core/trend';
-import { diffImages } from './core/layerDiff';
-import { ContentResolver } from './services/contentResolver';
-import { imageLoader } from './services/push';
-import { deliver, raiseAlert, type AlertDeps } from './services/alerts';
+import { ALERTS_QUEUE, DELIVERIES_QUEUE } from './names';
+import { RouteSlots, type DeliveryDeps, type EvaluationDeps } from './services/alerts';
 import type { FailureDeps } from './services/failures';
 import { estimateContext, pointEstimator, type EstimateContext } from './services/estimates';
 import type { EstimateInput } from './services/ingest';
@@ -41,7 +42,13 @@ export interface Runtime {
   estimate: (input: EstimateInput) => PointEstimates;
   policyDefaults: PolicyDefaults;
   policyFor: (registry: string, repository: string) => Promise<EffectivePolicy>;
-  alertDeps: AlertDeps;
+  /** Points waiting for their alert evaluation (ALERTS_QUEUE). */
+  evaluations: WorkQueue<PointRef>;
+  /** Alerts waiting for a delivery attempt (DELIVERIES_QUEUE). */
+  deliveries: WorkQueue<AlertRef>;
+  evaluationDeps: EvaluationDeps;
+  deliveryDeps: DeliveryDeps;
+  /** Ingest calls this for each point stored, re-described or re-delivered: queues its evaluation. */
   onPoint: (ref: PointRef) => Promise<void>;
 }
 
@@ -72,25 +79,21 @@ export function getRuntime(): Runtime {
   const images = new ImageTable(tables);
   const repositories = new RepositoryTable(tables);
   const defaults = policyDefaults(config);
-  const alertDeps: AlertDeps = {
-    alerts,
-    estimates,
-    ...(config.TEAMS_WEBHOOK_URL ? { teamsWebhookUrl: config.TEAMS_WEBHOOK_URL } : {}),
-    ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}),
-    maxAttempts: config.ALERT_MAX_ATTEMPTS,
-    inlineRetries: config.ALERT_INLINE_RETRIES,
-    retryBaseMs: config.ALERT_RETRY_BASE_SECONDS * 1000,
-    post: (url, message) => postToTeams(url, message),
-    // The worker forwards console output to the function logs.
-    log: (level, message) => (level === 'warn' ? console.warn(message) : console.info(message)),
-  };
+  const evaluations = new WorkQueue<PointRef>(config.storage, ALERTS_QUEUE);
+  const deliveries = new WorkQueue<AlertRef>(config.storage, DELIVERIES_QUEUE);
+  const content = new ContentTable(tables);
+  const points = new PointTable(tables);
+  const policyFor = async (registry: string, repository: string) => effectivePolicy(defaults, repository, await policies.list(registry));
+  // The worker forwards console output to the function logs.
+  const log = (level: 'info' | 'warn', message: string) => (level === 'warn' ? console.warn(message) : console.info(message));
+  const teamsTimeoutMs = config.TEAMS_TIMEOUT_SECONDS * 1000;
   current = {
     config,
     queue,
     registry: new RegistryClient({ timeoutMs: config.REGISTRY_TIMEOUT_MS, maxRetries: config.REGISTRY_MAX_RETRIES }),
-    content: new ContentTable(tables),
+    content,
     images,
-    points: new PointTable(tables),
+    points,
     repositories,
     blobs: new BlobTable(tables),
     policies,
@@ -101,20 +104,33 @@ export function getRuntime(): Runtime {
     estimates,
     estimate: pointEstimator(estimates),
     policyDefaults: defaults,
-    policyFor: async (registry, repository) => effectivePolicy(defaults, repository, await policies.list(registry)),
-    alertDeps,
-    onPoint: async (ref) => {
-      const rt = current!;
-      const point = await rt.points.get(ref);
-      if (!point) return;
-      const load = imageLoader(new ContentResolver(rt.content, rt.registry, ref.registry, ref.repository));
-      const image = await load(point.digest, point.platform);
-      if (!image) return;
-      const baseline = point.baselineDigest ? await load(point.baselineDigest, point.platform) : undefined;
-      const policy = await rt.policyFor(ref.registry, ref.repository);
-      const alert = await raiseAlert(alertDeps, { registry: ref.registry, repository: ref.repository, point, image, policy, ...(baseline ? { baseline, diff: diffImages(baseline, image) } : {}) });
-      if (alert) await deliver(alertDeps, alert);
+    policyFor,
+    evaluations,
+    deliveries,
+    evaluationDeps: {
+      alerts,
+      estimates,
+      ...(config.TEAMS_WEBHOOK_URL ? { teamsWebhookUrl: config.TEAMS_WEBHOOK_URL } : {}),
+      ...(config.PUBLIC_BASE_URL ? { publicBaseUrl: config.PUBLIC_BASE_URL } : {}),
+      points,
+      content,
+      policyFor,
+      deliveries,
+      log,
     },
+    deliveryDeps: {
+      alerts,
+      deliveries,
+      maxAttempts: config.ALERT_MAX_ATTEMPTS,
+      retryBaseMs: config.ALERT_RETRY_BASE_SECONDS * 1000,
+      leaseMs: teamsTimeoutMs + 60_000,
+      routeProblem: (url) => routeProblem(url, config),
+      post: (url, message) => postToTeams(url, message, teamsTimeoutMs),
+      // Two per route: one slow flow holds at most two of an instance's delivery slots.
+      slots: new RouteSlots(2),
+      log,
+    },
+    onPoint: (ref) => evaluations.send(ref, config.ALERT_SETTLE_SECONDS),
   };
   return current;
 }

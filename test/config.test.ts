@@ -31,6 +31,44 @@ describe('loadConfig', () => {
   });
 });
 
+describe('alert and Teams settings', () => {
+  it('defaults: settle 30 s, Teams timeout 60 s, policy writes at function level', () => {
+    const c = loadConfig(base);
+    expect(c.ALERT_SETTLE_SECONDS).toBe(30);
+    expect(c.TEAMS_TIMEOUT_SECONDS).toBe(60);
+    expect(c.API_WRITE_AUTH_LEVEL).toBe('function');
+    expect(c.TEAMS_ALLOWED_ROUTE_PREFIXES).toEqual([]);
+    expect(loadConfig({ ...base, API_WRITE_AUTH_LEVEL: 'admin', ALERT_SETTLE_SECONDS: '0' })).toMatchObject({ API_WRITE_AUTH_LEVEL: 'admin', ALERT_SETTLE_SECONDS: 0 });
+  });
+
+  it('never lets policy writes be anonymous', () => {
+    expect(() => loadConfig({ ...base, API_AUTH_LEVEL: 'anonymous', API_WRITE_AUTH_LEVEL: 'anonymous' })).toThrow(/API_WRITE_AUTH_LEVEL: must be "function" or "admin"/);
+  });
+
+  it('bounds the Teams timeout inside the function timeout', () => {
+    expect(() => loadConfig({ ...base, TEAMS_TIMEOUT_SECONDS: '600' })).toThrow(/TEAMS_TIMEOUT_SECONDS: must be an integer from 1 to 240/);
+  });
+
+  it('refuses a default webhook with credentials without quoting them', () => {
+    const err = (() => {
+      try {
+        loadConfig({ ...base, TEAMS_WEBHOOK_URL: 'https://bob:hunter2@prod-1.logic.azure.com/workflows/x?sig=s' });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(err?.message).toMatch(/TEAMS_WEBHOOK_URL: must not contain credentials/);
+    expect(err?.message).not.toContain('hunter2');
+  });
+
+  it('normalises route prefixes and holds them to the allowed hosts', () => {
+    const c = loadConfig({ ...base, TEAMS_ALLOWED_ROUTE_PREFIXES: 'https://Prod-1.WestEurope.logic.azure.com:443/workflows/abc/ , https://prod-2.westeurope.logic.azure.com/workflows/def' });
+    expect(c.TEAMS_ALLOWED_ROUTE_PREFIXES).toEqual(['https://prod-1.westeurope.logic.azure.com/workflows/abc', 'https://prod-2.westeurope.logic.azure.com/workflows/def']);
+    expect(() => loadConfig({ ...base, TEAMS_ALLOWED_ROUTE_PREFIXES: 'https://evil.example.com/workflows/a' })).toThrow(/TEAMS_ALLOWED_ROUTE_PREFIXES: host evil\.example\.com .* is not in TEAMS_ALLOWED_HOSTS/);
+    expect(() => loadConfig({ ...base, TEAMS_ALLOWED_ROUTE_PREFIXES: 'https://prod-1.logic.azure.com/w?sig=SECRET' })).toThrow(/TEAMS_ALLOWED_ROUTE_PREFIXES: .*must not contain a query/);
+  });
+});
+
 describe('resolveStorageConnection', () => {
   it('uses identity-based settings the way the Functions host does', () => {
     expect(resolveStorageConnection({ AzureWebJobsStorage__accountName: 'acct123', AzureWebJobsStorage__credential: 'managedidentity', AzureWebJobsStorage__clientId: 'cid' })).toEqual({

@@ -344,7 +344,7 @@ resource storageQueueDataContributorForApp 'Microsoft.Authorization/roleAssignme
   name: guid(storage.id, identity.id, storageQueueDataContributorRoleId)
   scope: storage
   properties: {
-    description: 'Storage Queue Data Contributor: the event queue and its poison queue'
+    description: 'Storage Queue Data Contributor: the event, alert and delivery queues and their poison queues'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', storageQueueDataContributorRoleId)
     principalId: identity.properties.principalId
     principalType: 'ServicePrincipal'

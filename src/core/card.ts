@@ -5,6 +5,7 @@ import {
   formatDeltaBytes,
   formatDeltaSeconds,
   formatMoney,
+  formatMoneyChange,
   formatPercent,
   formatSeconds,
   formatStep,
@@ -202,17 +203,13 @@ function costSection(view: AlertView, long: number): Element[] {
   const image =
     c.monthlyBefore === null
       ? formatMoney(c.monthlyAfter, c.currency)
-      : `${formatMoney(c.monthlyBefore, c.currency)} → ${formatMoney(c.monthlyAfter, c.currency)} (${formatDeltaMoney(c.monthlyAfter - c.monthlyBefore, c.currency)})`;
+      : formatMoneyChange(c.monthlyBefore, c.monthlyAfter, c.currency);
   const push = c.withinIncluded ? `${formatMoney(c.pushMarginalMonthly, c.currency)}: within included storage` : formatMoney(c.pushMarginalMonthly, c.currency);
   return [
     heading('Storage cost per month'),
     { type: 'FactSet', spacing: 'Small', facts: [fact('Image storage', image), fact('Added by this push', push)] },
     subtle(shorten(c.note, long)),
   ];
-}
-
-function formatDeltaMoney(amount: number, currency: string): string {
-  return amount > 0 ? `+${formatMoney(amount, currency)}` : formatMoney(amount, currency);
 }
 
 function pullSection(view: AlertView): Element[] {

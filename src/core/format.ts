@@ -32,10 +32,32 @@ export function formatDeltaSeconds(s: number): string {
   return `${s > 0 ? '+' : s < 0 ? '−' : '±'}${formatSeconds(Math.abs(s))}`;
 }
 
-export function formatMoney(amount: number, currency: string): string {
+/** Cents, or four decimals for amounts under a cent so they do not show as 0.00. */
+function moneyDigits(amount: number): number {
   const abs = Math.abs(amount);
-  const digits = abs !== 0 && abs < 0.01 ? 4 : 2;
-  return `${amount < 0 ? '−' : ''}${abs.toFixed(digits)} ${currency}`;
+  return abs !== 0 && abs < 0.01 ? 4 : 2;
+}
+
+function fixed(units: number, digits: number, currency: string): string {
+  return `${units < 0 ? '−' : ''}${(Math.abs(units) / 10 ** digits).toFixed(digits)} ${currency}`;
+}
+
+export function formatMoney(amount: number, currency: string): string {
+  const digits = moneyDigits(amount);
+  return fixed(Math.round(amount * 10 ** digits), digits, currency);
+}
+
+/**
+ * `before → after (±delta)` at one precision, the finest any of the three needs, with
+ * the delta taken from the rounded figures: a reader can check the arithmetic
+ * ("0.01 USD → 0.0043 USD (−0.0099 USD)" could not be).
+ */
+export function formatMoneyChange(before: number, after: number, currency: string): string {
+  const digits = Math.max(moneyDigits(before), moneyDigits(after), moneyDigits(after - before));
+  const b = Math.round(before * 10 ** digits);
+  const a = Math.round(after * 10 ** digits);
+  const d = a - b;
+  return `${fixed(b, digits, currency)} → ${fixed(a, digits, currency)} (${d > 0 ? '+' : d === 0 ? '±' : ''}${fixed(d, digits, currency)})`;
 }
 
 /** `sha256:0123456789ab`: enough to recognise, short enough for a card. */

@@ -23,7 +23,7 @@ export const PolicySchema = z.strictObject({
   muted: z.boolean().optional(),
   improvements: z.boolean().optional(),
   /** A Teams Workflows webhook URL for this repository's alerts instead of TEAMS_WEBHOOK_URL. */
-  teamsRoute: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  teamsRoute: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048, 'must be at most 2048 characters').optional(),
 });
 export type Policy = z.infer<typeof PolicySchema>;
 
@@ -46,10 +46,51 @@ export type PolicyDefaults = Omit<EffectivePolicy, 'matchedPattern' | 'teamsRout
 /** Repository name characters plus the glob wildcards. */
 export const POLICY_PATTERN = /^[a-z0-9*]+(?:(?:\.|_|__|-+|\/)[a-z0-9*]+)*$/;
 
-/** `*` matches within one path segment, `**` across segments. */
-export function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${escaped.replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`);
+/** Longest repository name or glob a policy may be stored under (the OCI limit for names). */
+export const MAX_POLICY_PATTERN_LENGTH = 256;
+
+type GlobToken = { literal: string } | 'segment' | 'any';
+
+/** A run of two or more stars is `**`: `***` matched what `**` matches under the old regex translation too. */
+function tokenizeGlob(pattern: string): GlobToken[] {
+  const tokens: GlobToken[] = [];
+  for (let i = 0; i < pattern.length; ) {
+    if (pattern[i] !== '*') {
+      tokens.push({ literal: pattern[i]! });
+      i++;
+      continue;
+    }
+    let j = i;
+    while (pattern[j] === '*') j++;
+    tokens.push(j - i === 1 ? 'segment' : 'any');
+    i = j;
+  }
+  return tokens;
+}
+
+/**
+ * Whether `name` matches the glob: `*` within one path segment, `**` across segments.
+ * Dynamic programming over (pattern token, name position), O(pattern × name) time and
+ * O(name) space whatever the pattern: a backtracking regex took seconds on
+ * `*a*a*a…*b`, and one lookup blocks every request the process serves.
+ */
+export function globMatches(pattern: string, name: string): boolean {
+  const n = name.length;
+  // matched[j]: the tokens so far match the first j characters of the name.
+  let matched = new Array<boolean>(n + 1).fill(false);
+  matched[0] = true;
+  for (const token of tokenizeGlob(pattern)) {
+    const next = new Array<boolean>(n + 1).fill(false);
+    if (typeof token === 'object') {
+      for (let j = 0; j < n; j++) next[j + 1] = matched[j]! && name[j] === token.literal;
+    } else {
+      next[0] = matched[0]!;
+      for (let j = 1; j <= n; j++) next[j] = matched[j]! || (next[j - 1]! && (token === 'any' || name[j - 1] !== '/'));
+    }
+    matched = next;
+    if (!matched.includes(true)) return false;
+  }
+  return matched[n]!;
 }
 
 /**
@@ -61,7 +102,7 @@ export function matchPolicy<P>(repository: string, policies: { pattern: string; 
   if (exact) return exact;
   const literal = (p: string) => p.replace(/\*/g, '').length;
   return policies
-    .filter((p) => p.pattern.includes('*') && globToRegExp(p.pattern).test(repository))
+    .filter((p) => p.pattern.includes('*') && globMatches(p.pattern, repository))
     .sort((a, b) => literal(b.pattern) - literal(a.pattern) || a.pattern.localeCompare(b.pattern))[0];
 }
 

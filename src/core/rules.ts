@@ -16,9 +16,9 @@ export interface Finding {
 
 export interface RuleInput {
   sizeBytes: number;
-  /** Without a baseline only the budget applies: a first push has nothing to regress from. */
+  /** Without a baseline only the budget and the large-layer rule apply: a first push has no size to regress from. */
   baseline?: { sizeBytes: number };
-  /** Layers the baseline does not have. */
+  /** Layers the baseline does not have; without a baseline, every layer (all of them are new). */
   addedLayers: { sizeBytes: number }[];
   /** Change of the ACI cold-start estimate against the baseline. */
   coldStartDeltaSeconds: number | null;
@@ -55,17 +55,16 @@ export function evaluateRules(input: RuleInput, policy: EffectivePolicy): Findin
       });
     }
   }
-  if (base) {
-    const largest = Math.max(0, ...input.addedLayers.map((l) => l.sizeBytes));
-    if (largest > policy.layerBytes) {
-      findings.push({
-        rule: 'largeLayer',
-        kind: 'regression',
-        summary: `A new layer of ${formatBytes(largest)}, over the ${formatBytes(policy.layerBytes)} limit`,
-        observed: largest,
-        threshold: policy.layerBytes,
-      });
-    }
+  // A first push brings every layer new, so a 110 MiB toolchain layer is worth saying then too.
+  const largest = Math.max(0, ...input.addedLayers.map((l) => l.sizeBytes));
+  if (largest > policy.layerBytes) {
+    findings.push({
+      rule: 'largeLayer',
+      kind: 'regression',
+      summary: `A new layer of ${formatBytes(largest)}, over the ${formatBytes(policy.layerBytes)} limit${base ? '' : ' (first push: every layer is new)'}`,
+      observed: largest,
+      threshold: policy.layerBytes,
+    });
   }
   const cold = input.coldStartDeltaSeconds;
   if (base && cold !== null && cold > 0 && cold >= policy.coldStartSeconds) {

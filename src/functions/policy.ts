@@ -1,30 +1,45 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { getConfig } from '../config';
-import { POLICY_PATTERN, PolicySchema } from '../core/policy';
+import { MAX_POLICY_PATTERN_LENGTH, POLICY_PATTERN, PolicySchema } from '../core/policy';
+import { routeProblem } from '../core/teamsRoute';
 import { readJsonBody } from '../http/body';
 import { handle } from '../http/handler';
 import { registryParam } from '../http/params';
 import { parseQuery } from '../http/query';
 import { json, problem } from '../http/responses';
 import { getRuntime } from '../runtime';
-import { describePolicy, listPolicies, routeProblem, savePolicy } from '../services/policies';
+import { describePolicy, listPolicies, savePolicy } from '../services/policies';
 
 const PolicyQuery = z.object({
   registry: registryParam,
-  repository: z.string().max(256).regex(POLICY_PATTERN, 'is not a repository name or glob (team-a/*, team-a/**)').optional(),
+  repository: z
+    .string()
+    .max(MAX_POLICY_PATTERN_LENGTH, `must be at most ${MAX_POLICY_PATTERN_LENGTH} characters`)
+    .regex(POLICY_PATTERN, 'is not a repository name or glob (team-a/*, team-a/**)')
+    .optional(),
 });
 
 app.http('policy', {
-  methods: ['GET', 'PUT', 'DELETE'],
+  methods: ['GET'],
   route: 'policy',
   authLevel: getConfig().API_AUTH_LEVEL,
   handler: handle(async (request) => {
     const runtime = getRuntime();
     const q = parseQuery(request, PolicyQuery);
-    if (request.method === 'GET') {
-      return json(200, q.repository ? await describePolicy(runtime, q.registry, q.repository) : await listPolicies(runtime, q.registry));
-    }
+    return json(200, q.repository ? await describePolicy(runtime, q.registry, q.repository) : await listPolicies(runtime, q.registry));
+  }),
+});
+
+// Writes can mute a repository or send its alerts elsewhere: a function of their own, so
+// they keep a key requirement (API_WRITE_AUTH_LEVEL) when the reads are opened up.
+app.http('policyWrite', {
+  methods: ['PUT', 'DELETE'],
+  route: 'policy',
+  authLevel: getConfig().API_WRITE_AUTH_LEVEL,
+  handler: handle(async (request) => {
+    const runtime = getRuntime();
+    const q = parseQuery(request, PolicyQuery);
     if (!q.repository) return problem(400, 'repository: is required (a repository name or a glob such as team-a/*)');
     if (request.method === 'DELETE') {
       return (await runtime.policies.delete(q.registry, q.repository)) ? { status: 204 } : problem(404, `no policy for ${q.repository} in ${q.registry}`);
@@ -35,7 +50,7 @@ app.http('policy', {
       const problems = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
       return problem(400, problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems });
     }
-    const routeError = routeProblem(parsed.data.teamsRoute, runtime.config);
+    const routeError = parsed.data.teamsRoute ? routeProblem(parsed.data.teamsRoute, runtime.config) : undefined;
     if (routeError) return problem(400, routeError);
     const { created, stored } = await savePolicy(runtime, q.registry, q.repository, parsed.data);
     return json(created ? 201 : 200, { registry: q.registry, ...stored });

@@ -1,29 +1,104 @@
-import type { AlertRef, AlertRecord, AlertTable } from '../adapters/tables/alertTable';
+import type { RegistryReader } from '../adapters/registry';
+import type { AlertRecord, AlertTable, AlertRef } from '../adapters/tables/alertTable';
+import type { ContentTable } from '../adapters/tables/contentTable';
+import type { PointTable } from '../adapters/tables/pointTable';
 import type { DeliveryResult } from '../adapters/teams';
 import type { AlertSubject, AlertView } from '../core/alert';
 import { alertMessage } from '../core/card';
+import { PermanentError } from '../core/errors';
 import { imageMonthlyStorageCost } from '../core/estimates/pricing';
-import type { LayerDiff } from '../core/layerDiff';
+import { diffImages, type LayerDiff } from '../core/layerDiff';
 import type { EffectivePolicy } from '../core/policy';
-import { evaluateRules } from '../core/rules';
+import { redactUrls } from '../core/redact';
+import { evaluateRules, type Finding } from '../core/rules';
 import type { PlatformImage } from '../core/sizing';
-import type { TrendPoint } from '../core/trend';
+import type { PointRef, TrendPoint } from '../core/trend';
+import { ContentResolver } from './contentResolver';
 import type { EstimateContext } from './estimates';
+
+/**
+ * Alerts in three steps, each its own queued invocation, so nothing Teams does can hold
+ * up ingestion: ingest stores a point and queues its evaluation behind the settle delay;
+ * the evaluation runs the rules on the stored (by then settled) point and writes the
+ * outbox; a delivery posts one alert once and, on a transient failure, queues its own
+ * retry behind the back-off. The re-send timer only re-queues what is due and was lost.
+ */
+
+type Log = (level: 'info' | 'warn', message: string) => void;
+
+/** Where the next attempt of an alert is queued (hidden for `delaySeconds`). */
+export interface DeliveryQueue {
+  send(ref: AlertRef, delaySeconds?: number): Promise<void>;
+}
 
 export interface AlertDeps {
   alerts: AlertTable;
   estimates: EstimateContext;
   teamsWebhookUrl?: string;
   publicBaseUrl?: string;
-  maxAttempts: number;
-  inlineRetries: number;
-  /** First wait before the timer's next attempt; doubles per attempt. */
-  retryBaseMs: number;
-  post: (url: string, message: unknown) => Promise<DeliveryResult>;
-  sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
-  log?: (level: 'info' | 'warn', message: string) => void;
+  log?: Log;
 }
+
+export interface EvaluationDeps extends AlertDeps {
+  points: Pick<PointTable, 'get'>;
+  content: ContentTable;
+  policyFor: (registry: string, repository: string) => Promise<EffectivePolicy>;
+  deliveries: DeliveryQueue;
+}
+
+export interface DeliveryDeps {
+  alerts: AlertTable;
+  deliveries: DeliveryQueue;
+  maxAttempts: number;
+  /** Wait after the first failed attempt; doubles per attempt, at most an hour. */
+  retryBaseMs: number;
+  /** Longer than one POST may take, so a lease never expires under a running attempt. */
+  leaseMs: number;
+  /** Why a stored route may no longer be posted to (the allow-lists changed), or undefined. */
+  routeProblem: (url: string) => string | undefined;
+  post: (url: string, message: unknown) => Promise<DeliveryResult>;
+  /** Caps the POSTs in flight per route in this process. */
+  slots: RouteSlots;
+  now?: () => Date;
+  log?: Log;
+}
+
+/**
+ * POSTs in flight per Teams route (scheme, host and path) in this process. A delivery
+ * holds its queue slot for up to TEAMS_TIMEOUT_SECONDS; without a cap, one hanging flow
+ * would take every delivery slot of the instance and starve the alerts of other routes.
+ */
+export class RouteSlots {
+  readonly #inUse = new Map<string, number>();
+
+  constructor(readonly perRoute: number) {}
+
+  /** A release function, or undefined when the route is at its cap. */
+  tryTake(url: string): (() => void) | undefined {
+    let key: string;
+    try {
+      const u = new URL(url);
+      key = `${u.protocol}//${u.host}${u.pathname}`;
+    } catch {
+      key = url;
+    }
+    const used = this.#inUse.get(key) ?? 0;
+    if (used >= this.perRoute) return undefined;
+    this.#inUse.set(key, used + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#inUse.get(key) ?? 1) - 1;
+      if (left > 0) this.#inUse.set(key, left);
+      else this.#inUse.delete(key);
+    };
+  }
+}
+
+/** How long an alert waits when its route is at its cap; it keeps its attempts. */
+const ROUTE_BUSY_DEFER_MS = 5_000;
 
 export interface PointContext {
   registry: string;
@@ -35,29 +110,86 @@ export interface PointContext {
   policy: EffectivePolicy;
 }
 
-/** A lease long enough for the inline retries, so the re-send timer never sends the same alert alongside. */
-const LEASE_MS = 5 * 60_000;
-/** Waits longer than this are left to the re-send timer rather than held in the invocation. */
-const MAX_INLINE_WAIT_MS = 30_000;
 const MAX_BACKOFF_MS = 60 * 60_000;
+/** A Retry-After beyond a day is not back-pressure any more; it is capped there. */
+const MAX_RETRY_AFTER_MS = 24 * 60 * 60_000;
+
+/** Evaluation reads only what ingest stored; it never reaches out to a registry. */
+const storedOnly: RegistryReader = {
+  getManifest: async (_r, _p, digest) => {
+    throw new PermanentError(`manifest ${digest} is not stored`);
+  },
+  getBlob: async (_r, _p, digest) => {
+    throw new PermanentError(`blob ${digest} is not stored`);
+  },
+};
+
+export type Evaluation =
+  | { outcome: 'gone' }
+  | { outcome: 'unreadable'; reason: string }
+  | { outcome: 'muted' }
+  | { outcome: 'quiet' }
+  | { outcome: 'alerted before'; findings: Finding[] }
+  | { outcome: 'alerted'; alert: AlertRecord };
 
 /**
- * Evaluates the rules for a trend point and writes an alert to the outbox when any
- * fires (and was not alerted for this image before). Returns the alert to deliver.
+ * The evaluation step: the stored point as it is now (a later re-description changed
+ * its baseline, perhaps), its image and baseline from stored content, the policy in
+ * force, the rules; a new alert goes to the outbox and its first delivery is queued.
  */
-export async function raiseAlert(deps: AlertDeps, ctx: PointContext): Promise<AlertRef | undefined> {
+export async function evaluatePoint(deps: EvaluationDeps, ref: PointRef): Promise<Evaluation> {
+  const point = await deps.points.get(ref);
+  if (!point) return { outcome: 'gone' };
+  const policy = await deps.policyFor(ref.registry, ref.repository);
+  if (policy.muted) return { outcome: 'muted' };
+  const resolver = new ContentResolver(deps.content, storedOnly, ref.registry, ref.repository);
+  const imageOf = async (digest: string) => {
+    const m = await resolver.manifest(digest);
+    if (m.kind !== 'image') throw new PermanentError(`manifest ${digest} is not an image manifest`);
+    return resolver.platformImage(digest, m, point.platform);
+  };
+  let image: PlatformImage;
+  let baseline: PlatformImage | undefined;
+  try {
+    image = await imageOf(point.digest);
+    if (point.baselineDigest) baseline = await imageOf(point.baselineDigest);
+  } catch (e) {
+    if (e instanceof PermanentError) return { outcome: 'unreadable', reason: e.message };
+    throw e;
+  }
+  const ctx: PointContext = {
+    registry: ref.registry,
+    repository: ref.repository,
+    point,
+    image,
+    policy,
+    ...(baseline ? { baseline, diff: diffImages(baseline, image) } : {}),
+  };
+  const raised = await raiseAlert(deps, ctx);
+  if (raised.findings.length === 0) return { outcome: 'quiet' };
+  if (!raised.created) return { outcome: 'alerted before', findings: raised.findings };
+  // A failure here fails the evaluation; its retry finds the alert recorded, and the
+  // timer queues the delivery of a pending alert that has no message.
+  if (raised.created.record.state === 'pending') await deps.deliveries.send(raised.created.ref);
+  return { outcome: 'alerted', alert: raised.created.record };
+}
+
+/**
+ * Evaluates the rules for a trend point and writes an alert to the outbox for the
+ * findings not alerted for this image before.
+ */
+export async function raiseAlert(deps: AlertDeps, ctx: PointContext): Promise<{ findings: Finding[]; created?: { ref: AlertRef; record: AlertRecord } }> {
   const { point, policy } = ctx;
-  if (policy.muted) return undefined;
   const findings = evaluateRules(
     {
       sizeBytes: point.sizeBytes,
       ...(ctx.baseline ? { baseline: { sizeBytes: ctx.baseline.sizeBytes } } : {}),
-      addedLayers: ctx.diff?.added ?? [],
+      addedLayers: ctx.diff?.added ?? ctx.image.layers,
       coldStartDeltaSeconds: point.estimates?.pull.aci.coldStartDeltaSeconds ?? null,
     },
     policy,
   );
-  if (findings.length === 0) return undefined;
+  if (findings.length === 0) return { findings };
 
   const view = alertView(deps, ctx);
   const now = (deps.now ?? (() => new Date()))().toISOString();
@@ -69,9 +201,9 @@ export async function raiseAlert(deps: AlertDeps, ctx: PointContext): Promise<Al
     (remaining) =>
       alertMessage({ ...view, findings: remaining, kind: remaining.some((f) => f.kind === 'regression') ? 'regression' : 'improvement' }).message,
   );
-  if (!created) return undefined;
+  if (!created) return { findings };
   deps.log?.('info', `alert ${created.record.id} (${created.record.rules.join(', ')}) for ${ctx.repository}:${point.tag} ${point.platform}: ${created.record.state}`);
-  return created.record.state === 'pending' ? created.ref : undefined;
+  return { findings, created };
 }
 
 function subject({ registry, repository, point }: PointContext): AlertSubject {
@@ -123,51 +255,82 @@ function backoffMs(attempts: number, base: number): number {
   return Math.min(base * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
 }
 
+export type Delivery = { outcome: 'skipped' } | { outcome: AlertRecord['state'] | 'deferred'; record: AlertRecord };
+
 /**
- * Sends one alert: claims it, posts it, retries within the invocation while the waits
- * are short (honouring Retry-After), and otherwise leaves it pending for the re-send
- * timer. After `maxAttempts` it is marked failed and stays visible.
+ * The delivery step: one attempt at one alert. Sent on any 2xx; failed on a refusal
+ * (4xx), a route no longer allowed, or after the last attempt; otherwise (5xx, 429, a
+ * network error, a timeout whose outcome is unknown) pending, with the next attempt
+ * queued behind the back-off or Retry-After, whichever is longer. Never waits itself.
  */
-export async function deliver(deps: AlertDeps, ref: AlertRef, inlineRetries = deps.inlineRetries): Promise<AlertRecord | undefined> {
+export async function deliverOnce(deps: DeliveryDeps, ref: AlertRef): Promise<Delivery> {
   const now = deps.now ?? (() => new Date());
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const claimed = await deps.alerts.claim(ref, now(), LEASE_MS);
-  if (!claimed) return undefined;
+  const claimed = await deps.alerts.claim(ref, now(), deps.leaseMs);
+  if (!claimed) return { outcome: 'skipped' };
+  const { record } = claimed;
+  const settled = async (patch: Parameters<AlertTable['settle']>[1]): Promise<Delivery> => {
+    const r = await deps.alerts.settle(claimed, patch);
+    return { outcome: r.state, record: r };
+  };
   if (!claimed.routeUrl) {
-    return deps.alerts.settle(claimed, { state: 'failed', attempts: claimed.record.attempts, nextAttemptAt: claimed.record.nextAttemptAt, lastError: 'no Teams route configured' });
+    return settled({ state: 'failed', attempts: record.attempts, nextAttemptAt: record.nextAttemptAt, lastError: 'no Teams route configured' });
   }
-  let attempts = claimed.record.attempts;
-  for (let inline = 0; ; inline++) {
-    const result = await deps.post(claimed.routeUrl, claimed.message);
-    attempts++;
-    const at = now();
-    if (result.ok) return deps.alerts.settle(claimed, { state: 'sent', attempts, nextAttemptAt: at.toISOString(), sentAt: at.toISOString(), lastError: '' });
-    const what = `alert ${claimed.record.id} attempt ${attempts}: ${result.error}`;
-    if (!result.transient || attempts >= deps.maxAttempts) {
-      deps.log?.('warn', `${what}; giving up`);
-      return deps.alerts.settle(claimed, { state: 'failed', attempts, nextAttemptAt: at.toISOString(), lastError: result.error });
-    }
-    const wait = result.retryAfterMs ?? backoffMs(attempts, 1000);
-    if (inline < inlineRetries && wait <= MAX_INLINE_WAIT_MS) {
-      deps.log?.('info', `${what}; retrying in ${wait} ms`);
-      await sleep(wait);
-      continue;
-    }
-    const next = new Date(at.getTime() + Math.max(wait, backoffMs(attempts, deps.retryBaseMs)));
-    deps.log?.('info', `${what}; next attempt at ${next.toISOString()}`);
-    return deps.alerts.settle(claimed, { state: 'pending', attempts, nextAttemptAt: next.toISOString(), lastError: result.error });
+  const refused = deps.routeProblem(claimed.routeUrl);
+  if (refused) {
+    deps.log?.('warn', `alert ${record.id}: not sent, its route is no longer allowed: ${refused}`);
+    return settled({ state: 'failed', attempts: record.attempts, nextAttemptAt: record.nextAttemptAt, lastError: `not sent: the route is no longer allowed (${refused})` });
+  }
+  const release = deps.slots.tryTake(claimed.routeUrl);
+  if (!release) {
+    const later = new Date(now().getTime() + ROUTE_BUSY_DEFER_MS);
+    const r = await deps.alerts.settle(claimed, { state: 'pending', attempts: record.attempts, nextAttemptAt: later.toISOString() });
+    await requeue(deps, ref, ROUTE_BUSY_DEFER_MS, record.id);
+    return { outcome: 'deferred', record: r };
+  }
+  let result: DeliveryResult;
+  try {
+    result = await deps.post(claimed.routeUrl, claimed.message);
+  } finally {
+    release();
+  }
+  const attempts = record.attempts + 1;
+  const at = now();
+  if (result.ok) return settled({ state: 'sent', attempts, nextAttemptAt: at.toISOString(), sentAt: at.toISOString(), lastError: '' });
+  const error = redactUrls(result.error);
+  const what = `alert ${record.id} attempt ${attempts}: ${error}`;
+  if (!result.transient || attempts >= deps.maxAttempts) {
+    deps.log?.('warn', `${what}; giving up`);
+    return settled({ state: 'failed', attempts, nextAttemptAt: at.toISOString(), lastError: result.transient ? `${error} (gave up after ${attempts} attempts)` : error });
+  }
+  const delayMs = Math.max(Math.min(result.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS), backoffMs(attempts, deps.retryBaseMs));
+  const next = new Date(at.getTime() + delayMs);
+  const pending = await settled({ state: 'pending', attempts, nextAttemptAt: next.toISOString(), lastError: error });
+  deps.log?.('info', `${what}; next attempt at ${next.toISOString()}`);
+  await requeue(deps, ref, delayMs, record.id);
+  return pending;
+}
+
+async function requeue(deps: DeliveryDeps, ref: AlertRef, delayMs: number, id: string): Promise<void> {
+  try {
+    await deps.deliveries.send(ref, delayMs / 1000);
+  } catch (e) {
+    // Recorded as pending and due then: the re-send timer queues it.
+    deps.log?.('warn', `alert ${id}: could not queue the next attempt (the re-send timer will): ${(e as Error).message}`);
   }
 }
 
-/** The timer's job: every pending alert whose next attempt is due gets one attempt. */
-export async function resendDue(deps: AlertDeps): Promise<{ due: number; sent: number; failed: number }> {
-  const refs = await deps.alerts.due((deps.now ?? (() => new Date()))());
-  let sent = 0;
-  let failed = 0;
-  for (const ref of refs) {
-    const record = await deliver(deps, ref, 0);
-    if (record?.state === 'sent') sent++;
-    if (record?.state === 'failed') failed++;
+/**
+ * The re-send timer's job, a backstop for lost delivery messages: every pending alert
+ * that is due gets a delivery message (a duplicate of one still queued finds the alert
+ * claimed or not yet due, and does nothing). One key-range read per registry.
+ */
+export async function resendDue(deps: { alerts: AlertTable; deliveries: DeliveryQueue; registries: readonly string[]; now?: () => Date }): Promise<{ due: number }> {
+  const now = (deps.now ?? (() => new Date()))();
+  let due = 0;
+  for (const registry of deps.registries) {
+    const refs = await deps.alerts.due(registry, now);
+    for (const ref of refs) await deps.deliveries.send(ref);
+    due += refs.length;
   }
-  return { due: refs.length, sent, failed };
+  return { due };
 }

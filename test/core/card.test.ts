@@ -231,8 +231,16 @@ describe('improvement card', () => {
   });
 
   it('shows the cost going down and negative cold start changes', () => {
-    expect(facts(content)['Image storage']).toMatch(/ → .*\(−0\.0\d USD\)$/);
+    expect(facts(content)['Image storage']).toMatch(/ → .*\(−0\.0\d+ USD\)$/);
     expect(facts(content)['ACI cold start']).toMatch(/\(−\d+\.\d s\)$/);
+  });
+});
+
+describe('cost line', () => {
+  it('rounds before, after and the change alike, so the figures add up', () => {
+    const view = improvementAlert();
+    const content = buildAlertCard({ ...view, cost: { ...view.cost, monthlyBefore: 0.0142, monthlyAfter: 0.0043 } });
+    expect(facts(content)['Image storage']).toBe('0.0142 USD → 0.0043 USD (−0.0099 USD)');
   });
 });
 

@@ -1,14 +1,54 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { effectivePolicy, globToRegExp, matchPolicy, PolicySchema, type PolicyDefaults } from '../../src/core/policy';
+import { effectivePolicy, globMatches, MAX_POLICY_PATTERN_LENGTH, matchPolicy, PolicySchema, type PolicyDefaults } from '../../src/core/policy';
+
+/** The regex translation globs used before: correct, but exponential on `*a*a*a…*b`. Kept as the oracle. */
+function oldGlobToRegExp(pattern: string): RegExp {
+  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escaped.replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`);
+}
 
 const defaults: PolicyDefaults = { growthPercent: 10, growthBytes: 10, layerBytes: 100, coldStartSeconds: 5, budgetBytes: null, baselineMode: 'previous', muted: false, improvements: true };
 
 describe('policy matching', () => {
   it('matches * within a segment and ** across segments', () => {
-    expect(globToRegExp('team-a/*').test('team-a/api')).toBe(true);
-    expect(globToRegExp('team-a/*').test('team-a/svc/api')).toBe(false);
-    expect(globToRegExp('team-a/**').test('team-a/svc/api')).toBe(true);
-    expect(globToRegExp('*.io').test('axio')).toBe(false); // dots are literal
+    expect(globMatches('team-a/*', 'team-a/api')).toBe(true);
+    expect(globMatches('team-a/*', 'team-a/svc/api')).toBe(false);
+    expect(globMatches('team-a/**', 'team-a/svc/api')).toBe(true);
+    expect(globMatches('team-a/**', 'team-a/')).toBe(true);
+    expect(globMatches('*.io', 'axio')).toBe(false); // dots are literal
+    expect(globMatches('*.io', 'a.io')).toBe(true);
+    expect(globMatches('*', '')).toBe(true);
+    expect(globMatches('a*', 'a/b')).toBe(false);
+    expect(globMatches('**/api', 'x/y/api')).toBe(true);
+    expect(globMatches('***', 'x/y')).toBe(true);
+    expect(globMatches('', '')).toBe(true);
+    expect(globMatches('', 'a')).toBe(false);
+  });
+
+  it('agrees with the old regex translation on small patterns and names', () => {
+    const ch = (chars: string) => fc.constantFrom(...chars.split(''));
+    fc.assert(
+      fc.property(fc.array(ch('ab/*.-'), { maxLength: 10 }), fc.array(ch('ab/.-'), { maxLength: 12 }), (p, n) => {
+        const pattern = p.join('');
+        const name = n.join('');
+        expect(globMatches(pattern, name)).toBe(oldGlobToRegExp(pattern).test(name));
+      }),
+      { numRuns: 20_000, seed: 8 },
+    );
+  });
+
+  it('answers the worst case for a backtracking matcher in milliseconds', () => {
+    // `*a*a…*a*b` against `aaa…a`: the regex translation tries every way to split the name between the stars.
+    const pattern = ('*a'.repeat(MAX_POLICY_PATTERN_LENGTH / 2 - 1) + '*b').slice(0, MAX_POLICY_PATTERN_LENGTH);
+    const globstars = ('**a'.repeat(85) + 'b').slice(0, MAX_POLICY_PATTERN_LENGTH);
+    const name = 'a'.repeat(256);
+    expect(pattern).toHaveLength(MAX_POLICY_PATTERN_LENGTH);
+    const started = performance.now();
+    expect(globMatches(pattern, name)).toBe(false);
+    expect(globMatches(globstars, name)).toBe(false);
+    expect(globMatches(pattern.slice(0, -1) + 'a', name)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(50);
   });
 
   it('prefers the exact name, then the most specific glob', () => {

@@ -60,11 +60,17 @@ describe('budget', () => {
 });
 
 describe('large new layer: over 100 MiB', () => {
-  it('fires just above, not at, and only for layers new against a baseline', () => {
+  it('fires just above, not at, for layers new against a baseline', () => {
     const b = { baseline: { sizeBytes: 1000 * MiB }, sizeBytes: 1000 * MiB };
     expect(rules(input({ ...b, addedLayers: [{ sizeBytes: 100 * MiB + 1 }] }))).toEqual(['largeLayer']);
     expect(rules(input({ ...b, addedLayers: [{ sizeBytes: 100 * MiB }] }))).toEqual([]);
-    expect(rules(input({ sizeBytes: 300 * MiB, addedLayers: [{ sizeBytes: 300 * MiB }] }))).toEqual([]);
+    expect(rules(input({ ...b, addedLayers: [] }))).toEqual([]);
+  });
+  it('fires on a first push too, where every layer is new', () => {
+    const [f] = evaluateRules(input({ sizeBytes: 130 * MiB, addedLayers: [{ sizeBytes: 20 * MiB }, { sizeBytes: 110 * MiB }] }), policy);
+    expect(f).toMatchObject({ rule: 'largeLayer', kind: 'regression', observed: 110 * MiB, threshold: 100 * MiB });
+    expect(f!.summary).toBe('A new layer of 110 MiB, over the 100 MiB limit (first push: every layer is new)');
+    expect(rules(input({ sizeBytes: 100 * MiB, addedLayers: [{ sizeBytes: 100 * MiB }] }))).toEqual([]);
   });
 });
 

@@ -488,6 +488,30 @@ describe('app settings', () => {
     expect(authParam?.rest.value).toMatch(/=\s*'function'$/);
     expect(settingValue('ALERT_RESEND_SCHEDULE')).toBe('alertResendSchedule');
   });
+
+  it('sets the policy write auth level from its own parameter, function by default, never anonymous', () => {
+    expect(alwaysSet.get('API_WRITE_AUTH_LEVEL')?.value.value).toBe('apiWriteAuthLevel');
+    const param = statements(main).find((st) => st.kind === 'param' && st.name === 'apiWriteAuthLevel');
+    expect(param?.rest.value).toMatch(/=\s*'function'$/);
+    const decorators = param?.decorators ?? '';
+    const allowed = decorators.slice(decorators.indexOf('@allowed'));
+    expect(decorators).toContain('@allowed');
+    expect(allowed).toMatch(/'function'/);
+    expect(allowed).toMatch(/'admin'/);
+    expect(allowed).not.toContain('anonymous');
+    expect(parameters.parameters.apiWriteAuthLevel?.value).toBe('${API_WRITE_AUTH_LEVEL}');
+  });
+
+  it('passes the alert settle delay, the Teams timeout and the route prefixes through when given', () => {
+    for (const [setting, param] of [
+      ['ALERT_SETTLE_SECONDS', 'alertSettleSeconds'],
+      ['TEAMS_TIMEOUT_SECONDS', 'teamsTimeoutSeconds'],
+      ['TEAMS_ALLOWED_ROUTE_PREFIXES', 'teamsAllowedRoutePrefixes'],
+    ] as const) {
+      expect(setWhenGiven.get(setting)?.value.value, setting).toBe(param);
+      expect(parameters.parameters[param]?.value, param).toBe(`\${${setting}}`);
+    }
+  });
 });
 
 describe('roles', () => {

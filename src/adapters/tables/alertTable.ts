@@ -1,6 +1,7 @@
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
 import { randomUUID } from 'node:crypto';
 import type { AlertSubject } from '../../core/alert';
+import type { AlertRef } from '../../core/alertMessages';
 import { escapeKey } from '../../core/keys';
 import type { Finding, Rule } from '../../core/rules';
 import { packJson, statusOf, unpackJson } from './entities';
@@ -10,8 +11,11 @@ import type { Tables } from './tables';
  * The alert outbox and history, one partition per registry:
  *   `a|<inverted time>|<id>`            an alert: what fired, its Teams message, delivery state
  *   `k|<repository>|<digest>|<rule>`    dedupe marker: at most one alert per image and rule
+ *   `q|<next attempt>|<alert row key>`  pending index: one row per pending alert, so the re-send
+ *                                       timer reads a key range of what is due, not the history
  * An alert and its markers are created in one entity-group transaction before anything
  * is sent, so a Teams outage loses nothing and a re-delivered push finds the markers.
+ * The pending index row changes in the same transaction as the alert's state.
  */
 
 export type AlertState = 'pending' | 'sent' | 'failed';
@@ -31,10 +35,7 @@ export interface AlertRecord extends AlertSubject {
   route: 'default' | 'policy';
 }
 
-export interface AlertRef {
-  registry: string;
-  rowKey: string;
-}
+export type { AlertRef };
 
 export interface ClaimedAlert {
   ref: AlertRef;
@@ -42,10 +43,14 @@ export interface ClaimedAlert {
   record: AlertRecord;
   routeUrl: string | null;
   message: unknown;
+  /** The pending index row this alert has, if any. */
+  dueKey?: string;
 }
 
 const invertedTime = (iso: string) => String(9_999_999_999_999 - Date.parse(iso)).padStart(13, '0');
 const markerPrefix = (repository: string, digest: string) => `k|${escapeKey(repository)}|${digest}|`;
+/** ISO times of one format sort as they compare, so "due by now" is one key range. */
+const dueKey = (nextAttemptAt: string, alertRowKey: string) => `q|${new Date(nextAttemptAt).toISOString()}|${alertRowKey}`;
 
 export class AlertTable {
   constructor(private readonly tables: Tables) {}
@@ -79,9 +84,11 @@ export class AlertTable {
         ...(route.url ? {} : { lastError: 'no Teams route: set TEAMS_WEBHOOK_URL or the policy teamsRoute' }),
       };
       const rowKey = `a|${invertedTime(record.createdAt)}|${record.id}`;
+      const due = record.state === 'pending' ? dueKey(record.nextAttemptAt, rowKey) : undefined;
       const actions: TableTransaction['actions'] = [
         ...remaining.map((f): TableTransaction['actions'][number] => ['create', { partitionKey: pk, rowKey: markerPrefix(base.repository, base.digest) + f.rule, alertRowKey: rowKey }]),
-        ['create', { partitionKey: pk, rowKey, ...toEntity(record), ...(route.url ? { routeUrl: route.url } : {}), ...packJson('message', build(remaining)) }],
+        ['create', { partitionKey: pk, rowKey, ...toEntity(record), dueKey: due ?? '', ...(route.url ? { routeUrl: route.url } : {}), ...packJson('message', build(remaining)) }],
+        ...(due ? [['create', { partitionKey: pk, rowKey: due, alertRowKey: rowKey }] as TableTransaction['actions'][number]] : []),
       ];
       try {
         await client.submitTransaction(actions);
@@ -94,7 +101,10 @@ export class AlertTable {
     throw new Error(`could not record the alert for ${base.repository}@${base.digest} after 5 attempts`);
   }
 
-  /** Takes a pending alert for delivery, so that the timer and the ingest never both send it. */
+  /**
+   * Takes a pending alert whose next attempt is due for one delivery attempt, under a
+   * lease, so two invocations (a queued retry and the timer's) never both send it.
+   */
   async claim(ref: AlertRef, now: Date, leaseMs: number): Promise<ClaimedAlert | undefined> {
     const client = await this.tables.get('alerts');
     let e: Record<string, unknown>;
@@ -106,6 +116,8 @@ export class AlertTable {
     }
     const record = fromEntity(e);
     if (record.state !== 'pending') return undefined;
+    // A message ahead of its time (a duplicate): the one scheduled with the retry, or the timer, comes later.
+    if (Date.parse(record.nextAttemptAt) > now.getTime()) return undefined;
     if (typeof e.leaseUntil === 'string' && Date.parse(e.leaseUntil) > now.getTime()) return undefined;
     try {
       const res = await client.updateEntity(
@@ -113,32 +125,49 @@ export class AlertTable {
         'Merge',
         { etag: String(e.etag) },
       );
-      return { ref, etag: String(res.etag), record, routeUrl: typeof e.routeUrl === 'string' ? e.routeUrl : null, message: unpackJson(e, 'message') };
+      return {
+        ref,
+        etag: String(res.etag),
+        record,
+        routeUrl: typeof e.routeUrl === 'string' ? e.routeUrl : null,
+        message: unpackJson(e, 'message'),
+        ...(typeof e.dueKey === 'string' && e.dueKey ? { dueKey: e.dueKey } : {}),
+      };
     } catch (err) {
       if (statusOf(err) === 412) return undefined;
       throw err;
     }
   }
 
-  /** Records the outcome of a delivery attempt under the lease's ETag. */
+  /**
+   * Records the outcome of a delivery attempt under the lease's ETag, and moves the
+   * pending index row with it (removed once sent or failed) in the same transaction.
+   */
   async settle(claimed: ClaimedAlert, patch: Pick<AlertRecord, 'state' | 'attempts' | 'nextAttemptAt'> & Partial<Pick<AlertRecord, 'sentAt' | 'lastError'>>): Promise<AlertRecord> {
     const client = await this.tables.get('alerts');
+    const pk = escapeKey(claimed.ref.registry);
     const record: AlertRecord = { ...claimed.record, ...patch };
-    await client.updateEntity(
-      { partitionKey: escapeKey(claimed.ref.registry), rowKey: claimed.ref.rowKey, ...toEntity(record), leaseUntil: '' },
-      'Merge',
-      { etag: claimed.etag },
-    );
+    const next = record.state === 'pending' ? dueKey(record.nextAttemptAt, claimed.ref.rowKey) : undefined;
+    const old = claimed.dueKey;
+    const actions: TableTransaction['actions'] = [
+      ['update', { partitionKey: pk, rowKey: claimed.ref.rowKey, ...toEntity(record), dueKey: next ?? '', leaseUntil: '' }, 'Merge', { etag: claimed.etag }],
+      ...(old && old !== next ? [['delete', { partitionKey: pk, rowKey: old }] as TableTransaction['actions'][number]] : []),
+      ...(next && next !== old ? [['upsert', { partitionKey: pk, rowKey: next, alertRowKey: claimed.ref.rowKey }, 'Replace'] as TableTransaction['actions'][number]] : []),
+    ];
+    await client.submitTransaction(actions);
     return record;
   }
 
-  /** Pending alerts whose next attempt is due, across registries. */
-  async due(now: Date, max = 100): Promise<AlertRef[]> {
+  /**
+   * Pending alerts of a registry whose next attempt is due: a range read of the pending
+   * index, however many alerts the history holds.
+   */
+  async due(registry: string, now: Date, max = 100): Promise<AlertRef[]> {
     const client = await this.tables.get('alerts');
+    const filter = odata`PartitionKey eq ${escapeKey(registry)} and RowKey ge ${'q|'} and RowKey lt ${`q|${now.toISOString()}|~`}`;
     const refs: AlertRef[] = [];
-    const filter = odata`state eq ${'pending'} and nextAttemptAt le ${now.toISOString()}`;
-    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['registry', 'RowKey'] } })) {
-      refs.push({ registry: String(e.registry), rowKey: String(e.rowKey) });
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['alertRowKey'] } })) {
+      refs.push({ registry, rowKey: String(e.alertRowKey) });
       if (refs.length >= max) break;
     }
     return refs;

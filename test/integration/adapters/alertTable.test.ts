@@ -1,0 +1,128 @@
+/**
+ * The alert outbox against real Azurite: the pending index that keeps the re-send
+ * timer's reads to what is due, moved in the same transactions as the alert's state.
+ */
+import { QueueClient } from '@azure/storage-queue';
+import { TableClient } from '@azure/data-tables';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AlertTable, type AlertRef } from '../../../src/adapters/tables/alertTable';
+import { Tables } from '../../../src/adapters/tables/tables';
+import { WorkQueue } from '../../../src/adapters/workQueue';
+import type { Finding } from '../../../src/core/rules';
+import { escapeKey } from '../../../src/core/keys';
+import { resendDue } from '../../../src/services/alerts';
+import { startTestAzurite } from '../support/azurite';
+import { scannedBy, startTableProxy, type TableProxy } from '../support/tableProxy';
+
+let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
+let proxy: TableProxy;
+let alerts: AlertTable;
+let raw: TableClient;
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+  proxy = await startTableProxy(azurite.connectionString);
+  alerts = new AlertTable(new Tables({ kind: 'connectionString', connectionString: proxy.connectionString }));
+  raw = TableClient.fromConnectionString(azurite.connectionString, 'acrsizeAlerts', { allowInsecureConnection: true });
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await azurite?.stop();
+});
+
+const growth: Finding = { rule: 'growth', kind: 'regression', summary: 'Grew', observed: 1, threshold: 1 };
+let n = 0;
+async function create(registry: string, createdAt: Date, url: string | null = 'https://prod-1.logic.azure.com/workflows/x?sig=s') {
+  n++;
+  const digest = `sha256:${n.toString(16).padStart(64, '0')}`;
+  const created = await alerts.create(
+    { registry, repository: 'team/app', tag: `v${n}`, platform: 'linux/amd64', digest, pushedAt: createdAt.toISOString(), createdAt: createdAt.toISOString() },
+    [growth],
+    { kind: 'default', url },
+    () => ({ type: 'message' }),
+  );
+  return created!;
+}
+
+async function rows(registry: string, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  const filter = `PartitionKey eq '${escapeKey(registry)}' and RowKey ge '${prefix}' and RowKey lt '${prefix.slice(0, -1)}}'`;
+  for await (const e of raw.listEntities({ queryOptions: { filter } })) out.push(String(e.rowKey));
+  return out;
+}
+
+describe('the pending index', () => {
+  it('is written with a pending alert, moved on a retry and removed once sent, in the same transactions', async () => {
+    const registry = 'index.azurecr.io';
+    const t0 = new Date('2026-11-01T00:00:00.000Z');
+    const { ref } = await create(registry, t0);
+    expect(await rows(registry, 'q|')).toEqual([`q|${t0.toISOString()}|${ref.rowKey}`]);
+
+    const claimed = (await alerts.claim(ref, t0, 60_000))!;
+    // Claimed: a second claim (the timer's message alongside a queued retry) gets nothing.
+    expect(await alerts.claim(ref, t0, 60_000)).toBeUndefined();
+    const next = new Date(t0.getTime() + 30_000);
+    await alerts.settle(claimed, { state: 'pending', attempts: 1, nextAttemptAt: next.toISOString(), lastError: 'HTTP 429' });
+    expect(await rows(registry, 'q|')).toEqual([`q|${next.toISOString()}|${ref.rowKey}`]);
+    // Not due before its next attempt, whoever asks.
+    expect(await alerts.claim(ref, new Date(next.getTime() - 1), 60_000)).toBeUndefined();
+    expect(await alerts.due(registry, new Date(next.getTime() - 1))).toEqual([]);
+    expect(await alerts.due(registry, next)).toEqual([ref]);
+
+    const again = (await alerts.claim(ref, next, 60_000))!;
+    await alerts.settle(again, { state: 'sent', attempts: 2, nextAttemptAt: next.toISOString(), sentAt: next.toISOString() });
+    expect(await rows(registry, 'q|')).toEqual([]);
+    expect(await alerts.due(registry, new Date('2030-01-01T00:00:00Z'))).toEqual([]);
+    expect((await alerts.list(registry, { limit: 10 }))[0]).toMatchObject({ state: 'sent', attempts: 2 });
+  });
+
+  it('holds no row for an alert recorded failed (no route)', async () => {
+    const registry = 'noroute.azurecr.io';
+    const { record } = await create(registry, new Date(), null);
+    expect(record.state).toBe('failed');
+    expect(await rows(registry, 'q|')).toEqual([]);
+  });
+});
+
+describe('the re-send timer', () => {
+  it('reads what is due, not the history: its reads do not grow with the number of sent alerts', async () => {
+    const registry = 'timer.azurecr.io';
+    const other = 'quiet.azurecr.io';
+    const queueName = 'test-deliveries';
+    const deliveries = new WorkQueue<AlertRef>({ kind: 'connectionString', connectionString: azurite.connectionString }, queueName);
+    const now = new Date('2026-11-02T00:00:00.000Z');
+    const pending = await create(registry, new Date(now.getTime() - 1000));
+
+    async function timerRun() {
+      proxy.reset();
+      const result = await resendDue({ alerts, deliveries, registries: [registry, other], now: () => now });
+      const queries = proxy.queries().filter((q) => q.table === 'acrsizeAlerts' && q.method === 'GET');
+      const all: { partitionKey: string; rowKey: string }[] = [];
+      for await (const e of raw.listEntities()) all.push({ partitionKey: String(e.partitionKey), rowKey: String(e.rowKey) });
+      // What the table service scans to answer: the key range each query pins down.
+      const scanned = queries.reduce((sum, q) => sum + all.filter((e) => scannedBy(q.filter, e)).length, 0);
+      return { due: result.due, requests: queries.length, returned: queries.reduce((s, q) => s + q.returned, 0), scanned, tableSize: all.length };
+    }
+
+    const before = await timerRun();
+    for (let i = 0; i < 150; i++) {
+      const { ref } = await create(registry, new Date(now.getTime() - 60_000));
+      const claimed = (await alerts.claim(ref, now, 60_000))!;
+      await alerts.settle(claimed, { state: 'sent', attempts: 1, nextAttemptAt: now.toISOString(), sentAt: now.toISOString() });
+    }
+    const after = await timerRun();
+    console.log(`re-send timer reads, 1 pending alert: ${JSON.stringify(before)}; with 150 sent alerts more: ${JSON.stringify(after)}`);
+
+    expect(before.due).toBe(1);
+    expect(after.due).toBe(1);
+    expect(after.tableSize).toBe(before.tableSize + 300); // 150 alerts and their dedupe markers
+    expect(after.requests).toBe(before.requests);
+    expect(after.returned).toBe(before.returned);
+    expect(after.scanned).toBe(before.scanned);
+
+    // What it queued is the pending alert, twice (once per run), for the delivery step to claim once.
+    const queued = await new QueueClient(azurite.connectionString, queueName).peekMessages({ numberOfMessages: 32 });
+    const refs = queued.peekedMessageItems.map((m) => JSON.parse(Buffer.from(m.messageText, 'base64').toString('utf8')) as AlertRef);
+    expect(refs).toEqual([pending.ref, pending.ref]);
+  });
+});

@@ -1,0 +1,94 @@
+/**
+ * A plain-HTTP reverse proxy in front of Azurite's table endpoint that records every
+ * query, so a test can see what a piece of code reads. Shared-key signatures cover the
+ * path, not the host, so requests pass through unchanged.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TableQuery {
+  method: string;
+  /** The table the request addressed, e.g. `acrsizeAlerts`. */
+  table: string;
+  /** The decoded `$filter`, when there was one. */
+  filter?: string;
+  /** Entities in the answer. */
+  returned: number;
+}
+
+export interface TableProxy {
+  /** The connection string with its TableEndpoint pointing at the proxy. */
+  connectionString: string;
+  queries(): TableQuery[];
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+export async function startTableProxy(connectionString: string): Promise<TableProxy> {
+  const m = /TableEndpoint=(http:\/\/[^;/]+)(\/[^;]*)?/.exec(connectionString);
+  if (!m) throw new Error('the connection string has no http TableEndpoint');
+  const target = new URL(m[1]!);
+  const log: TableQuery[] = [];
+  const server = http.createServer((req, res) => {
+    const upstream = http.request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      (up) => {
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const url = new URL(req.url ?? '/', 'http://x');
+          const table = decodeURIComponent(url.pathname.split('/')[2] ?? '').replace(/\(.*$/, '');
+          let returned = 0;
+          try {
+            const parsed = JSON.parse(body.toString('utf8')) as { value?: unknown[]; PartitionKey?: string };
+            returned = Array.isArray(parsed.value) ? parsed.value.length : parsed.PartitionKey !== undefined ? 1 : 0;
+          } catch {
+            // not JSON (a batch, an empty answer)
+          }
+          const filter = url.searchParams.get('$filter') ?? undefined;
+          log.push({ method: req.method ?? 'GET', table, ...(filter ? { filter } : {}), returned });
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          res.end(body);
+        });
+      },
+    );
+    upstream.on('error', () => {
+      res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    connectionString: connectionString.replace(/TableEndpoint=http:\/\/[^;/]+/, `TableEndpoint=http://127.0.0.1:${port}`),
+    queries: () => [...log],
+    reset: () => void (log.length = 0),
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * The key range a filter pins down, as Table Storage executes it: a PartitionKey
+ * equality and RowKey bounds make a range scan; without a PartitionKey the service
+ * scans the whole table, whatever else the filter says.
+ */
+export function scannedBy(filter: string | undefined, entity: { partitionKey: string; rowKey: string }): boolean {
+  if (!filter) return true;
+  const literal = (op: string, key: string) => [...filter.matchAll(new RegExp(`${key} ${op} '((?:[^']|'')*)'`, 'g'))].map((x) => x[1]!.replace(/''/g, "'"));
+  const pk = literal('eq', 'PartitionKey');
+  if (pk.length === 0) return true;
+  if (!pk.includes(entity.partitionKey)) return false;
+  const rk = entity.rowKey;
+  return (
+    literal('ge', 'RowKey').every((b) => rk >= b) &&
+    literal('gt', 'RowKey').every((b) => rk > b) &&
+    literal('le', 'RowKey').every((b) => rk <= b) &&
+    literal('lt', 'RowKey').every((b) => rk < b) &&
+    literal('eq', 'RowKey').every((b) => rk === b)
+  );
+}
