@@ -1,5 +1,4 @@
 import { EventQueue } from './adapters/eventQueue';
-import { PoisonQueue } from './adapters/poisonQueue';
 import { FailureTable } from './adapters/tables/failureTable';
 import { RegistryClient } from './adapters/registry';
 import { AlertTable } from './adapters/tables/alertTable';
@@ -17,7 +16,7 @@ import type { AlertRef } from './core/alertMessages';
 import { effectivePolicy, type EffectivePolicy, type PolicyDefaults } from './core/policy';
 import { routeProblem } from './core/teamsRoute';
 import type { PointEstimates, PointRef } from './core/trend';
-import { ALERTS_QUEUE, DELIVERIES_QUEUE } from './names';
+import { ALERTS_QUEUE, DELIVERIES_QUEUE, EVENTS_POISON_QUEUE } from './names';
 import { RouteSlots, type DeliveryDeps, type EvaluationDeps } from './services/alerts';
 import type { FailureDeps } from './services/failures';
 import { estimateContext, pointEstimator, type EstimateContext } from './services/estimates';
@@ -36,7 +35,7 @@ export interface Runtime {
   policies: PolicyTable;
   alerts: AlertTable;
   failures: FailureTable;
-  poison: PoisonQueue;
+  poison: WorkQueue<unknown>;
   failureDeps: FailureDeps;
   estimates: EstimateContext;
   estimate: (input: EstimateInput) => PointEstimates;
@@ -99,7 +98,7 @@ export function getRuntime(): Runtime {
     policies,
     alerts,
     failures,
-    poison: new PoisonQueue(config.storage),
+    poison: new WorkQueue<unknown>(config.storage, EVENTS_POISON_QUEUE),
     failureDeps: { failures, images, repositories, queue, allowedRegistries: config.ALLOWED_REGISTRIES },
     estimates,
     estimate: pointEstimator(estimates),

@@ -1,4 +1,3 @@
-import type { RegistryReader } from '../adapters/registry';
 import type { AlertRecord, AlertTable, AlertRef } from '../adapters/tables/alertTable';
 import type { ContentTable } from '../adapters/tables/contentTable';
 import type { PointTable } from '../adapters/tables/pointTable';
@@ -13,7 +12,7 @@ import { redactUrls } from '../core/redact';
 import { evaluateRules, type Finding } from '../core/rules';
 import type { PlatformImage } from '../core/sizing';
 import type { PointRef, TrendPoint } from '../core/trend';
-import { ContentResolver } from './contentResolver';
+import { ContentResolver, storedOnly } from './contentResolver';
 import type { EstimateContext } from './estimates';
 
 /**
@@ -114,15 +113,6 @@ const MAX_BACKOFF_MS = 60 * 60_000;
 /** A Retry-After beyond a day is not back-pressure any more; it is capped there. */
 const MAX_RETRY_AFTER_MS = 24 * 60 * 60_000;
 
-/** Evaluation reads only what ingest stored; it never reaches out to a registry. */
-const storedOnly: RegistryReader = {
-  getManifest: async (_r, _p, digest) => {
-    throw new PermanentError(`manifest ${digest} is not stored`);
-  },
-  getBlob: async (_r, _p, digest) => {
-    throw new PermanentError(`blob ${digest} is not stored`);
-  },
-};
 
 export type Evaluation =
   | { outcome: 'gone' }

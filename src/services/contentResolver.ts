@@ -6,6 +6,16 @@ import { parseManifest, type ImageManifest, type ParsedManifest } from '../core/
 import { IMAGE_CONFIG_TYPES } from '../core/mediaTypes';
 import { buildPlatformImage, type PlatformImage } from '../core/sizing';
 
+/** For reads that answer from what is stored: they never reach out to a registry. */
+export const storedOnly: RegistryReader = {
+  getManifest: async (_r, _p, digest) => {
+    throw new PermanentError(`manifest ${digest} is not stored`);
+  },
+  getBlob: async (_r, _p, digest) => {
+    throw new PermanentError(`blob ${digest} is not stored`);
+  },
+};
+
 /**
  * Resolves digests to parsed content, stored first, registry second. Every registry
  * fetch is written back before it is used, so a retry after a transient failure resumes

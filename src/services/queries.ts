@@ -1,24 +1,13 @@
-import type { RegistryReader } from '../adapters/registry';
-import { PermanentError } from '../core/errors';
 import { isFailure, type ImageRecord, type PlatformSummary } from '../core/image';
 import type { PlatformImage } from '../core/sizing';
 import { latestPoint, type RepositorySummary } from '../core/repository';
 import type { TrendPoint } from '../core/trend';
 import type { Runtime } from '../runtime';
-import { ContentResolver } from './contentResolver';
+import { ContentResolver, storedOnly } from './contentResolver';
 import type { TrendQuery } from '../adapters/tables/pointTable';
 
 type Stores = Pick<Runtime, 'content' | 'images' | 'points' | 'repositories'>;
 
-/** Reads answer from what is stored; they never reach out to a registry. */
-const storedOnly: RegistryReader = {
-  getManifest: async (_r, _p, digest) => {
-    throw new PermanentError(`manifest ${digest} is not stored`);
-  },
-  getBlob: async (_r, _p, digest) => {
-    throw new PermanentError(`blob ${digest} is not stored`);
-  },
-};
 
 export async function getTrend(stores: Stores, q: TrendQuery): Promise<{ known: false } | { known: true; points: TrendPoint[]; after?: string }> {
   const page = await stores.points.query(q);

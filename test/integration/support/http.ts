@@ -8,6 +8,13 @@ export interface HttpResponse {
 }
 
 /**
+ * Connections are reused: a TLS handshake per request made pushing test images to the
+ * registry most of some tests' time. Idle sockets close after 4 s, before Node servers'
+ * 5 s keep-alive timeout can close one under a request.
+ */
+const agents = { 'http:': new http.Agent({ keepAlive: true, timeout: 4_000 }), 'https:': new https.Agent({ keepAlive: true, timeout: 4_000 }) };
+
+/**
  * Minimal request over Node's http/https. HTTPS uses the default trust store, so a
  * test registry is trusted only through NODE_EXTRA_CA_CERTS; verification stays on.
  * Non-2xx statuses resolve (callers assert on them); only transport errors reject.
@@ -26,7 +33,7 @@ export function request(
   const allHeaders: Record<string, string | number> = { ...headers };
   if (body !== undefined) allHeaders['content-length'] = Buffer.byteLength(body);
   return new Promise((resolve, reject) => {
-    const req = mod.request(target, { method, headers: allHeaders, agent: false }, (res) => {
+    const req = mod.request(target, { method, headers: allHeaders, agent: agents[target.protocol as 'http:' | 'https:'] }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
