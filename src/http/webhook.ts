@@ -1,6 +1,7 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { NormalizedNotification, RegistryEvent } from '../core/events';
 import { InvalidNotificationError } from '../core/events';
+import { escapeForLog } from '../core/logText';
 import type { Runtime } from '../runtime';
 import { hasBearerSecret } from './auth';
 import { readJsonBody } from './body';
@@ -9,7 +10,7 @@ import { problem, json } from './responses';
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 function describe(e: RegistryEvent): string {
-  return `event ${e.id} ${e.action} ${e.registry}/${e.repository}${e.tag ? `:${e.tag}` : ''}${e.digest ? `@${e.digest}` : ''}`;
+  return escapeForLog(`event ${e.id} ${e.action} ${e.registry}/${e.repository}${e.tag ? `:${e.tag}` : ''}${e.digest ? `@${e.digest}` : ''}`);
 }
 
 /**
@@ -39,7 +40,7 @@ export async function acceptWebhook(
   const allowed = new Set(runtime.config.ALLOWED_REGISTRIES);
   const refused = [...new Set(notification.events.map((e) => e.registry).filter((r) => !allowed.has(r)))];
   if (refused.length > 0) {
-    context.warn(`webhook refused: registry ${refused.join(', ')} is not in ALLOWED_REGISTRIES`);
+    context.warn(`webhook refused: registry ${escapeForLog(refused.join(', '))} is not in ALLOWED_REGISTRIES`);
     return problem(403, `registry ${refused.join(', ')} is not allowed; add it to ALLOWED_REGISTRIES to track it`, { registries: refused });
   }
   const ignored = notification.ignored.map((i) => ({ action: i.action, reason: i.reason, ...(i.id ? { id: i.id } : {}) }));

@@ -109,6 +109,21 @@ describe('malformed input', () => {
   });
 });
 
+describe('log lines', () => {
+  // The queue trigger logs the event too (its own line, not the webhook's), so these look at the webhook's lines.
+  it('quote payload values escaped, so a newline or NUL in an id or host cannot split or forge a line', async () => {
+    const id = 'evt-log\nFORGED 2026-01-01 line\u0000end';
+    const res = await app.post('/api/webhooks/acr', push({ id, request: { host: app.proxy.loginServer } }));
+    expect(res.status).toBe(202);
+    const line = await app.host.waitForLog(/queued event evt-log/);
+    expect(line).toMatch(/queued event evt-log\\nFORGED 2026-01-01 line\\u0000end push /);
+    const refused = await app.post('/api/webhooks/acr', push({ request: { host: 'elsewhere.example\nFORGED-REGISTRY' } }));
+    expect(refused.status).toBe(403);
+    expect(await app.host.waitForLog(/webhook refused: registry elsewhere/)).toContain('elsewhere.example\\nforged-registry');
+    expect(app.host.logs().split('\n').filter((l) => l.toLowerCase().startsWith('forged-registry'))).toEqual([]);
+  });
+});
+
 describe('storage outage', () => {
   it('answers 503 fast and logs the event id, repository, tag and digest', async () => {
     // Storage on a port nothing listens on: the enqueue cannot succeed.
@@ -119,15 +134,18 @@ describe('storage outage', () => {
       const res = await request(`${host.url}/api/webhooks/acr`, {
         method: 'POST',
         headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
-        body: JSON.stringify(push({ id: 'outage-1', request: { host: app.proxy.loginServer } })),
+        body: JSON.stringify(push({ id: 'outage-1\nFORGED line\u0000', request: { host: app.proxy.loginServer } })),
       });
       expect(Date.now() - started).toBeLessThan(5000);
       expect(res.status).toBe(503);
       expect(JSON.parse(res.body.toString()).error).toMatch(/retry later/);
       const line = await waitFor(() => host.logs().split('\n').find((l) => l.includes('could not queue')));
-      expect(line).toContain('outage-1');
+      expect(line).toContain('outage-1\\nFORGED line\\u0000');
       expect(line).toContain('team/app:v1');
       expect(line).toContain(digest);
+      // Nothing was queued, so every line here is the webhook's own: none split, no raw NUL.
+      expect(host.logs()).not.toContain('\u0000');
+      expect(host.logs().split('\n').filter((l) => l.startsWith('FORGED'))).toEqual([]);
     } finally {
       await host.stop();
     }
