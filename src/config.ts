@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { LOGIN_SERVER } from './core/events';
 import { PriceOverrideSchema, RegistryProfileSchema } from './core/estimates/pricing';
 import { PullModelOverrideSchema } from './core/estimates/pullModel';
 
@@ -30,7 +31,6 @@ export type StorageConnection =
       clientId?: string;
     };
 
-const LOGIN_SERVER = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/;
 
 const intSetting = (def: number, min: number, max: number) =>
   z

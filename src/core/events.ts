@@ -11,6 +11,20 @@ import { isManifestMediaType } from './mediaTypes';
 /** OCI distribution-spec repository name grammar. */
 export const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 export const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+/** A registry login server: host or host:port, lower case. */
+export const LOGIN_SERVER = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/;
+
+/**
+ * Length limits: a DNS name is at most 253 characters; the distribution spec keeps a
+ * repository within about 255 with its host (256 here); tags are at most 128 (the TAG
+ * grammar). Keys built from these stay under Table Storage's 1 KiB even with every `/`
+ * percent-encoded.
+ */
+export const MAX_REGISTRY_LENGTH = 253;
+export const MAX_REPOSITORY_LENGTH = 256;
+export const MAX_TAG_LENGTH = 128;
+/** os/arch/variant, e.g. linux/arm64/v8. */
+export const MAX_PLATFORM_LENGTH = 128;
 
 export const RegistryEventSchema = z.object({
   id: z.string().min(1).max(256),
