@@ -1,6 +1,6 @@
 import { QueueClient } from '@azure/storage-queue';
 import type { StorageConnection } from '../config';
-import type { RegistryEvent } from '../core/events';
+import { encodeEventMessage, type RegistryEvent } from '../core/events';
 import { EVENTS_QUEUE } from '../names';
 import { queueServiceClient } from './storage';
 
@@ -27,7 +27,6 @@ export class EventQueue {
       throw e;
     });
     await this.#created;
-    // The Functions host decodes queue messages as base64 by default (host.json messageEncoding).
-    await Promise.all(events.map((e) => this.#client.sendMessage(Buffer.from(JSON.stringify(e)).toString('base64'), { abortSignal })));
+    await Promise.all(events.map((e) => this.#client.sendMessage(encodeEventMessage(e), { abortSignal })));
   }
 }

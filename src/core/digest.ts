@@ -16,5 +16,5 @@ export const DIGEST_RULE = 'must be sha256: and 64 lower-case hex digits, or sha
 /** Length first, so a 70,000-character value is refused without running the pattern over it. */
 export const digestSchema = z
   .string()
-  .max(MAX_DIGEST_LENGTH, DIGEST_RULE)
+  .max(MAX_DIGEST_LENGTH, { message: DIGEST_RULE, abort: true })
   .regex(STRICT_DIGEST, DIGEST_RULE);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIGEST } from './manifest';
+import { digestSchema } from './digest';
 import { isManifestMediaType } from './mediaTypes';
 
 /**
@@ -33,14 +33,29 @@ export const RegistryEventSchema = z.object({
   action: z.enum(['push', 'delete']),
   source: z.enum(['acr', 'distribution', 'eventgrid']),
   /** Login server, lower case, e.g. `myregistry.azurecr.io` or `localhost:5443`. */
-  registry: z.string().min(1).max(253),
-  repository: z.string().regex(REPOSITORY, 'not a repository name').max(256),
+  registry: z.string().min(1).max(MAX_REGISTRY_LENGTH),
+  repository: z.string().max(MAX_REPOSITORY_LENGTH, { abort: true }).regex(REPOSITORY, 'not a repository name'),
   /** Absent only for a repository delete. */
-  digest: z.string().regex(DIGEST, 'not a digest').optional(),
+  digest: digestSchema.optional(),
   tag: z.string().regex(TAG, 'not a tag').optional(),
   mediaType: z.string().max(256).optional(),
 });
 export type RegistryEvent = z.infer<typeof RegistryEventSchema>;
+
+/** Azure Queue Storage refuses messages over 64 KiB (after the host's base64 encoding). */
+export const MAX_QUEUE_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * The queue message for an event: base64 of its JSON, as the Functions host decodes queue
+ * messages by default (host.json messageEncoding). Every field of RegistryEventSchema is
+ * bounded, so a valid event always fits; the check makes a schema change that breaks
+ * that fail loudly instead of as a storage error a sender would retry forever.
+ */
+export function encodeEventMessage(event: RegistryEvent): string {
+  const message = Buffer.from(JSON.stringify(event)).toString('base64');
+  if (message.length > MAX_QUEUE_MESSAGE_BYTES) throw new RangeError(`event ${event.id} encodes to ${message.length} bytes, over the queue's ${MAX_QUEUE_MESSAGE_BYTES}`);
+  return message;
+}
 
 export interface Ignored {
   id?: string;

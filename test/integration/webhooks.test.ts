@@ -82,6 +82,24 @@ describe('malformed input', () => {
     expect(notEnvelope.json.error).toMatch(/Distribution notification envelope/);
   });
 
+  it('answers 400 on all three webhooks for a digest that is not sha256/sha512 lower-case hex, however long, queueing nothing', async () => {
+    const before = await queueLength();
+    const host = app.proxy.loginServer;
+    for (const bad of ['sha256:' + 'a'.repeat(70_000), 'md5:' + 'a'.repeat(32), 'a:b', 'sha256:' + 'A'.repeat(64), 'sha512:' + 'a'.repeat(64)]) {
+      const target = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: bad, repository: 'team/app', tag: 'v1' };
+      const acr = await app.post('/api/webhooks/acr', push({ target: { ...target, size: 1, length: 1 }, request: { host } }));
+      const distribution = await app.post('/api/webhooks/distribution', { events: [{ id: 'd', timestamp: '2026-11-27T10:00:00Z', action: 'push', target, request: { host } }] });
+      const eventGrid = await app.post('/api/webhooks/eventgrid', [
+        { id: 'g', eventType: 'Microsoft.ContainerRegistry.ImagePushed', eventTime: '2026-11-27T10:00:00Z', subject: 'x', data: { id: 'g', timestamp: '2026-11-27T10:00:00Z', action: 'push', target, request: { host } } },
+      ]);
+      for (const [name, res] of Object.entries({ acr, distribution, eventGrid })) {
+        expect(res.status, `${name} with ${bad.slice(0, 20)}…: ${res.body.toString().slice(0, 200)}`).toBe(400);
+        expect(res.json.error).toMatch(/digest.*sha256: and 64 lower-case hex/);
+      }
+    }
+    expect(await queueLength()).toBe(before);
+  });
+
   it('answers 413 for a body over 1 MiB, declared or not', async () => {
     const big = JSON.stringify({ ...push(), padding: 'x'.repeat(1024 * 1024) });
     const res = await app.post('/api/webhooks/acr', big);
