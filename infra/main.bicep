@@ -111,6 +111,9 @@ param acrGeoReplicas string = ''
 @description('Hosts a policy\'s teamsRoute may point at (TEAMS_ALLOWED_HOSTS). Empty: the app default.')
 param teamsAllowedHosts string = ''
 
+@description('Oldest reported event time recorded as sent, in hours before its arrival (EVENT_MAX_AGE_HOURS). Empty: the app default (168).')
+param eventMaxAgeHours string = ''
+
 @description('Where people reach the API, for links in alerts (PUBLIC_BASE_URL). Empty: https://<function app host>.')
 param publicBaseUrl string = ''
 
@@ -201,6 +204,7 @@ var requiredAppSettings = {
 var optionalAppSettings = {
   ACR_GEO_REPLICAS: acrGeoReplicas
   TEAMS_ALLOWED_HOSTS: teamsAllowedHosts
+  EVENT_MAX_AGE_HOURS: eventMaxAgeHours
 }
 
 var givenOptionalAppSettings = toObject(filter(items(optionalAppSettings), setting => !empty(setting.value)), setting => setting.key, setting => setting.value)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LOGIN_SERVER } from './core/events';
+import { DEFAULT_MAX_EVENT_AGE_HOURS, LOGIN_SERVER } from './core/events';
 import { PriceOverrideSchema, RegistryProfileSchema } from './core/estimates/pricing';
 import { PullModelOverrideSchema } from './core/estimates/pullModel';
 
@@ -125,6 +125,8 @@ const settingsSchema = z.object({
       return [...new Set(list)];
     }),
   REGISTRY_TIMEOUT_MS: intSetting(15_000, 1_000, 120_000),
+  /** Events reported as older than this on arrival are recorded at their receive time (boundEventTime). */
+  EVENT_MAX_AGE_HOURS: intSetting(DEFAULT_MAX_EVENT_AGE_HOURS, 1, 24 * 366),
   REGISTRY_MAX_RETRIES: intSetting(2, 0, 10),
   /** Which earlier point a new point is compared with: the latest of the platform, or the latest of the same tag. */
   BASELINE_MODE: z.enum(['previous', 'sameTag'], { error: 'must be "previous" or "sameTag"' }).default('previous'),

@@ -39,8 +39,59 @@ export const RegistryEventSchema = z.object({
   digest: digestSchema.optional(),
   tag: z.string().regex(TAG, 'not a tag').optional(),
   mediaType: z.string().max(256).optional(),
+  /** When the webhook received the event. Messages queued before this field existed lack it. */
+  receivedAt: z.iso.datetime().optional(),
+  /** The sender's own time, kept when `timestamp` was replaced by the receive time (boundEventTime). */
+  reportedTimestamp: z.iso.datetime().optional(),
 });
 export type RegistryEvent = z.infer<typeof RegistryEventSchema>;
+
+/** How far ahead of the receive time a sender's clock may be: ordinary clock skew. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+/**
+ * How old an event may be when it arrives: Event Grid retries for 24 h and Distribution
+ * keeps retrying an endpoint for as long as it is down, so a week covers real redeliveries.
+ * EVENT_MAX_AGE_HOURS overrides it.
+ */
+export const DEFAULT_MAX_EVENT_AGE_HOURS = 7 * 24;
+
+export interface BoundedTime {
+  /** The time to record the event at. */
+  timestamp: string;
+  /** Present when `timestamp` is the receive time instead of the one reported. */
+  reportedTimestamp?: string;
+}
+
+/**
+ * The time an event is recorded at. A push stamped years ahead would stay the latest
+ * point for ever and be the baseline of nothing; one stamped years back would rewrite
+ * history. A reported time more than MAX_FUTURE_SKEW_MS after the receive time, or more
+ * than `maxAgeMs` before it, is replaced by the receive time, and the reported one kept.
+ */
+export function boundEventTime(timestamp: string, receivedAt: string, maxAgeMs = DEFAULT_MAX_EVENT_AGE_HOURS * 3_600_000): BoundedTime {
+  const reported = Date.parse(timestamp);
+  const received = Date.parse(receivedAt);
+  if (Number.isNaN(received)) throw new RangeError(`receivedAt "${receivedAt}" is not a time`);
+  if (Number.isNaN(reported) || reported > received + MAX_FUTURE_SKEW_MS || reported < received - maxAgeMs) {
+    return { timestamp: new Date(received).toISOString(), reportedTimestamp: timestamp };
+  }
+  return { timestamp };
+}
+
+/**
+ * The event stamped with its receive time and bounded by it. Idempotent: an event bounded
+ * once (by the webhook) keeps its first reportedTimestamp when bounded again (by the queue
+ * trigger, for messages that reached the queue some other way).
+ */
+export function withReceiveTime(event: RegistryEvent, receivedAt: string, maxAgeMs?: number): RegistryEvent {
+  const bounded = boundEventTime(event.timestamp, event.receivedAt ?? receivedAt, maxAgeMs);
+  return {
+    ...event,
+    timestamp: bounded.timestamp,
+    receivedAt: event.receivedAt ?? receivedAt,
+    ...(event.reportedTimestamp || bounded.reportedTimestamp ? { reportedTimestamp: event.reportedTimestamp ?? bounded.reportedTimestamp } : {}),
+  };
+}
 
 /** Azure Queue Storage refuses messages over 64 KiB (after the host's base64 encoding). */
 export const MAX_QUEUE_MESSAGE_BYTES = 64 * 1024;

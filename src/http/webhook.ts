@@ -1,6 +1,6 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { NormalizedNotification, RegistryEvent } from '../core/events';
-import { InvalidNotificationError } from '../core/events';
+import { InvalidNotificationError, withReceiveTime } from '../core/events';
 import { escapeForLog } from '../core/logText';
 import type { Runtime } from '../runtime';
 import { hasBearerSecret } from './auth';
@@ -10,7 +10,8 @@ import { problem, json } from './responses';
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
 function describe(e: RegistryEvent): string {
-  return escapeForLog(`event ${e.id} ${e.action} ${e.registry}/${e.repository}${e.tag ? `:${e.tag}` : ''}${e.digest ? `@${e.digest}` : ''}`);
+  const replaced = e.reportedTimestamp ? ` (reported time ${e.reportedTimestamp} replaced by the receive time ${e.timestamp})` : '';
+  return escapeForLog(`event ${e.id} ${e.action} ${e.registry}/${e.repository}${e.tag ? `:${e.tag}` : ''}${e.digest ? `@${e.digest}` : ''}${replaced}`);
 }
 
 /**
@@ -23,6 +24,7 @@ export async function acceptWebhook(
   runtime: Pick<Runtime, 'config' | 'queue'>,
   normalize: (body: unknown) => NormalizedNotification,
 ): Promise<HttpResponseInit> {
+  const receivedAt = new Date().toISOString();
   const secrets = [runtime.config.WEBHOOK_SECRET, ...(runtime.config.WEBHOOK_SECRET_PREVIOUS ? [runtime.config.WEBHOOK_SECRET_PREVIOUS] : [])];
   if (!hasBearerSecret(request, secrets)) {
     context.warn('webhook refused: missing or wrong Authorization header');
@@ -36,6 +38,8 @@ export async function acceptWebhook(
     if (e instanceof InvalidNotificationError) return problem(400, e.message);
     throw e;
   }
+  const maxAgeMs = runtime.config.EVENT_MAX_AGE_HOURS * 3_600_000;
+  notification = { ...notification, events: notification.events.map((e) => withReceiveTime(e, receivedAt, maxAgeMs)) };
   // The payload names the registry; fetching from an unlisted host with our identity would hand it a token.
   const allowed = new Set(runtime.config.ALLOWED_REGISTRIES);
   const refused = [...new Set(notification.events.map((e) => e.registry).filter((r) => !allowed.has(r)))];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { encodeEventMessage, eventGridValidationCode, InvalidNotificationError, MAX_QUEUE_MESSAGE_BYTES, normalizeAcrWebhook, normalizeDistributionEnvelope, normalizeEventGrid, normalizeTimestamp, RegistryEventSchema } from '../../src/core/events';
+import { boundEventTime, encodeEventMessage, eventGridValidationCode, InvalidNotificationError, MAX_QUEUE_MESSAGE_BYTES, normalizeAcrWebhook, normalizeDistributionEnvelope, normalizeEventGrid, MAX_FUTURE_SKEW_MS, normalizeTimestamp, RegistryEventSchema, withReceiveTime, type RegistryEvent } from '../../src/core/events';
 
 const digest = 'sha256:' + 'a'.repeat(64);
 
@@ -221,5 +221,46 @@ describe('digests and message size', () => {
       mediaType: '\u0001'.repeat(256),
     });
     expect(encodeEventMessage(worst).length).toBeLessThan(MAX_QUEUE_MESSAGE_BYTES / 4);
+  });
+});
+
+describe('boundEventTime', () => {
+  const received = '2026-12-02T12:00:00.000Z';
+  const at = (ms: number) => new Date(Date.parse(received) + ms).toISOString();
+
+  it('keeps times within 5 minutes ahead and the maximum age behind the receive time', () => {
+    expect(boundEventTime(at(5 * 60_000), received)).toEqual({ timestamp: at(5 * 60_000) });
+    expect(boundEventTime(at(-7 * 24 * 3_600_000), received)).toEqual({ timestamp: at(-7 * 24 * 3_600_000) });
+    expect(boundEventTime(received, received)).toEqual({ timestamp: received });
+  });
+
+  it('replaces times further ahead or behind by the receive time and keeps the reported one', () => {
+    expect(boundEventTime('9999-12-31T23:59:59.000Z', received)).toEqual({ timestamp: received, reportedTimestamp: '9999-12-31T23:59:59.000Z' });
+    expect(boundEventTime(at(5 * 60_000 + 1), received)).toEqual({ timestamp: received, reportedTimestamp: at(5 * 60_000 + 1) });
+    expect(boundEventTime(at(-7 * 24 * 3_600_000 - 1), received)).toEqual({ timestamp: received, reportedTimestamp: at(-7 * 24 * 3_600_000 - 1) });
+    expect(boundEventTime('2001-01-01T00:00:00.000Z', received, 3_600_000)).toMatchObject({ timestamp: received });
+    expect(boundEventTime(at(-2 * 3_600_000), received, 3_600_000)).toMatchObject({ reportedTimestamp: at(-2 * 3_600_000) });
+  });
+
+  it('always yields a time within the window, and bounding again changes nothing', () => {
+    const event = (timestamp: string): RegistryEvent => ({ id: 'e', timestamp, action: 'push', source: 'acr', registry: 'r.azurecr.io', repository: 'a/b', digest });
+    fc.assert(
+      fc.property(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.integer({ min: 1, max: 24 * 366 }), (d, hours) => {
+        const once = withReceiveTime(event(d.toISOString()), received, hours * 3_600_000);
+        const t = Date.parse(once.timestamp);
+        expect(t).toBeLessThanOrEqual(Date.parse(received) + MAX_FUTURE_SKEW_MS);
+        expect(t).toBeGreaterThanOrEqual(Date.parse(received) - hours * 3_600_000);
+        expect(once.receivedAt).toBe(received);
+        expect(once.reportedTimestamp === undefined).toBe(once.timestamp === d.toISOString());
+        expect(RegistryEventSchema.parse(once)).toEqual(once);
+        // Again later (the queue trigger), with another receive time: the first bound stands.
+        expect(withReceiveTime(once, '2027-06-01T00:00:00.000Z', hours * 3_600_000)).toEqual(once);
+      }),
+      { seed: 6, numRuns: 500 },
+    );
+  });
+
+  it('leaves old queued messages without the new fields valid', () => {
+    expect(RegistryEventSchema.safeParse({ id: 'e', timestamp: received, action: 'push', source: 'acr', registry: 'r', repository: 'a', digest }).success).toBe(true);
   });
 });
