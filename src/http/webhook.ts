@@ -8,6 +8,8 @@ import { readJsonBody } from './body';
 import { problem, json } from './responses';
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+/** An unauthenticated validation handshake is one small event. */
+export const MAX_HANDSHAKE_BYTES = 64 * 1024;
 
 function describe(e: RegistryEvent): string {
   const replaced = e.reportedTimestamp ? ` (reported time ${e.reportedTimestamp} replaced by the receive time ${e.timestamp})` : '';
