@@ -111,6 +111,12 @@ param acrGeoReplicas string = ''
 @description('Hosts a policy\'s teamsRoute may point at (TEAMS_ALLOWED_HOSTS). Empty: the app default.')
 param teamsAllowedHosts string = ''
 
+@description('Per-try timeout of storage calls in ms (STORAGE_TRY_TIMEOUT_MS). Empty: the app default (2000).')
+param storageTryTimeoutMs string = ''
+
+@description('Tries per storage call (STORAGE_MAX_TRIES). Empty: the app default (2).')
+param storageMaxTries string = ''
+
 @description('Oldest reported event time recorded as sent, in hours before its arrival (EVENT_MAX_AGE_HOURS). Empty: the app default (168).')
 param eventMaxAgeHours string = ''
 
@@ -205,6 +211,8 @@ var optionalAppSettings = {
   ACR_GEO_REPLICAS: acrGeoReplicas
   TEAMS_ALLOWED_HOSTS: teamsAllowedHosts
   EVENT_MAX_AGE_HOURS: eventMaxAgeHours
+  STORAGE_TRY_TIMEOUT_MS: storageTryTimeoutMs
+  STORAGE_MAX_TRIES: storageMaxTries
 }
 
 var givenOptionalAppSettings = toObject(filter(items(optionalAppSettings), setting => !empty(setting.value)), setting => setting.key, setting => setting.value)

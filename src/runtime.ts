@@ -1,4 +1,5 @@
 import { EventQueue } from './adapters/eventQueue';
+import { DEFAULT_STORAGE_RETRY } from './adapters/storage';
 import { RegistryClient } from './adapters/registry';
 import { AlertTable } from './adapters/tables/alertTable';
 import { BlobTable } from './adapters/tables/blobTable';
@@ -54,7 +55,8 @@ let current: Runtime | undefined;
 export function getRuntime(): Runtime {
   if (current) return current;
   const config = getConfig();
-  const tables = new Tables(config.storage);
+  const storageRetry = { ...DEFAULT_STORAGE_RETRY, tryTimeoutMs: config.STORAGE_TRY_TIMEOUT_MS, maxTries: config.STORAGE_MAX_TRIES };
+  const tables = new Tables(config.storage, storageRetry);
   const estimates = estimateContext(config);
   const policies = new PolicyTable(tables);
   const alerts = new AlertTable(tables);
@@ -73,7 +75,7 @@ export function getRuntime(): Runtime {
   };
   current = {
     config,
-    queue: new EventQueue(config.storage),
+    queue: new EventQueue(config.storage, undefined, storageRetry),
     registry: new RegistryClient({ timeoutMs: config.REGISTRY_TIMEOUT_MS, maxRetries: config.REGISTRY_MAX_RETRIES }),
     content: new ContentTable(tables),
     images: new ImageTable(tables),

@@ -5,6 +5,8 @@ import { escapeForLog } from '../core/logText';
 import type { Runtime } from '../runtime';
 import { hasBearerSecret } from './auth';
 import { readJsonBody } from './body';
+import { storageUnavailable } from './handler';
+import { StorageUnavailableError } from '../adapters/storage';
 import { problem, json } from './responses';
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -54,8 +56,9 @@ export async function acceptWebhook(
   try {
     await runtime.queue.enqueue(notification.events);
   } catch (e) {
-    for (const event of notification.events) context.error(`could not queue ${describe(event)}: ${(e as Error).message}`);
-    return problem(503, 'could not queue the events; storage is unavailable, retry later', {}, { 'retry-after': '5' });
+    if (!(e instanceof StorageUnavailableError)) throw e;
+    for (const event of notification.events) context.error(`could not queue ${describe(event)}: ${e.message}`);
+    return storageUnavailable(e);
   }
   for (const event of notification.events) context.info(`queued ${describe(event)}`);
   return json(202, { accepted: notification.events.length, ...(ignored.length ? { ignored } : {}) });
