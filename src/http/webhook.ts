@@ -5,8 +5,8 @@ import { escapeForLog } from '../core/logText';
 import type { Runtime } from '../runtime';
 import { hasBearerSecret } from './auth';
 import { readJsonBody } from './body';
-import { storageUnavailable } from './handler';
-import { StorageUnavailableError } from '../adapters/storage';
+import type { EnqueueFailure, EnqueueOutcome } from '../adapters/eventQueue';
+import { STORAGE_RETRY_AFTER_SECONDS } from './handler';
 import { problem, json } from './responses';
 
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
@@ -53,13 +53,37 @@ export async function acceptWebhook(
   }
   const ignored = notification.ignored.map((i) => ({ action: i.action, reason: i.reason, ...(i.id ? { id: i.id } : {}) }));
   if (notification.events.length === 0) return json(200, { accepted: 0, ignored, ...(notification.ping ? { ping: 'ok' } : {}) });
-  try {
-    await runtime.queue.enqueue(notification.events);
-  } catch (e) {
-    if (!(e instanceof StorageUnavailableError)) throw e;
-    for (const event of notification.events) context.error(`could not queue ${describe(event)}: ${e.message}`);
-    return storageUnavailable(e);
+  const outcomes = await runtime.queue.enqueue(notification.events);
+  for (const o of outcomes) {
+    if (o.outcome === 'queued') context.info(`queued ${describe(o.event)}`);
+    else context.error(`could not queue ${describe(o.event)} (${o.outcome}): ${o.reason}`);
   }
-  for (const event of notification.events) context.info(`queued ${describe(event)}`);
-  return json(202, { accepted: notification.events.length, ...(ignored.length ? { ignored } : {}) });
+  const accepted = outcomes.filter((o) => o.outcome === 'queued').length;
+  if (accepted === outcomes.length) return json(202, { accepted, ...(ignored.length ? { ignored } : {}) });
+  return notQueued(outcomes, accepted, ignored);
+}
+
+/**
+ * Some events were not queued (or may not have been): 503, so a sender that retries
+ * (Event Grid, Distribution) delivers the whole payload again, with every event's outcome
+ * in the body. Resending the events that were queued is harmless: processing is
+ * idempotent per (tag, digest). The error says whether storage timed out, could not be
+ * reached, or refused.
+ */
+function notQueued(outcomes: EnqueueOutcome[], accepted: number, ignored: { action: string; reason: string; id?: string }[]): HttpResponseInit {
+  const failed = outcomes.filter((o): o is EnqueueFailure => o.outcome !== 'queued');
+  const reasons = [...new Set(failed.map((o) => o.reason))];
+  const kinds = [...new Set(failed.map((o) => o.error?.kind ?? 'timeout'))];
+  const what = outcomes.length === 1 ? 'the event was not queued' : accepted === 0 ? `none of the ${outcomes.length} events was queued` : `${failed.length} of ${outcomes.length} events were not queued (${accepted} were)`;
+  return problem(
+    503,
+    `${what}: ${reasons.slice(0, 3).join('; ')}; retry later (events already queued are processed once)`,
+    {
+      reason: kinds.length === 1 ? kinds[0] : 'mixed',
+      accepted,
+      events: outcomes.map((o) => (o.outcome === 'queued' ? { id: o.event.id, outcome: o.outcome } : { id: o.event.id, outcome: o.outcome, reason: o.reason })),
+      ...(ignored.length ? { ignored } : {}),
+    },
+    { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) },
+  );
 }

@@ -156,7 +156,10 @@ describe('storage outage', () => {
       });
       expect(Date.now() - started).toBeLessThan(5000);
       expect(res.status).toBe(503);
-      expect(JSON.parse(res.body.toString()).error).toMatch(/retry later/);
+      const answer = JSON.parse(res.body.toString());
+      expect(answer.error).toMatch(/^the event was not queued: queue storage is unreachable \(ECONNREFUSED, 2 tries\); retry later/);
+      expect(answer).toMatchObject({ reason: 'unreachable', accepted: 0, events: [{ id: 'outage-1\nFORGED line\u0000', outcome: 'not_queued' }] });
+      expect(res.headers['retry-after']).toBe('5');
       const line = await waitFor(() => host.logs().split('\n').find((l) => l.includes('could not queue')));
       expect(line).toContain('outage-1\\nFORGED line\\u0000');
       expect(line).toContain('team/app:v1');

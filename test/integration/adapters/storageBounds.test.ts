@@ -56,17 +56,21 @@ describe('bounded storage calls', () => {
     expect(table.message).toMatch(/^table storage answered 503 .*\(3 tries\)$/);
     expect(requests).toBe(3);
     requests = 0;
-    const queue = await failure(() => new EventQueue(conn, 'q', retry).enqueue([event]));
-    expect(queue).toMatchObject({ service: 'queue', kind: 'unavailable' });
+    const [queue] = await new EventQueue(conn, 'q', retry).enqueue([event]);
+    expect(queue).toMatchObject({ outcome: 'not_queued', error: { service: 'queue', kind: 'unavailable' } });
     expect(requests).toBe(3);
   });
 
   it('cut each try that gets no answer, and say it timed out', async () => {
     const port = await listen(silent);
     const conn = { kind: 'connectionString' as const, connectionString: connectionString(port) };
+    const queueError = async () => {
+      const [o] = await new EventQueue(conn, 'q', retry).enqueue([event]);
+      throw o?.outcome === 'queued' ? new Error('queued') : o?.error;
+    };
     for (const [service, work] of [
       ['table', () => new Tables(conn, retry).get('points')],
-      ['queue', () => new EventQueue(conn, 'q', retry).enqueue([event])],
+      ['queue', queueError],
     ] as const) {
       requests = 0;
       const e = await failure(work);
