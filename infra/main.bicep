@@ -127,6 +127,15 @@ param alertSettleSeconds string = ''
 @description('Seconds one POST to Teams may take before its outcome counts as unknown and it is retried later (TEAMS_TIMEOUT_SECONDS, 1-240). Empty: the app default (60).')
 param teamsTimeoutSeconds string = ''
 
+@description('Per-try timeout of storage calls in ms (STORAGE_TRY_TIMEOUT_MS). Empty: the app default (2000).')
+param storageTryTimeoutMs string = ''
+
+@description('Tries per storage call (STORAGE_MAX_TRIES). Empty: the app default (2).')
+param storageMaxTries string = ''
+
+@description('Oldest reported event time recorded as sent, in hours before its arrival (EVENT_MAX_AGE_HOURS). Empty: the app default (168).')
+param eventMaxAgeHours string = ''
+
 @description('Where people reach the API, for links in alerts (PUBLIC_BASE_URL). Empty: https://<function app host>.')
 param publicBaseUrl string = ''
 
@@ -221,6 +230,9 @@ var optionalAppSettings = {
   TEAMS_ALLOWED_ROUTE_PREFIXES: teamsAllowedRoutePrefixes
   ALERT_SETTLE_SECONDS: alertSettleSeconds
   TEAMS_TIMEOUT_SECONDS: teamsTimeoutSeconds
+  EVENT_MAX_AGE_HOURS: eventMaxAgeHours
+  STORAGE_TRY_TIMEOUT_MS: storageTryTimeoutMs
+  STORAGE_MAX_TRIES: storageMaxTries
 }
 
 var givenOptionalAppSettings = toObject(filter(items(optionalAppSettings), setting => !empty(setting.value)), setting => setting.key, setting => setting.value)

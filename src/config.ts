@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_STORAGE_RETRY } from './adapters/storage';
+import { DEFAULT_MAX_EVENT_AGE_HOURS, LOGIN_SERVER } from './core/events';
 import { PriceOverrideSchema, RegistryProfileSchema } from './core/estimates/pricing';
 import { PullModelOverrideSchema } from './core/estimates/pullModel';
 import { hasCredentials, normalizeRoutePrefix, routePrefixProblem, teamsHostAllowed } from './core/teamsRoute';
@@ -32,7 +34,6 @@ export type StorageConnection =
       clientId?: string;
     };
 
-const LOGIN_SERVER = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/;
 
 const intSetting = (def: number, min: number, max: number) =>
   z
@@ -127,6 +128,12 @@ const settingsSchema = z.object({
       return [...new Set(list)];
     }),
   REGISTRY_TIMEOUT_MS: intSetting(15_000, 1_000, 120_000),
+  /** Each try of a storage call (tables, queue) is cut after this; see StorageRetry in adapters/storage.ts. */
+  STORAGE_TRY_TIMEOUT_MS: intSetting(DEFAULT_STORAGE_RETRY.tryTimeoutMs, 100, 60_000),
+  /** Tries per storage call, the first included. */
+  STORAGE_MAX_TRIES: intSetting(DEFAULT_STORAGE_RETRY.maxTries, 1, 10),
+  /** Events reported as older than this on arrival are recorded at their receive time (boundEventTime). */
+  EVENT_MAX_AGE_HOURS: intSetting(DEFAULT_MAX_EVENT_AGE_HOURS, 1, 24 * 366),
   REGISTRY_MAX_RETRIES: intSetting(2, 0, 10),
   /** Which earlier point a new point is compared with: the latest of the platform, or the latest of the same tag. */
   BASELINE_MODE: z.enum(['previous', 'sameTag'], { error: 'must be "previous" or "sameTag"' }).default('previous'),

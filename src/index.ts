@@ -4,6 +4,12 @@
  * is registered or invoked.
  */
 import './startup';
+import { app } from '@azure/functions';
+
+// Streamed requests reach a handler before their body has been read, so the webhooks
+// refuse a missing secret or an oversized Content-Length without the host holding the
+// body first, and read at most their limit (http/body.ts). Needs host 4.28+.
+app.setup({ enableHttpStream: true });
 import './functions/webhooks';
 import './functions/eventGridWebhook';
 import './functions/processRegistryEvent';

@@ -1,5 +1,6 @@
 import { EventQueue } from './adapters/eventQueue';
 import { FailureTable } from './adapters/tables/failureTable';
+import { DEFAULT_STORAGE_RETRY } from './adapters/storage';
 import { RegistryClient } from './adapters/registry';
 import { AlertTable } from './adapters/tables/alertTable';
 import { BlobTable } from './adapters/tables/blobTable';
@@ -69,12 +70,13 @@ let current: Runtime | undefined;
 export function getRuntime(): Runtime {
   if (current) return current;
   const config = getConfig();
-  const tables = new Tables(config.storage);
+  const storageRetry = { ...DEFAULT_STORAGE_RETRY, tryTimeoutMs: config.STORAGE_TRY_TIMEOUT_MS, maxTries: config.STORAGE_MAX_TRIES };
+  const tables = new Tables(config.storage, storageRetry);
   const estimates = estimateContext(config);
   const policies = new PolicyTable(tables);
   const alerts = new AlertTable(tables);
   const failures = new FailureTable(tables);
-  const queue = new EventQueue(config.storage);
+  const queue = new EventQueue(config.storage, undefined, storageRetry);
   const images = new ImageTable(tables);
   const repositories = new RepositoryTable(tables);
   const defaults = policyDefaults(config);

@@ -295,6 +295,10 @@ var platformSettings = {
   AZURE_CLIENT_ID: identity.properties.clientId
   AZURE_TOKEN_CREDENTIALS: 'ManagedIdentityCredential'
   WEBHOOK_SECRET: '@Microsoft.KeyVault(SecretUri=${webhookSecretResource.properties.secretUri})'
+  // The host's own request limit (100 MiB by default): 2 MiB, above the app's largest
+  // (1 MiB webhooks) so the app's JSON 413 answers modest excess, and a bound on what the
+  // host would ever buffer should HTTP streams (src/index.ts) not be in effect.
+  FUNCTIONS_REQUEST_BODY_SIZE_LIMIT: '2097152'
   PUBLIC_BASE_URL: !empty(publicBaseUrl) ? publicBaseUrl : 'https://${functionApp.properties.defaultHostName}'
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DIGEST } from './manifest';
+import { digestSchema } from './digest';
 import { isManifestMediaType } from './mediaTypes';
 
 /**
@@ -11,6 +11,20 @@ import { isManifestMediaType } from './mediaTypes';
 /** OCI distribution-spec repository name grammar. */
 export const REPOSITORY = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
 export const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/;
+/** A registry login server: host or host:port, lower case. */
+export const LOGIN_SERVER = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/;
+
+/**
+ * Length limits: a DNS name is at most 253 characters; the distribution spec keeps a
+ * repository within about 255 with its host (256 here); tags are at most 128 (the TAG
+ * grammar). Keys built from these stay under Table Storage's 1 KiB even with every `/`
+ * percent-encoded.
+ */
+export const MAX_REGISTRY_LENGTH = 253;
+export const MAX_REPOSITORY_LENGTH = 256;
+export const MAX_TAG_LENGTH = 128;
+/** os/arch/variant, e.g. linux/arm64/v8. */
+export const MAX_PLATFORM_LENGTH = 128;
 
 export const RegistryEventSchema = z.object({
   id: z.string().min(1).max(256),
@@ -19,14 +33,90 @@ export const RegistryEventSchema = z.object({
   action: z.enum(['push', 'delete']),
   source: z.enum(['acr', 'distribution', 'eventgrid']),
   /** Login server, lower case, e.g. `myregistry.azurecr.io` or `localhost:5443`. */
-  registry: z.string().min(1).max(253),
-  repository: z.string().regex(REPOSITORY, 'not a repository name').max(256),
+  registry: z.string().min(1).max(MAX_REGISTRY_LENGTH),
+  repository: z.string().max(MAX_REPOSITORY_LENGTH, { abort: true }).regex(REPOSITORY, 'not a repository name'),
   /** Absent only for a repository delete. */
-  digest: z.string().regex(DIGEST, 'not a digest').optional(),
+  digest: digestSchema.optional(),
   tag: z.string().regex(TAG, 'not a tag').optional(),
   mediaType: z.string().max(256).optional(),
+  /** When the webhook received the event. Messages queued before this field existed lack it. */
+  receivedAt: z.iso.datetime().optional(),
+  /** The sender's own time, kept when `timestamp` was replaced by the receive time (boundEventTime). */
+  reportedTimestamp: z.iso.datetime().optional(),
 });
 export type RegistryEvent = z.infer<typeof RegistryEventSchema>;
+
+/** How far ahead of the receive time a sender's clock may be: ordinary clock skew. */
+export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
+/**
+ * How old an event may be when it arrives: Event Grid retries for 24 h and Distribution
+ * keeps retrying an endpoint for as long as it is down, so a week covers real redeliveries.
+ * EVENT_MAX_AGE_HOURS overrides it.
+ */
+export const DEFAULT_MAX_EVENT_AGE_HOURS = 7 * 24;
+
+export interface BoundedTime {
+  /** The time to record the event at. */
+  timestamp: string;
+  /** Present when `timestamp` is the receive time instead of the one reported. */
+  reportedTimestamp?: string;
+}
+
+/**
+ * The time an event is recorded at. A push stamped years ahead would stay the latest
+ * point for ever and be the baseline of nothing; one stamped years back would rewrite
+ * history. A reported time more than MAX_FUTURE_SKEW_MS after the receive time, or more
+ * than `maxAgeMs` before it, is replaced by the receive time, and the reported one kept.
+ */
+export function boundEventTime(timestamp: string, receivedAt: string, maxAgeMs = DEFAULT_MAX_EVENT_AGE_HOURS * 3_600_000): BoundedTime {
+  const reported = Date.parse(timestamp);
+  const received = Date.parse(receivedAt);
+  if (Number.isNaN(received)) throw new RangeError(`receivedAt "${receivedAt}" is not a time`);
+  if (Number.isNaN(reported) || reported > received + MAX_FUTURE_SKEW_MS || reported < received - maxAgeMs) {
+    return { timestamp: new Date(received).toISOString(), reportedTimestamp: timestamp };
+  }
+  return { timestamp };
+}
+
+/**
+ * The event stamped with its receive time and bounded by it. Idempotent: an event bounded
+ * once (by the webhook) keeps its first reportedTimestamp when bounded again (by the queue
+ * trigger, for messages that reached the queue some other way).
+ */
+export function withReceiveTime(event: RegistryEvent, receivedAt: string, maxAgeMs?: number): RegistryEvent {
+  const bounded = boundEventTime(event.timestamp, event.receivedAt ?? receivedAt, maxAgeMs);
+  return {
+    ...event,
+    timestamp: bounded.timestamp,
+    receivedAt: event.receivedAt ?? receivedAt,
+    ...(event.reportedTimestamp || bounded.reportedTimestamp ? { reportedTimestamp: event.reportedTimestamp ?? bounded.reportedTimestamp } : {}),
+  };
+}
+
+/**
+ * An event read off the queue, where anyone with queue access could have written any
+ * times: its claimed receive time is itself bounded by when the queue took the message,
+ * then its event time by that.
+ */
+export function boundQueuedEvent(event: RegistryEvent, enqueuedAt: string, maxAgeMs?: number): RegistryEvent {
+  const receivedAt = boundEventTime(event.receivedAt ?? enqueuedAt, enqueuedAt, maxAgeMs).timestamp;
+  return withReceiveTime({ ...event, receivedAt }, receivedAt, maxAgeMs);
+}
+
+/** Azure Queue Storage refuses messages over 64 KiB (after the host's base64 encoding). */
+export const MAX_QUEUE_MESSAGE_BYTES = 64 * 1024;
+
+/**
+ * The queue message for an event: base64 of its JSON, as the Functions host decodes queue
+ * messages by default (host.json messageEncoding). Every field of RegistryEventSchema is
+ * bounded, so a valid event always fits; the check makes a schema change that breaks
+ * that fail loudly instead of as a storage error a sender would retry forever.
+ */
+export function encodeEventMessage(event: RegistryEvent): string {
+  const message = Buffer.from(JSON.stringify(event)).toString('base64');
+  if (message.length > MAX_QUEUE_MESSAGE_BYTES) throw new RangeError(`event ${event.id} encodes to ${message.length} bytes, over the queue's ${MAX_QUEUE_MESSAGE_BYTES}`);
+  return message;
+}
 
 export interface Ignored {
   id?: string;

@@ -16,6 +16,8 @@ export interface TrendPoint {
   layerCount: number;
   mediaType: string;
   eventId: string;
+  /** The sender's own push time, when it was outside the accepted window and `pushedAt` is the receive time instead. */
+  reportedPushedAt?: string;
   /** The point compared against: see `BASELINE_MODE`. Absent for a platform's first point. */
   baselineDigest?: string;
   baselineTag?: string;
@@ -47,7 +49,7 @@ export interface PointComparison {
 }
 
 /** A point for one platform image, described against its baseline when there is one. */
-export function pointFor(push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string }, p: PlatformImage, c: PointComparison): TrendPoint {
+export function pointFor(push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string; reportedPushedAt?: string }, p: PlatformImage, c: PointComparison): TrendPoint {
   const layerBytes = p.layers.reduce((s, l) => s + l.sizeBytes, 0);
   return {
     pushedAt: push.pushedAt,
@@ -60,6 +62,7 @@ export function pointFor(push: { tag: string; pushedAt: string; eventId: string;
     layerCount: p.layerCount,
     mediaType: p.mediaType,
     eventId: push.eventId,
+    ...(push.reportedPushedAt ? { reportedPushedAt: push.reportedPushedAt } : {}),
     ...(c.baseline ? { baselineDigest: c.baseline.digest, baselineTag: c.baseline.tag } : {}),
     sizeDeltaBytes: c.diff?.sizeDeltaBytes ?? null,
     addedBytes: c.diff?.addedBytes ?? layerBytes,

@@ -3,7 +3,7 @@ import { eventGridValidationCode, normalizeEventGrid } from '../core/events';
 import { readJsonBody } from '../http/body';
 import { handle } from '../http/handler';
 import { json, problem } from '../http/responses';
-import { acceptWebhook, MAX_WEBHOOK_BYTES } from '../http/webhook';
+import { acceptWebhook, MAX_HANDSHAKE_BYTES } from '../http/webhook';
 import { getRuntime } from '../runtime';
 
 // Event Grid's durable alternative to ACR webhooks: it retries for 24 h, so a storage
@@ -13,9 +13,10 @@ app.http('eventGridWebhook', {
   route: 'webhooks/eventgrid',
   authLevel: 'anonymous',
   handler: handle(async (request, context) => {
-    // The handshake only echoes Event Grid's code back; it stores nothing, so it needs no secret.
+    // The handshake only echoes Event Grid's code back; it stores nothing, so it needs no
+    // secret, and being unauthenticated it reads no more than a validation event needs.
     if (request.headers.get('aeg-event-type') === 'SubscriptionValidation') {
-      const code = eventGridValidationCode(await readJsonBody(request, MAX_WEBHOOK_BYTES));
+      const code = eventGridValidationCode(await readJsonBody(request, MAX_HANDSHAKE_BYTES));
       if (!code) return problem(400, 'not a subscription validation event');
       context.info('answered the Event Grid subscription validation handshake');
       return json(200, { validationResponse: code });

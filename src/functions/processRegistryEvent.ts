@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { TransientError } from '../core/errors';
-import { RegistryEventSchema } from '../core/events';
+import { boundQueuedEvent, RegistryEventSchema } from '../core/events';
 import { EVENTS_QUEUE, STORAGE_CONNECTION } from '../names';
 import { getRuntime } from '../runtime';
 import { refusal } from '../services/failures';
@@ -20,7 +20,9 @@ app.storageQueue('processRegistryEvent', {
       await runtime.poison.send(message);
       return;
     }
-    const event = RegistryEventSchema.parse(message);
+    // Times on the queue are claims too: a year-9999 push would stay `latest` for good.
+    const enqueuedAt = typeof context.triggerMetadata?.insertionTime === 'string' ? new Date(context.triggerMetadata.insertionTime).toISOString() : new Date().toISOString();
+    const event = boundQueuedEvent(RegistryEventSchema.parse(message), enqueuedAt, runtime.config.EVENT_MAX_AGE_HOURS * 3_600_000);
     const what = `${event.action} ${event.registry}/${event.repository}${event.tag ? `:${event.tag}` : ''}${event.digest ? `@${event.digest}` : ''} (event ${event.id})`;
     try {
       const outcome = await ingest(event, runtime);

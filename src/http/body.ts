@@ -4,6 +4,7 @@ import { HttpProblem, problem } from './responses';
 /**
  * Reads a JSON body of at most `maxBytes`. A declared Content-Length over the limit is
  * refused before reading anything; a body that turns out longer is cut off while reading.
+ * With HTTP streams (src/index.ts) this is what bounds the memory a request can take.
  */
 export async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
   const tooLarge = () => new HttpProblem(problem(413, `request body is larger than ${maxBytes} bytes`, { limitBytes: maxBytes }));
@@ -12,10 +13,16 @@ export async function readJsonBody(request: HttpRequest, maxBytes: number): Prom
   const chunks: Uint8Array[] = [];
   let total = 0;
   if (request.body) {
-    for await (const chunk of request.body) {
-      total += chunk.byteLength;
-      if (total > maxBytes) throw tooLarge();
-      chunks.push(chunk);
+    try {
+      for await (const chunk of request.body) {
+        total += chunk.byteLength;
+        if (total > maxBytes) throw tooLarge();
+        chunks.push(chunk);
+      }
+    } catch (e) {
+      if (e instanceof HttpProblem) throw e;
+      // A streamed body fails to read when the sender goes away mid-body (or the host cuts it off).
+      throw new HttpProblem(problem(400, `could not read the request body: ${(e as Error).message}`));
     }
   }
   const text = Buffer.concat(chunks).toString('utf8');

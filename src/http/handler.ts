@@ -1,10 +1,20 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { StorageUnavailableError } from '../adapters/storage';
 import { HttpProblem, problem } from './responses';
+
+/** How long a client should wait before trying again after a storage outage answer. */
+export const STORAGE_RETRY_AFTER_SECONDS = 5;
+
+/** The 503 for a storage call that failed its tries: which kind of failure, and when to retry. */
+export function storageUnavailable(e: StorageUnavailableError, details: Record<string, unknown> = {}): HttpResponseInit {
+  return problem(503, `${e.message}; retry later`, { reason: e.kind, ...details }, { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) });
+}
 
 /**
  * Wraps an HTTP handler so request problems thrown while parsing become their 4xx
- * answer, and anything unexpected becomes a JSON 500 with the invocation id to quote,
- * never a stack trace.
+ * answer, storage that cannot be reached or does not answer becomes a 503 with
+ * Retry-After, and anything unexpected becomes a JSON 500 with the invocation id to
+ * quote, never a stack trace.
  */
 export function handle(fn: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): HttpHandler {
   return async (request, context) => {
@@ -12,6 +22,10 @@ export function handle(fn: (request: HttpRequest, context: InvocationContext) =>
       return await fn(request, context);
     } catch (e) {
       if (e instanceof HttpProblem) return e.response;
+      if (e instanceof StorageUnavailableError) {
+        context.warn(`answered 503: ${e.message}`);
+        return storageUnavailable(e);
+      }
       context.error(`unhandled error: ${(e as Error)?.stack ?? String(e)}`);
       return problem(500, 'internal error', { invocationId: context.invocationId });
     }

@@ -1,17 +1,34 @@
 import { z } from 'zod';
-import { REPOSITORY, TAG, normalizeRegistryHost } from '../core/events';
-import { DIGEST } from '../core/manifest';
+import { DIGEST_RULE, MAX_DIGEST_LENGTH, STRICT_DIGEST } from '../core/digest';
+import { MAX_KEY_LENGTH } from '../core/keys';
+import { LOGIN_SERVER, MAX_PLATFORM_LENGTH, MAX_REGISTRY_LENGTH, MAX_REPOSITORY_LENGTH, REPOSITORY, TAG, normalizeRegistryHost } from '../core/events';
 
-/** Query parameter schemas shared by the read APIs. */
+/**
+ * Query parameter schemas shared by the read APIs. Every one is bounded: keys are built
+ * from them, and Table Storage refuses keys over 1 KiB, which would otherwise surface as
+ * a 500 instead of a 400 naming the parameter. Lengths are checked before patterns, and
+ * a failed length check stops there (`abort`), so a huge value costs no pattern match.
+ */
 
 export const registryParam = z
   .string({ error: 'is required (a registry login server, e.g. myregistry.azurecr.io)' })
   .min(1, 'is required')
-  .transform(normalizeRegistryHost);
-export const repositoryParam = z.string({ error: 'is required' }).regex(REPOSITORY, 'is not a repository name');
-export const tagParam = z.string().regex(TAG, 'is not a tag');
-export const digestParam = z.string({ error: 'is required' }).regex(DIGEST, 'is not a digest (algorithm:hex)');
-export const platformParam = z.string().regex(/^[a-z0-9._-]+\/[a-z0-9._-]+(\/[a-z0-9._-]+)?$/i, 'must look like os/arch or os/arch/variant');
+  .max(MAX_REGISTRY_LENGTH, { message: `must be at most ${MAX_REGISTRY_LENGTH} characters`, abort: true })
+  .transform(normalizeRegistryHost)
+  .pipe(z.string().regex(LOGIN_SERVER, 'is not a registry login server (host or host:port, e.g. myregistry.azurecr.io)'));
+export const repositoryParam = z
+  .string({ error: 'is required' })
+  .max(MAX_REPOSITORY_LENGTH, { message: `must be at most ${MAX_REPOSITORY_LENGTH} characters`, abort: true })
+  .regex(REPOSITORY, 'is not a repository name');
+export const tagParam = z.string().regex(TAG, 'is not a tag (at most 128 of letters, digits, _ . -; not starting with . or -)');
+export const digestParam = z
+  .string({ error: 'is required' })
+  .max(MAX_DIGEST_LENGTH, { message: DIGEST_RULE, abort: true })
+  .regex(STRICT_DIGEST, DIGEST_RULE);
+export const platformParam = z
+  .string()
+  .max(MAX_PLATFORM_LENGTH, { message: `must be at most ${MAX_PLATFORM_LENGTH} characters`, abort: true })
+  .regex(/^[a-z0-9._-]+\/[a-z0-9._-]+(\/[a-z0-9._-]+)?$/i, 'must look like os/arch or os/arch/variant');
 export const timeParam = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z' }).transform((s) => new Date(s).toISOString());
 
 export function limitParam(def: number, max: number) {
@@ -29,11 +46,14 @@ export function limitParam(def: number, max: number) {
     });
 }
 
+/** A RowKey is at most 1 KiB; its base64url JSON wrapper about 4/3 of that plus a little. */
+const MAX_CONTINUATION_LENGTH = 2048;
+
 /** Opaque to clients: base64url JSON naming where the previous page stopped. */
 export const continuationParam = z.string().transform((v, ctx) => {
   try {
-    const parsed = JSON.parse(Buffer.from(v, 'base64url').toString('utf8')) as { after?: unknown };
-    if (typeof parsed.after === 'string' && parsed.after.startsWith('p|')) return parsed.after;
+    const parsed = (v.length <= MAX_CONTINUATION_LENGTH ? JSON.parse(Buffer.from(v, 'base64url').toString('utf8')) : {}) as { after?: unknown };
+    if (typeof parsed.after === 'string' && parsed.after.startsWith('p|') && parsed.after.length <= MAX_KEY_LENGTH) return parsed.after;
   } catch {
     // fall through
   }

@@ -25,6 +25,8 @@ export interface AzuriteOptions {
 export interface RunningAzurite {
   connectionString: string;
   ports: AzuritePorts;
+  /** The emulator's process, e.g. for tests that freeze it (SIGSTOP). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -149,7 +151,7 @@ async function launch(opts: AzuriteOptions & { detached?: boolean }, ports: Azur
     await stop();
     throw ready;
   }
-  return { connectionString: azuriteConnectionString(ready), ports: ready, stop };
+  return { connectionString: azuriteConnectionString(ready), ports: ready, pid: child.pid!, stop };
 }
 
 export function startAzurite(opts: AzuriteOptions = {}): Promise<RunningAzurite> {

@@ -2,6 +2,7 @@ import { activateRegistry, activeRegistry, FunctionRegistry, installFunctionsCor
 import { loadEntryPoints, requireAll, resolveEntryPoints } from './entryPoint';
 import { loadHostConfig } from './hostJson';
 import { DEFAULT_MAX_REQUEST_BODY_SIZE, startHttpServer, type HostState, type LocalHttpServer } from './httpServer';
+import { workerCapabilities } from './capabilities';
 import { createInvoker } from './invoke';
 import { consoleSink, describeError, timestamped, type LogSink } from './log';
 import { QueueListener } from './queueListener';
@@ -140,6 +141,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
     }
 
     await registry.runHooks('appStart', { hookData: registry.appHookData, appHookData: registry.appHookData, functionAppDirectory: opts.projectRoot });
+    const capabilities = await workerCapabilities(registry.programmingModel, warn);
 
     server = await startHttpServer({
       port,
@@ -147,6 +149,7 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       functions: functions.filter((fn) => triggerOf(fn) === 'httptrigger'),
       invoke,
       maxRequestBodySize,
+      streamRequests: capabilities.httpStreams,
       state: () => state,
       sink,
     });

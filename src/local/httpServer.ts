@@ -8,9 +8,15 @@ import { RouteTable } from './routes';
 
 /**
  * Serves the app's `httpTrigger` functions the way the Functions host does locally:
- * route templates under the routePrefix, method filters, a 100 MiB request body limit,
- * and `/admin/host/status` for readiness checks. Function keys are not enforced,
- * the same as Core Tools.
+ * route templates under the routePrefix, method filters, a request body limit
+ * (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, 100 MiB by default), and `/admin/host/status` for
+ * readiness checks. Function keys are not enforced, the same as Core Tools.
+ *
+ * Without HTTP streams the host reads the whole body before invoking the function (it
+ * travels to the worker in one message); with `app.setup({ enableHttpStream: true })`
+ * the function is invoked once the headers are in and reads the body as it arrives, the
+ * limit enforced while it does. Either way a declared Content-Length over the limit is
+ * refused before anything is read.
  */
 
 export type HostState = 'Starting' | 'Running' | 'Stopping';
@@ -24,6 +30,8 @@ export interface HttpServerOptions {
   functions: FunctionRegistration[];
   invoke: Invoker;
   maxRequestBodySize?: number;
+  /** The app enabled HTTP streams (workerCapabilities). */
+  streamRequests?: boolean;
   state: () => HostState;
   sink: LogSink;
 }
@@ -74,6 +82,97 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
     req.once('end', () => resolve({ body: Buffer.concat(chunks) }));
     req.once('error', reject);
   });
+}
+
+/** Raised into a streamed body that grows past the limit; the host answers 413 for it. */
+export class RequestBodyTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`The request body exceeds the limit of ${limit} bytes`);
+    this.name = 'RequestBodyTooLargeError';
+  }
+}
+
+interface StreamState {
+  tooLarge: boolean;
+  /** The body was read to its end. */
+  ended: boolean;
+}
+
+/**
+ * The request body as a web stream that reads from the socket only when the handler
+ * pulls (no read-ahead beyond Node's own small buffer), counting bytes against the limit.
+ */
+function streamBody(req: IncomingMessage, limit: number, state: StreamState): ReadableStream<Uint8Array> {
+  let received = 0;
+  req.pause();
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        return new Promise<void>((resolve) => {
+          if (state.ended) {
+            controller.close();
+            return resolve();
+          }
+          const settle = () => {
+            req.off('data', onData);
+            req.off('end', onEnd);
+            req.off('error', onError);
+            req.pause();
+            resolve();
+          };
+          const onData = (chunk: Buffer) => {
+            received += chunk.length;
+            if (received > limit) {
+              state.tooLarge = true;
+              controller.error(new RequestBodyTooLargeError(limit));
+            } else {
+              controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+            }
+            settle();
+          };
+          const onEnd = () => {
+            state.ended = true;
+            controller.close();
+            settle();
+          };
+          const onError = (err: Error) => {
+            controller.error(err);
+            settle();
+          };
+          req.on('data', onData);
+          req.once('end', onEnd);
+          req.once('error', onError);
+          req.resume();
+        });
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/** After answering without the whole body: how much more of it is read and dropped before the connection is closed. */
+const DRAIN_BYTES = 1024 * 1024;
+const DRAIN_MS = 2_000;
+
+/**
+ * The function answered before reading the whole body (a refused request, typically).
+ * Reading a little more lets the client take in the answer before the connection goes
+ * (closing on unread data resets it, which can discard the answer); a client that keeps
+ * sending past that is cut off instead of being read to the end of a large body.
+ */
+function dropRestOfBody(req: IncomingMessage): void {
+  if (req.complete || req.destroyed) return;
+  let dropped = 0;
+  const cut = () => req.socket.destroy();
+  const timer = setTimeout(cut, DRAIN_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DRAIN_BYTES) cut();
+  });
+  req.once('end', () => clearTimeout(timer));
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 function toHeaders(req: IncomingMessage): Headers {
@@ -172,19 +271,29 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHtt
       return sendJson(res, 404, { error: 'Not Found', message: `No function matches ${method} ${url.pathname}` });
     }
     const fn = match.entry.value;
-
-    const read = await readBody(req, limit);
-    if ('tooLarge' in read) {
+    const tooLarge = () => {
       // Close the connection instead of reading the rest of an oversized body.
       sendJson(res, 413, { error: 'Payload Too Large', message: `The request body exceeds the limit of ${limit} bytes` }, { connection: 'close' });
       req.resume();
-      return;
+    };
+    const hasBody = method !== 'GET' && method !== 'HEAD';
+
+    let body: BodyInit | undefined;
+    const stream: StreamState = { tooLarge: false, ended: !hasBody };
+    if (opts.streamRequests) {
+      const declared = Number(req.headers['content-length']);
+      if (Number.isFinite(declared) && declared > limit) return tooLarge();
+      body = hasBody ? streamBody(req, limit, stream) : undefined;
+    } else {
+      const read = await readBody(req, limit);
+      if ('tooLarge' in read) return tooLarge();
+      body = hasBody ? (read.body as unknown as BodyInit) : undefined;
     }
 
     let request: HttpRequest;
     try {
-      const hasBody = method !== 'GET' && method !== 'HEAD';
-      const nativeRequest = new Request(url, { method, headers: toHeaders(req), body: hasBody ? (read.body as unknown as BodyInit) : undefined });
+      const init = { method, headers: toHeaders(req), body, ...(opts.streamRequests && body ? { duplex: 'half' } : {}) };
+      const nativeRequest = new Request(url, init as RequestInit);
       request = new HttpRequest({ nativeRequest, params: match.params } as unknown as HttpRequestInit);
     } catch (e) {
       return sendJson(res, 400, { error: 'Bad Request', message: (e as Error).message });
@@ -194,14 +303,23 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHtt
     try {
       const { result, context } = await opts.invoke(fn, { input: request, reason: PROGRAMMATIC });
       invocationId = context.invocationId;
+      // The host enforces its limit whatever the function made of the failed read.
+      if (stream.tooLarge) return tooLarge();
       await writeResult(res, method, httpOutput(fn, result, context.extraOutputs));
     } catch (err) {
+      if (stream.tooLarge && !res.headersSent) return tooLarge();
       if (err instanceof InvocationError) invocationId = err.invocationId;
       else log('error', `Function '${fn.name}' (Id=${invocationId ?? 'unknown'}) returned an invalid HTTP response: ${describeError(err)}`);
       if (!res.headersSent) {
         sendJson(res, 500, { error: 'Internal Server Error', functionName: fn.name, invocationId: invocationId ?? null });
       } else {
         res.destroy();
+      }
+    } finally {
+      // After Node's own end-of-response handling, which would otherwise read the rest unbounded.
+      if (opts.streamRequests && !stream.ended && !stream.tooLarge) {
+        if (res.writableFinished) dropRestOfBody(req);
+        else res.once('finish', () => dropRestOfBody(req));
       }
     }
   }

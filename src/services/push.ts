@@ -72,7 +72,13 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   const policy = event.tag && platforms.length > 0 ? await deps.policyFor(registry, repository) : undefined;
   const written: { point: TrendPoint; added: boolean }[] = [];
   if (event.tag && policy) {
-    const push = { tag: event.tag, pushedAt: event.timestamp, eventId: event.id, ...(root.kind === 'index' ? { indexDigest: digest } : {}) };
+    const push = {
+      tag: event.tag,
+      pushedAt: event.timestamp,
+      eventId: event.id,
+      ...(root.kind === 'index' ? { indexDigest: digest } : {}),
+      ...(event.reportedTimestamp ? { reportedPushedAt: event.reportedTimestamp } : {}),
+    };
     for (const image of platforms) {
       const point = await newPoint(event, deps, trend, push, image, accounting.get(image.digest)!, policy.baselineMode);
       if (await deps.points.add(registry, repository, point)) written.push({ point, added: true });
@@ -137,7 +143,7 @@ async function newPoint(
   event: PushEvent,
   deps: IngestDeps,
   trend: TrendDeps,
-  push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string },
+  push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string; reportedPushedAt?: string },
   image: PlatformImage,
   registration: Registration,
   mode: 'previous' | 'sameTag',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { eventGridValidationCode, InvalidNotificationError, normalizeAcrWebhook, normalizeDistributionEnvelope, normalizeEventGrid, normalizeTimestamp } from '../../src/core/events';
+import fc from 'fast-check';
+import { boundEventTime, encodeEventMessage, eventGridValidationCode, InvalidNotificationError, MAX_QUEUE_MESSAGE_BYTES, normalizeAcrWebhook, normalizeDistributionEnvelope, normalizeEventGrid, MAX_FUTURE_SKEW_MS, normalizeTimestamp, RegistryEventSchema, withReceiveTime, type RegistryEvent } from '../../src/core/events';
 
 const digest = 'sha256:' + 'a'.repeat(64);
 
@@ -60,7 +61,7 @@ describe('normalizeAcrWebhook', () => {
     expect(() => normalizeAcrWebhook({ ...acrPush, action: 'explode' })).toThrow(/unknown action "explode"/);
     expect(() => normalizeAcrWebhook({ ...acrPush, request: {} })).toThrow(/request\.host/);
     expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, digest: undefined } })).toThrow(/target\.digest/);
-    expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, digest: 'md5' } })).toThrow(/digest: not a digest/);
+    expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, digest: 'md5' } })).toThrow(/digest: must be sha256: and 64 lower-case hex digits, or sha512: and 128/);
     expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, repository: 'UPPER/case' } })).toThrow(/repository/);
     expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, tag: '-bad' } })).toThrow(/tag/);
     expect(() => normalizeAcrWebhook({ ...acrPush, timestamp: 'yesterday' })).toThrow(/timestamp/);
@@ -174,5 +175,92 @@ describe('normalizeEventGrid', () => {
     expect(eventGridValidationCode(validation)).toBe('512d38b6-c7b8-40c8-89fe-f46f9e9622b6');
     expect(eventGridValidationCode([pushed()])).toBeUndefined();
     expect(eventGridValidationCode({})).toBeUndefined();
+  });
+});
+
+describe('digests and message size', () => {
+  it('accepts sha256 and sha512 in lower-case hex of the exact length only', () => {
+    const ok = (d: string) => RegistryEventSchema.shape.digest.safeParse(d).success;
+    expect(ok('sha256:' + 'a'.repeat(64))).toBe(true);
+    expect(ok('sha512:' + '0'.repeat(128))).toBe(true);
+    for (const bad of ['md5:' + 'a'.repeat(32), 'a:b', 'sha256:' + 'A'.repeat(64), 'sha256:' + 'a'.repeat(65), 'sha512:' + 'a'.repeat(64), 'sha256:' + 'a'.repeat(70_000), 'sha256:' + 'g'.repeat(64)]) {
+      expect(ok(bad), bad.slice(0, 20)).toBe(false);
+    }
+  });
+
+  it('encodes any valid event, however extreme its fields, into a queue message under 64 KiB', () => {
+    const segment = fc.stringMatching(/^[a-z0-9]{1,8}$/);
+    const event = fc.record({
+      id: fc.string({ unit: 'binary', minLength: 1, maxLength: 256 }),
+      timestamp: fc.constant('2026-11-27T10:00:00.000Z'),
+      action: fc.constantFrom('push' as const, 'delete' as const),
+      source: fc.constantFrom('acr' as const, 'distribution' as const, 'eventgrid' as const),
+      registry: fc.string({ unit: 'binary', minLength: 1, maxLength: 253 }),
+      repository: fc.array(segment, { minLength: 1, maxLength: 28 }).map((p) => p.join('/').slice(0, 256).replace(/\/+$/, '')),
+      digest: fc.constantFrom('sha512:' + 'f'.repeat(128)),
+      tag: fc.stringMatching(/^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/),
+      mediaType: fc.string({ unit: 'binary', maxLength: 256 }),
+    });
+    fc.assert(
+      fc.property(event, (e) => {
+        const parsed = RegistryEventSchema.parse(e);
+        expect(encodeEventMessage(parsed).length).toBeLessThanOrEqual(MAX_QUEUE_MESSAGE_BYTES);
+      }),
+      { seed: 14, numRuns: 300 },
+    );
+    // The worst case by hand: every string at its limit with characters JSON escapes as \u00XX.
+    const worst = RegistryEventSchema.parse({
+      id: '\u0001'.repeat(256),
+      timestamp: '2026-11-27T10:00:00.000Z',
+      action: 'push',
+      source: 'acr',
+      registry: '\u0001'.repeat(253),
+      repository: 'a'.repeat(256),
+      digest: 'sha512:' + 'f'.repeat(128),
+      tag: 'T'.repeat(128),
+      mediaType: '\u0001'.repeat(256),
+    });
+    expect(encodeEventMessage(worst).length).toBeLessThan(MAX_QUEUE_MESSAGE_BYTES / 4);
+  });
+});
+
+describe('boundEventTime', () => {
+  const received = '2026-12-02T12:00:00.000Z';
+  const at = (ms: number) => new Date(Date.parse(received) + ms).toISOString();
+
+  it('keeps times within 5 minutes ahead and the maximum age behind the receive time', () => {
+    expect(boundEventTime(at(5 * 60_000), received)).toEqual({ timestamp: at(5 * 60_000) });
+    expect(boundEventTime(at(-7 * 24 * 3_600_000), received)).toEqual({ timestamp: at(-7 * 24 * 3_600_000) });
+    expect(boundEventTime(received, received)).toEqual({ timestamp: received });
+  });
+
+  it('replaces times further ahead or behind by the receive time and keeps the reported one', () => {
+    expect(boundEventTime('9999-12-31T23:59:59.000Z', received)).toEqual({ timestamp: received, reportedTimestamp: '9999-12-31T23:59:59.000Z' });
+    expect(boundEventTime(at(5 * 60_000 + 1), received)).toEqual({ timestamp: received, reportedTimestamp: at(5 * 60_000 + 1) });
+    expect(boundEventTime(at(-7 * 24 * 3_600_000 - 1), received)).toEqual({ timestamp: received, reportedTimestamp: at(-7 * 24 * 3_600_000 - 1) });
+    expect(boundEventTime('2001-01-01T00:00:00.000Z', received, 3_600_000)).toMatchObject({ timestamp: received });
+    expect(boundEventTime(at(-2 * 3_600_000), received, 3_600_000)).toMatchObject({ reportedTimestamp: at(-2 * 3_600_000) });
+  });
+
+  it('always yields a time within the window, and bounding again changes nothing', () => {
+    const event = (timestamp: string): RegistryEvent => ({ id: 'e', timestamp, action: 'push', source: 'acr', registry: 'r.azurecr.io', repository: 'a/b', digest });
+    fc.assert(
+      fc.property(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.integer({ min: 1, max: 24 * 366 }), (d, hours) => {
+        const once = withReceiveTime(event(d.toISOString()), received, hours * 3_600_000);
+        const t = Date.parse(once.timestamp);
+        expect(t).toBeLessThanOrEqual(Date.parse(received) + MAX_FUTURE_SKEW_MS);
+        expect(t).toBeGreaterThanOrEqual(Date.parse(received) - hours * 3_600_000);
+        expect(once.receivedAt).toBe(received);
+        expect(once.reportedTimestamp === undefined).toBe(once.timestamp === d.toISOString());
+        expect(RegistryEventSchema.parse(once)).toEqual(once);
+        // Again later (the queue trigger), with another receive time: the first bound stands.
+        expect(withReceiveTime(once, '2027-06-01T00:00:00.000Z', hours * 3_600_000)).toEqual(once);
+      }),
+      { seed: 6, numRuns: 500 },
+    );
+  });
+
+  it('leaves old queued messages without the new fields valid', () => {
+    expect(RegistryEventSchema.safeParse({ id: 'e', timestamp: received, action: 'push', source: 'acr', registry: 'r', repository: 'a', digest }).success).toBe(true);
   });
 });

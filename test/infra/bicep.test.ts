@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/config';
+import { MAX_WEBHOOK_BYTES } from '../../src/http/webhook';
 
 /**
  * Static checks of the infrastructure: no Bicep compiler or Azure CLI runs here, so these
@@ -467,6 +468,14 @@ describe('app settings', () => {
     const site = oneResource('Microsoft.Web/sites');
     expect(unquote(prop(site, 'identity.type'))).toBe('UserAssigned');
     expect(prop(site, 'identity.userAssignedIdentities')).toContain('identity.id');
+  });
+
+  it('sets the host\'s request body limit above the app\'s largest body and far below the host default', () => {
+    const limit = Number(unquote(settingValue('FUNCTIONS_REQUEST_BODY_SIZE_LIMIT')));
+    expect(limit).toBeGreaterThan(MAX_WEBHOOK_BYTES);
+    expect(limit).toBeLessThanOrEqual(4 * MAX_WEBHOOK_BYTES);
+    const sample = JSON.parse(read('local.settings.sample.json')) as { Values: Record<string, string> };
+    expect(Number(sample.Values.FUNCTIONS_REQUEST_BODY_SIZE_LIMIT)).toBe(limit);
   });
 
   it('gives DefaultAzureCredential (the registry client) the same identity', () => {

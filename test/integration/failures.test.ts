@@ -48,6 +48,26 @@ describe('the events queue as a trust boundary', () => {
     expect(sentinel.connections()).toHaveLength(0);
   });
 
+  it('bounds the times a message claims by when the queue took it: a year-9999 push does not stay latest', async () => {
+    const pushed = await pushImage(app.registry.url, 'future/app', makeImage({ layers: [900] }), { tag: 'v1' });
+    const before = Date.now();
+    await writeToQueue({
+      id: 'future-1',
+      timestamp: '9999-12-31T00:00:00.000Z',
+      receivedAt: '9999-12-31T00:00:00.000Z',
+      action: 'push',
+      source: 'acr',
+      registry: app.proxy.loginServer,
+      repository: 'future/app',
+      digest: pushed.digest,
+      tag: 'v1',
+    });
+    const [point] = await app.waitForPoints('future/app', 1);
+    expect(point!.reportedPushedAt).toBe('9999-12-31T00:00:00.000Z');
+    expect(Date.parse(point!.pushedAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(point!.pushedAt)).toBeLessThanOrEqual(Date.now());
+  });
+
   it('keeps a message that is not an event as a failure, without retrying it', async () => {
     await writeToQueue({ hello: 'world' });
     const [invalid] = await waitFor(async () => {

@@ -55,22 +55,24 @@ describe('push → webhook → queue → manifest → Table Storage → trend AP
   it('costs no registry request for a known digest under a new tag, and ignores a duplicate delivery', async () => {
     const image = makeImage({ layers: [1000] });
     const pushed = await pushImage(app.registry.url, 'team-a/worker', image, { tag: 'v1' });
-    const first = { repository: 'team-a/worker', digest: pushed.digest, tag: 'v1', id: 'dup-1', timestamp: '2026-11-20T10:00:00.000Z' };
+    // Event times within EVENT_MAX_AGE_HOURS of now, so they are recorded as sent.
+    const day = (n: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - n * 86_400_000).toISOString();
+    const first = { repository: 'team-a/worker', digest: pushed.digest, tag: 'v1', id: 'dup-1', timestamp: day(3) };
     expect((await app.acrPush(first)).status).toBe(202);
     await app.waitForPoints('team-a/worker', 1);
 
     app.proxy.reset();
     await pushManifest(app.registry.url, 'team-a/worker', image.manifest, 'stable');
-    expect((await app.acrPush({ repository: 'team-a/worker', digest: pushed.digest, tag: 'stable', timestamp: '2026-11-21T10:00:00.000Z' })).status).toBe(202);
+    expect((await app.acrPush({ repository: 'team-a/worker', digest: pushed.digest, tag: 'stable', timestamp: day(2) })).status).toBe(202);
     // The same event delivered twice, and the same digest pushed again under the same tag later.
     expect((await app.acrPush(first)).status).toBe(202);
-    expect((await app.acrPush({ ...first, id: 'dup-2', timestamp: '2026-11-22T10:00:00.000Z' })).status).toBe(202);
+    expect((await app.acrPush({ ...first, id: 'dup-2', timestamp: day(1) })).status).toBe(202);
     const points = await app.waitForPoints('team-a/worker', 2);
     await app.host.waitForLog(/team-a\/worker:v1@.*\(event dup-2\): ok/);
     const after = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'team-a/worker' });
     expect(after.json.points.map((p: { tag: string; pushedAt: string }) => [p.tag, p.pushedAt])).toEqual([
-      ['v1', '2026-11-20T10:00:00.000Z'],
-      ['stable', '2026-11-21T10:00:00.000Z'],
+      ['v1', day(3)],
+      ['stable', day(2)],
     ]);
     expect(points[1]!.sizeBytes).toBe(pushed.totalSize);
     expect(app.proxy.count()).toBe(0);
@@ -222,7 +224,8 @@ describe('read APIs', () => {
     const page2 = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'team-a/worker', limit: 1, continuationToken: page1.json.continuationToken });
     expect(page2.json.points.map((p: { tag: string }) => p.tag)).toEqual(['stable']);
     expect(page2.json.continuationToken).toBeNull();
-    const window = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'team-a/worker', since: '2026-11-21T00:00:00Z', until: '2026-11-21T23:59:59Z' });
+    const stableAt = Date.parse(page2.json.points[0].pushedAt);
+    const window = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'team-a/worker', since: new Date(stableAt - 3_600_000).toISOString(), until: new Date(stableAt + 3_600_000).toISOString() });
     expect(window.json.points.map((p: { tag: string }) => p.tag)).toEqual(['stable']);
     const byTag = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'team-a/worker', tag: 'v1' });
     expect(byTag.json.points.map((p: { tag: string }) => p.tag)).toEqual(['v1']);

@@ -40,13 +40,20 @@ async function pushAndNotify(repository: string, image: Image, tag: string, time
   return pushed;
 }
 
+// Event times within EVENT_MAX_AGE_HOURS of now, so they are recorded as sent.
+const day = (n: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - n * 86_400_000).toISOString();
+const T1 = day(4);
+const T2 = day(3);
+const T3 = day(2);
+const T4 = day(1);
+
 beforeAll(async () => {
   app = await startApp({ env: { ACR_SKU: 'Basic' } });
-  await pushAndNotify('shop/api', apiV1, 'v1', '2026-11-01T10:00:00.000Z');
+  await pushAndNotify('shop/api', apiV1, 'v1', T1);
   await app.waitForPoints('shop/api', 1);
-  await pushAndNotify('shop/worker', workerV1, 'v1', '2026-11-02T10:00:00.000Z');
+  await pushAndNotify('shop/worker', workerV1, 'v1', T2);
   await app.waitForPoints('shop/worker', 1);
-  await pushAndNotify('shop/api', apiV2, 'v2', '2026-11-03T10:00:00.000Z');
+  await pushAndNotify('shop/api', apiV2, 'v2', T3);
   await app.waitForPoints('shop/api', 2);
 });
 afterAll(() => app?.stop());
@@ -149,7 +156,7 @@ describe('GET /api/storage and deletes', () => {
     await deleteManifest(app.registry.url, 'shop/api', v1!.digest);
     const del = await app.post('/api/webhooks/acr', {
       id: randomUUID(),
-      timestamp: '2026-11-04T10:00:00.000Z',
+      timestamp: T4,
       action: 'delete',
       target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: v1!.digest, repository: 'shop/api' },
       request: { id: randomUUID(), host: app.proxy.loginServer, method: 'DELETE', useragent: 'az' },
@@ -162,7 +169,7 @@ describe('GET /api/storage and deletes', () => {
     expect(storage.uniqueBytes).toBe(unique() - storage.reclaimableBytes);
     expect(storage.repositories.find((r: { repository: string }) => r.repository === 'shop/api')).toMatchObject({ sharedBytes: base.size, manifests: 1 });
     const image = await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'shop/api', digest: v1!.digest });
-    expect(image.json.deletedAt).toBe('2026-11-04T10:00:00.000Z');
+    expect(image.json.deletedAt).toBe(T4);
   });
 
   it('answers 404 for a registry with no recorded storage', async () => {

@@ -82,6 +82,24 @@ describe('malformed input', () => {
     expect(notEnvelope.json.error).toMatch(/Distribution notification envelope/);
   });
 
+  it('answers 400 on all three webhooks for a digest that is not sha256/sha512 lower-case hex, however long, queueing nothing', async () => {
+    const before = await queueLength();
+    const host = app.proxy.loginServer;
+    for (const bad of ['sha256:' + 'a'.repeat(70_000), 'md5:' + 'a'.repeat(32), 'a:b', 'sha256:' + 'A'.repeat(64), 'sha512:' + 'a'.repeat(64)]) {
+      const target = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: bad, repository: 'team/app', tag: 'v1' };
+      const acr = await app.post('/api/webhooks/acr', push({ target: { ...target, size: 1, length: 1 }, request: { host } }));
+      const distribution = await app.post('/api/webhooks/distribution', { events: [{ id: 'd', timestamp: '2026-11-27T10:00:00Z', action: 'push', target, request: { host } }] });
+      const eventGrid = await app.post('/api/webhooks/eventgrid', [
+        { id: 'g', eventType: 'Microsoft.ContainerRegistry.ImagePushed', eventTime: '2026-11-27T10:00:00Z', subject: 'x', data: { id: 'g', timestamp: '2026-11-27T10:00:00Z', action: 'push', target, request: { host } } },
+      ]);
+      for (const [name, res] of Object.entries({ acr, distribution, eventGrid })) {
+        expect(res.status, `${name} with ${bad.slice(0, 20)}…: ${res.body.toString().slice(0, 200)}`).toBe(400);
+        expect(res.json.error).toMatch(/digest.*sha256: and 64 lower-case hex/);
+      }
+    }
+    expect(await queueLength()).toBe(before);
+  });
+
   it('answers 413 for a body over 1 MiB, declared or not', async () => {
     const big = JSON.stringify({ ...push(), padding: 'x'.repeat(1024 * 1024) });
     const res = await app.post('/api/webhooks/acr', big);
@@ -109,6 +127,21 @@ describe('malformed input', () => {
   });
 });
 
+describe('log lines', () => {
+  // The queue trigger logs the event too (its own line, not the webhook's), so these look at the webhook's lines.
+  it('quote payload values escaped, so a newline or NUL in an id or host cannot split or forge a line', async () => {
+    const id = 'evt-log\nFORGED 2026-01-01 line\u0000end';
+    const res = await app.post('/api/webhooks/acr', push({ id, request: { host: app.proxy.loginServer } }));
+    expect(res.status).toBe(202);
+    const line = await app.host.waitForLog(/queued event evt-log/);
+    expect(line).toMatch(/queued event evt-log\\nFORGED 2026-01-01 line\\u0000end push /);
+    const refused = await app.post('/api/webhooks/acr', push({ request: { host: 'elsewhere.example\nFORGED-REGISTRY' } }));
+    expect(refused.status).toBe(403);
+    expect(await app.host.waitForLog(/webhook refused: registry elsewhere/)).toContain('elsewhere.example\\nforged-registry');
+    expect(app.host.logs().split('\n').filter((l) => l.toLowerCase().startsWith('forged-registry'))).toEqual([]);
+  });
+});
+
 describe('storage outage', () => {
   it('answers 503 fast and logs the event id, repository, tag and digest', async () => {
     // Storage on a port nothing listens on: the enqueue cannot succeed.
@@ -119,15 +152,21 @@ describe('storage outage', () => {
       const res = await request(`${host.url}/api/webhooks/acr`, {
         method: 'POST',
         headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
-        body: JSON.stringify(push({ id: 'outage-1', request: { host: app.proxy.loginServer } })),
+        body: JSON.stringify(push({ id: 'outage-1\nFORGED line\u0000', request: { host: app.proxy.loginServer } })),
       });
       expect(Date.now() - started).toBeLessThan(5000);
       expect(res.status).toBe(503);
-      expect(JSON.parse(res.body.toString()).error).toMatch(/retry later/);
+      const answer = JSON.parse(res.body.toString());
+      expect(answer.error).toMatch(/^the event was not queued: queue storage is unreachable \(ECONNREFUSED, 2 tries\); retry later/);
+      expect(answer).toMatchObject({ reason: 'unreachable', accepted: 0, events: [{ id: 'outage-1\nFORGED line\u0000', outcome: 'not_queued' }] });
+      expect(res.headers['retry-after']).toBe('5');
       const line = await waitFor(() => host.logs().split('\n').find((l) => l.includes('could not queue')));
-      expect(line).toContain('outage-1');
+      expect(line).toContain('outage-1\\nFORGED line\\u0000');
       expect(line).toContain('team/app:v1');
       expect(line).toContain(digest);
+      // Nothing was queued, so every line here is the webhook's own: none split, no raw NUL.
+      expect(host.logs()).not.toContain('\u0000');
+      expect(host.logs().split('\n').filter((l) => l.startsWith('FORGED'))).toEqual([]);
     } finally {
       await host.stop();
     }

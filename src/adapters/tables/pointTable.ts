@@ -220,6 +220,7 @@ function toEntity(p: TrendPoint): Record<string, unknown> {
     layerCount: p.layerCount,
     mediaType: p.mediaType,
     eventId: p.eventId,
+    ...(p.reportedPushedAt ? { reportedPushedAt: p.reportedPushedAt } : {}),
     ...(p.baselineDigest ? { baselineDigest: p.baselineDigest, baselineTag: p.baselineTag } : {}),
     ...(p.sizeDeltaBytes !== null ? { sizeDeltaBytes: int64(p.sizeDeltaBytes) } : {}),
     addedBytes: int64(p.addedBytes),
@@ -245,6 +246,7 @@ function fromEntity(e: Record<string, unknown>): TrendPoint {
     layerCount: readInt(e.layerCount),
     mediaType: String(e.mediaType),
     eventId: String(e.eventId),
+    ...(e.reportedPushedAt ? { reportedPushedAt: String(e.reportedPushedAt) } : {}),
     ...(e.baselineDigest ? { baselineDigest: String(e.baselineDigest), baselineTag: String(e.baselineTag) } : {}),
     // Points stored before deltas became null without a baseline carried the whole image.
     sizeDeltaBytes: e.baselineDigest && e.sizeDeltaBytes !== undefined ? readInt(e.sizeDeltaBytes) : null,

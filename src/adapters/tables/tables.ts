@@ -1,7 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
 import type { StorageConnection } from '../../config';
 import { TABLES } from '../../names';
-import { tableClient } from '../storage';
+import { DEFAULT_STORAGE_RETRY, tableClient, type StorageRetry } from '../storage';
 import { statusOf } from './entities';
 
 export type TableName = keyof typeof TABLES;
@@ -14,12 +14,15 @@ export class Tables {
   readonly #clients = new Map<TableName, TableClient>();
   readonly #ready = new Map<TableName, Promise<void>>();
 
-  constructor(private readonly conn: StorageConnection) {}
+  constructor(
+    private readonly conn: StorageConnection,
+    private readonly retry: StorageRetry = DEFAULT_STORAGE_RETRY,
+  ) {}
 
   async get(name: TableName): Promise<TableClient> {
     let client = this.#clients.get(name);
     if (!client) {
-      client = tableClient(this.conn, TABLES[name]);
+      client = tableClient(this.conn, TABLES[name], this.retry);
       this.#clients.set(name, client);
     }
     let ready = this.#ready.get(name);

@@ -13,6 +13,8 @@ export interface LocalHost {
   /** "http://127.0.0.1:PORT" */
   url: string;
   port: number;
+  /** The host process, e.g. to read its memory from /proc/<pid>/status. */
+  pid: number;
   logs(): string;
   /** Resolves with the first log line (past or future) matching `re`. */
   waitForLog(re: RegExp, timeoutMs?: number): Promise<string>;
@@ -128,5 +130,5 @@ export async function startLocalHost(env: Record<string, string>, opts: LocalHos
       check();
     });
 
-  return { url, port, logs: () => output, waitForLog, stop };
+  return { url, port, pid: child.pid!, logs: () => output, waitForLog, stop };
 }
