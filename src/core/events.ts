@@ -343,6 +343,28 @@ export function eventGridValidationCode(body: unknown): string | undefined {
   return first?.eventType === EVENT_GRID_VALIDATION && typeof first.data?.validationCode === 'string' ? first.data.validationCode : undefined;
 }
 
+/** Maps one Event Grid or CloudEvents event of an ACR system topic to our events. */
+function fromSystemTopic(where: string, e: { id: string; type: string; time: string; data: unknown }, events: RegistryEvent[], ignored: Ignored[]): void {
+  const kind = EVENT_GRID_TYPES[e.type];
+  if (!kind) {
+    ignored.push({ id: e.id, action: e.type, reason: 'event type not tracked' });
+    return;
+  }
+  if (typeof kind === 'object') {
+    ignored.push({ id: e.id, action: e.type, reason: kind.ignore });
+    return;
+  }
+  const data = (e.data ?? {}) as Record<string, unknown>;
+  let inner: NormalizedNotification;
+  try {
+    inner = normalizeAcrWebhook({ timestamp: e.time, ...data, id: e.id, action: kind });
+  } catch (err) {
+    throw new InvalidNotificationError(`${where}.data: ${(err as Error).message}`);
+  }
+  events.push(...inner.events.map((ev) => ({ ...ev, source: 'eventgrid' as const })));
+  ignored.push(...inner.ignored);
+}
+
 /**
  * Event Grid schema batches from an ACR system topic. `data` has the ACR webhook shape
  * (plus url, addr, actor, source), so each event goes through the ACR normaliser.
@@ -358,24 +380,55 @@ export function normalizeEventGrid(body: unknown): NormalizedNotification {
     const parsed = EventGridEventSchema.safeParse(raw);
     if (!parsed.success) throw new InvalidNotificationError(`${where}: ${describe(parsed.error)}`);
     const e = parsed.data;
-    const kind = EVENT_GRID_TYPES[e.eventType];
-    if (!kind) {
-      ignored.push({ id: e.id, action: e.eventType, reason: 'event type not tracked' });
-      return;
-    }
-    if (typeof kind === 'object') {
-      ignored.push({ id: e.id, action: e.eventType, reason: kind.ignore });
-      return;
-    }
-    const data = (e.data ?? {}) as Record<string, unknown>;
-    let inner: NormalizedNotification;
-    try {
-      inner = normalizeAcrWebhook({ timestamp: e.eventTime, ...data, id: e.id, action: kind });
-    } catch (err) {
-      throw new InvalidNotificationError(`${where}.data: ${(err as Error).message}`);
-    }
-    events.push(...inner.events.map((ev) => ({ ...ev, source: 'eventgrid' as const })));
-    ignored.push(...inner.ignored);
+    fromSystemTopic(where, { id: e.id, type: e.eventType, time: e.eventTime, data: e.data }, events, ignored);
   });
   return { events, ignored, ping: false };
+}
+
+// ------------------------------------------------------- CloudEvents 1.0 (Event Grid)
+
+/** CloudEvents 1.0 JSON format (structured mode): the attributes Event Grid sends. */
+const CloudEventSchema = z.object({
+  specversion: z.literal('1.0', { error: 'must be "1.0" (CloudEvents 1.0)' }),
+  id: z.string().min(1),
+  source: z.string().min(1),
+  type: z.string().min(1),
+  time: z.string().optional(),
+  subject: z.string().optional(),
+  datacontenttype: z.string().optional(),
+  data: z.unknown(),
+});
+
+export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json';
+export const CLOUDEVENTS_BATCH_CONTENT_TYPE = 'application/cloudevents-batch+json';
+
+/**
+ * CloudEvents 1.0 from an Event Grid subscription with that delivery schema: one event in
+ * structured mode, or a batch (a JSON array). `time` is optional in CloudEvents; without
+ * it the receive time stands in (the webhook stamps it).
+ */
+export function normalizeCloudEvents(body: unknown, batch: boolean): NormalizedNotification {
+  if (batch && !Array.isArray(body)) throw new InvalidNotificationError(`a ${CLOUDEVENTS_BATCH_CONTENT_TYPE} body must be a JSON array of events`);
+  if (!batch && Array.isArray(body)) throw new InvalidNotificationError(`a ${CLOUDEVENTS_CONTENT_TYPE} body is one event; send a batch as ${CLOUDEVENTS_BATCH_CONTENT_TYPE}`);
+  const list = EventGridBatchSchema.safeParse(batch ? body : [body]);
+  if (!list.success) throw new InvalidNotificationError(`not a CloudEvents batch: ${describe(list.error)}`);
+  const events: RegistryEvent[] = [];
+  const ignored: Ignored[] = [];
+  list.data.forEach((raw, i) => {
+    const where = batch ? `[${i}]` : '(event)';
+    const parsed = CloudEventSchema.safeParse(raw);
+    if (!parsed.success) throw new InvalidNotificationError(`${where}: ${describe(parsed.error)}`);
+    const e = parsed.data;
+    fromSystemTopic(where, { id: e.id, type: e.type, time: e.time ?? new Date().toISOString(), data: e.data }, events, ignored);
+  });
+  return { events, ignored, ping: false };
+}
+
+/** Which schema an Event Grid delivery uses: the content type says, or a lone object carrying `specversion`. */
+export function normalizeEventGridDelivery(body: unknown, contentType: string | null): NormalizedNotification {
+  const type = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === CLOUDEVENTS_BATCH_CONTENT_TYPE) return normalizeCloudEvents(body, true);
+  if (type === CLOUDEVENTS_CONTENT_TYPE) return normalizeCloudEvents(body, false);
+  if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'specversion' in body) return normalizeCloudEvents(body, false);
+  return normalizeEventGrid(body);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { boundEventTime, encodeEventMessage, eventGridValidationCode, InvalidNotificationError, MAX_QUEUE_MESSAGE_BYTES, normalizeAcrWebhook, normalizeDistributionEnvelope, normalizeEventGrid, MAX_FUTURE_SKEW_MS, normalizeTimestamp, RegistryEventSchema, withReceiveTime, type RegistryEvent } from '../../src/core/events';
+import { boundEventTime, encodeEventMessage, eventGridValidationCode, InvalidNotificationError, MAX_QUEUE_MESSAGE_BYTES, normalizeAcrWebhook, normalizeDistributionEnvelope, normalizeEventGrid, normalizeCloudEvents, normalizeEventGridDelivery, MAX_FUTURE_SKEW_MS, normalizeTimestamp, RegistryEventSchema, withReceiveTime, type RegistryEvent } from '../../src/core/events';
 
 const digest = 'sha256:' + 'a'.repeat(64);
 
@@ -262,5 +262,38 @@ describe('boundEventTime', () => {
 
   it('leaves old queued messages without the new fields valid', () => {
     expect(RegistryEventSchema.safeParse({ id: 'e', timestamp: received, action: 'push', source: 'acr', registry: 'r', repository: 'a', digest }).success).toBe(true);
+  });
+});
+
+describe('normalizeCloudEvents and the Event Grid delivery schemas', () => {
+  const data = {
+    id: 'ignored-inner-id',
+    timestamp: '2026-11-20T10:00:00.000Z',
+    action: 'push',
+    target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:' + 'a'.repeat(64), repository: 'team/app', tag: 'v1' },
+    request: { id: 'r', host: 'myregistry.azurecr.io' },
+  };
+  const ce = { specversion: '1.0', id: 'ce-1', source: '/subscriptions/x/resourceGroups/y/providers/Microsoft.ContainerRegistry/registries/myregistry', type: 'Microsoft.ContainerRegistry.ImagePushed', time: '2026-11-20T10:00:01Z', data };
+
+  it('maps a structured-mode event and a batch to the same events as the Event Grid schema', () => {
+    const one = normalizeCloudEvents(ce, false);
+    expect(one.events).toEqual([expect.objectContaining({ id: 'ce-1', action: 'push', source: 'eventgrid', registry: 'myregistry.azurecr.io', repository: 'team/app', tag: 'v1' })]);
+    const both = normalizeCloudEvents([ce, { ...ce, id: 'ce-2', type: 'Microsoft.ContainerRegistry.ChartPushed' }], true);
+    expect(both.events.map((e) => e.id)).toEqual(['ce-1']);
+    expect(both.ignored).toEqual([{ id: 'ce-2', action: 'Microsoft.ContainerRegistry.ChartPushed', reason: 'Helm charts in ACR are not container images' }]);
+  });
+
+  it('picks the schema from the content type, or from a lone object with specversion', () => {
+    expect(normalizeEventGridDelivery(ce, 'application/cloudevents+json; charset=utf-8').events).toHaveLength(1);
+    expect(normalizeEventGridDelivery([ce], 'application/cloudevents-batch+json').events).toHaveLength(1);
+    expect(normalizeEventGridDelivery(ce, 'application/json').events).toHaveLength(1);
+    expect(normalizeEventGridDelivery([{ id: 'eg', eventType: 'Microsoft.ContainerRegistry.ImagePushed', eventTime: '2026-11-20T10:00:01Z', data }], 'application/json').events).toHaveLength(1);
+  });
+
+  it('names what is wrong', () => {
+    expect(() => normalizeCloudEvents({ ...ce, specversion: '0.3' }, false)).toThrow(/specversion/);
+    expect(() => normalizeCloudEvents(ce, true)).toThrow(/JSON array/);
+    expect(() => normalizeCloudEvents([ce], false)).toThrow(/batch/);
+    expect(() => normalizeCloudEvents({ ...ce, data: { ...data, target: { ...data.target, digest: 'md5:abc' } } }, false)).toThrow(InvalidNotificationError);
   });
 });
