@@ -30,6 +30,9 @@ export interface LocalHostOptions {
   echo?: boolean;
 }
 
+/** Node flags for the host process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark (NODE_OPTIONS refuses --cpu-prof). */
+const hostExecArgv = (process.env.LOCAL_HOST_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 /** The repository root: the nearest ancestor of this file holding package.json. */
 export function repoRoot(): string {
   for (let dir = __dirname; ; dir = path.dirname(dir)) {
@@ -52,7 +55,7 @@ export async function startLocalHost(env: Record<string, string>, opts: LocalHos
   if (!fs.existsSync(main)) throw new Error(`${main} does not exist: build first (\`npm test\` runs \`npm run build\`)`);
 
   const port = await freePort();
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...hostExecArgv, main], {
     cwd: root,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
