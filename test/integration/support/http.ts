@@ -21,11 +21,13 @@ const agents = { 'http:': new http.Agent({ keepAlive: true, timeout: 4_000 }), '
  */
 export function request(
   url: string | URL,
-  { method = 'GET', headers = {}, body, timeoutMs = 15_000 }: {
+  { method = 'GET', headers = {}, body, timeoutMs = 15_000, fresh = false }: {
     method?: string;
     headers?: Record<string, string | number>;
     body?: Buffer | string;
     timeoutMs?: number;
+    /** A connection of its own, closed after the answer (no reuse). */
+    fresh?: boolean;
   } = {},
 ): Promise<HttpResponse> {
   const target = typeof url === 'string' ? new URL(url) : url;
@@ -33,7 +35,7 @@ export function request(
   const allHeaders: Record<string, string | number> = { ...headers };
   if (body !== undefined) allHeaders['content-length'] = Buffer.byteLength(body);
   return new Promise((resolve, reject) => {
-    const req = mod.request(target, { method, headers: allHeaders, agent: agents[target.protocol as 'http:' | 'https:'] }, (res) => {
+    const req = mod.request(target, { method, headers: allHeaders, agent: fresh ? false : agents[target.protocol as 'http:' | 'https:'] }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
