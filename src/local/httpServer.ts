@@ -150,15 +150,17 @@ function streamBody(req: IncomingMessage, limit: number, state: StreamState): Re
   );
 }
 
-/** After answering without the whole body: how much more of it is read and dropped before the connection is closed. */
-const DRAIN_BYTES = 1024 * 1024;
+/** After answering without the whole body: for how long, and how much, the rest is read and dropped before the connection is closed. */
+const DRAIN_BYTES = 256 * 1024 * 1024;
 const DRAIN_MS = 2_000;
 
 /**
  * The function answered before reading the whole body (a refused request, typically).
- * Reading a little more lets the client take in the answer before the connection goes
- * (closing on unread data resets it, which can discard the answer); a client that keeps
- * sending past that is cut off instead of being read to the end of a large body.
+ * Closing a socket with unread data sends a reset, and a reset makes the client's kernel
+ * discard the answer it has not read yet: with megabytes of the body already in flight,
+ * cutting off after a little reading loses the 401 or 413. So, like nginx's lingering
+ * close, the rest is read and dropped (nothing is kept) until the client stops, for at
+ * most 2 s and 256 MiB, and only then is the connection cut.
  */
 function dropRestOfBody(req: IncomingMessage): void {
   if (req.complete || req.destroyed) return;

@@ -62,7 +62,8 @@ it('ingests regressing pushes promptly while Teams throttles (429, Retry-After: 
   await putPolicy('hang/**', { ...thresholds, teamsRoute: `${hanging.url}/hang` });
   const repos = [...Array.from({ length: REPOS_PER_ROUTE }, (_, i) => `slow/r${i}`), ...Array.from({ length: REPOS_PER_ROUTE }, (_, i) => `hang/r${i}`)];
 
-  let clock = Date.parse('2026-11-12T00:00:00.000Z');
+  // Within the webhook's window of accepted event times (EVENT_MAX_AGE_HOURS).
+  let clock = Date.now() - 24 * 3_600_000;
   const pushEvent = async (repository: string, layers: number[], tag: string) => {
     const pushed = await pushImage(app.registry.url, repository, makeImage({ layers }), { tag });
     clock += 1000;

@@ -37,7 +37,8 @@ function build(layers: Layer[], steps: string[]): Image {
   return { manifest: makeManifest({ format: 'oci', config, layers }), config, layers, totalSize: imageSize(config, layers) };
 }
 
-let clock = Date.parse('2026-11-10T00:00:00.000Z');
+// Within the webhook's window of accepted event times (EVENT_MAX_AGE_HOURS), on a whole hour.
+let clock = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 150 * 3_600_000;
 async function push(repository: string, image: Image, tag: string, id = randomUUID()) {
   const pushed = await pushImage(app.registry.url, repository, image, { tag });
   clock += 3_600_000;

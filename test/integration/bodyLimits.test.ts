@@ -31,9 +31,25 @@ interface Sent {
   sentWhenAnswered: number;
 }
 
+/**
+ * A server that answers early and closes may reset the connection while the client is
+ * still writing, before the client has read the answer (the tear-down race of RFC 9112
+ * §9.6); clients send again then, and so does this one, a few times.
+ */
+async function sendLarge(path: string, size: number, headers: Record<string, string>, declare: boolean): Promise<Sent> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await sendLargeOnce(path, size, headers, declare);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (attempt >= 3 || (code !== 'EPIPE' && code !== 'ECONNRESET')) throw e;
+    }
+  }
+}
+
 /** POSTs `size` bytes (declared, or chunked) from one reused buffer, stopping once answered. */
-function sendLarge(path: string, size: number, headers: Record<string, string>, declare: boolean): Promise<Sent> {
-  const chunk = Buffer.alloc(MiB, 0x20);
+function sendLargeOnce(path: string, size: number, headers: Record<string, string>, declare: boolean): Promise<Sent> {
+  const chunk = Buffer.alloc(64 * 1024, 0x20);
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
@@ -55,13 +71,15 @@ function sendLarge(path: string, size: number, headers: Record<string, string>, 
     });
     // The host may stop reading (and close) once it has answered.
     req.on('error', (err) => (answered ? undefined : reject(err)));
+    // One chunk per turn of the event loop, so an answer is read as soon as it arrives
+    // (as a sender waiting on its socket would), not after the host gave up reading.
     const pump = () => {
-      while (!answered && sent < size) {
-        const n = Math.min(chunk.length, size - sent);
-        sent += n;
-        if (!req.write(n === chunk.length ? chunk : chunk.subarray(0, n))) return void req.once('drain', pump);
-      }
-      if (!answered) req.end();
+      if (answered) return;
+      if (sent >= size) return void req.end();
+      const n = Math.min(chunk.length, size - sent);
+      sent += n;
+      if (req.write(n === chunk.length ? chunk : chunk.subarray(0, n))) setImmediate(pump);
+      else req.once('drain', pump);
     };
     pump();
   });

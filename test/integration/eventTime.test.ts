@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type AppUnderTest } from './support/app';
 import { makeImage, pushImage } from './support/images';
+import { waitFor } from './support/wait';
 
 let app: AppUnderTest;
 beforeAll(async () => {
@@ -27,8 +28,13 @@ describe('event timestamps far from the receive time', () => {
     const points = await app.waitForPoints('time/app', 2);
     expect(points.map((p) => p.tag)).toEqual(['v1', 'v2']);
     expect(points[1]!.baselineDigest).toBe(first.digest);
-    const repos = await app.get('/api/repositories', { registry: app.proxy.loginServer });
-    expect(repos.json.repositories.find((r: { repository: string }) => r.repository === 'time/app').latest).toMatchObject({ tag: 'v2', digest: second.digest });
+    // The summary follows the points within the same invocation, a moment after the point is readable.
+    const latest = await waitFor(async () => {
+      const repos = await app.get('/api/repositories', { registry: app.proxy.loginServer });
+      const row = repos.json.repositories.find((r: { repository: string }) => r.repository === 'time/app');
+      return row?.latest?.tag === 'v2' ? row.latest : undefined;
+    }, { message: 'v2 as the latest point' });
+    expect(latest).toMatchObject({ tag: 'v2', digest: second.digest });
   });
 
   it('says so in the log when a time from the future or from long ago was replaced, and keeps recent times', async () => {

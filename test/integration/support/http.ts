@@ -8,9 +8,9 @@ export interface HttpResponse {
 }
 
 /**
- * Connections are reused: a TLS handshake per request made pushing test images to the
- * registry most of some tests' time. Idle sockets close after 4 s, before Node servers'
- * 5 s keep-alive timeout can close one under a request.
+ * Kept-alive connections for `reuse`: a TLS handshake per request made pushing test
+ * images to the registry most of some tests' time. Idle sockets close after 4 s, before
+ * Node servers' 5 s keep-alive timeout can close one under a request.
  */
 const agents = { 'http:': new http.Agent({ keepAlive: true, timeout: 4_000 }), 'https:': new https.Agent({ keepAlive: true, timeout: 4_000 }) };
 
@@ -21,13 +21,17 @@ const agents = { 'http:': new http.Agent({ keepAlive: true, timeout: 4_000 }), '
  */
 export function request(
   url: string | URL,
-  { method = 'GET', headers = {}, body, timeoutMs = 15_000, fresh = false }: {
+  { method = 'GET', headers = {}, body, timeoutMs = 15_000, reuse = false }: {
     method?: string;
     headers?: Record<string, string | number>;
     body?: Buffer | string;
     timeoutMs?: number;
-    /** A connection of its own, closed after the answer (no reuse). */
-    fresh?: boolean;
+    /**
+     * Reuse a kept-alive connection. Only for peers that never close one under a request
+     * (the registry): the local host closes connections after refusing a body, and a
+     * request racing that close sees a reset.
+     */
+    reuse?: boolean;
   } = {},
 ): Promise<HttpResponse> {
   const target = typeof url === 'string' ? new URL(url) : url;
@@ -35,7 +39,7 @@ export function request(
   const allHeaders: Record<string, string | number> = { ...headers };
   if (body !== undefined) allHeaders['content-length'] = Buffer.byteLength(body);
   return new Promise((resolve, reject) => {
-    const req = mod.request(target, { method, headers: allHeaders, agent: fresh ? false : agents[target.protocol as 'http:' | 'https:'] }, (res) => {
+    const req = mod.request(target, { method, headers: allHeaders, agent: reuse ? agents[target.protocol as 'http:' | 'https:'] : false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));

@@ -261,10 +261,10 @@ function expectStatus(res: { status: number; body: Buffer }, ok: number[], what:
 
 /** Uploads a blob unless the registry already has it. Returns whether it was uploaded. */
 export async function pushBlob(registryUrl: string, repo: string, b: Blob): Promise<boolean> {
-  const head = await request(api(registryUrl, repo, `blobs/${b.digest}`), { method: 'HEAD' });
+  const head = await request(api(registryUrl, repo, `blobs/${b.digest}`), { method: 'HEAD', reuse: true });
   if (head.status === 200) return false;
 
-  const start = await request(api(registryUrl, repo, 'blobs/uploads/'), { method: 'POST' });
+  const start = await request(api(registryUrl, repo, 'blobs/uploads/'), { method: 'POST', reuse: true });
   expectStatus(start, [202], `start upload of ${b.digest} to ${repo}`);
   const location = header(start, 'location');
   if (!location) throw new Error(`start upload of ${b.digest}: no Location header`);
@@ -273,6 +273,7 @@ export async function pushBlob(registryUrl: string, repo: string, b: Blob): Prom
   put.searchParams.set('digest', b.digest);
   const done = await request(put, {
     method: 'PUT',
+    reuse: true,
     headers: { 'content-type': 'application/octet-stream' },
     body: b.bytes,
   });
@@ -284,6 +285,7 @@ export async function pushBlob(registryUrl: string, repo: string, b: Blob): Prom
 export async function pushManifest(registryUrl: string, repo: string, manifest: Blob, reference = manifest.digest): Promise<string> {
   const res = await request(api(registryUrl, repo, `manifests/${reference}`), {
     method: 'PUT',
+    reuse: true,
     headers: { 'content-type': manifest.mediaType },
     body: manifest.bytes,
   });
