@@ -56,7 +56,9 @@ describe('push → webhook → queue → manifest → Table Storage → trend AP
     const image = makeImage({ layers: [1000] });
     const pushed = await pushImage(app.registry.url, 'team-a/worker', image, { tag: 'v1' });
     // Event times within EVENT_MAX_AGE_HOURS of now, so they are recorded as sent.
-    const day = (n: number) => new Date(Math.floor(Date.now() / 1000) * 1000 - n * 86_400_000).toISOString();
+    // One clock reading: evaluated again at the assertion, a second boundary would move every day.
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const day = (n: number) => new Date(now - n * 86_400_000).toISOString();
     const first = { repository: 'team-a/worker', digest: pushed.digest, tag: 'v1', id: 'dup-1', timestamp: day(3) };
     expect((await app.acrPush(first)).status).toBe(202);
     await app.waitForPoints('team-a/worker', 1);
