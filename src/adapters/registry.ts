@@ -1,6 +1,9 @@
 import { ContainerRegistryContentClient, KnownContainerRegistryAudience } from '@azure/container-registry';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { PermanentError, TransientError, isTransientStatus } from '../core/errors';
+import type { FetchedManifest, RegistryReader } from '../services/contentResolver';
+
+export type { FetchedManifest, RegistryReader };
 
 /**
  * Reads manifests and config blobs from a registry with the service's identity. Only
@@ -8,16 +11,6 @@ import { PermanentError, TransientError, isTransientStatus } from '../core/error
  * `https://<login server>`: the content client refuses to send tokens over plain HTTP.
  */
 
-export interface FetchedManifest {
-  digest: string;
-  mediaType: string;
-  content: Buffer;
-}
-
-export interface RegistryReader {
-  getManifest(registry: string, repository: string, digest: string): Promise<FetchedManifest>;
-  getBlob(registry: string, repository: string, digest: string): Promise<Buffer>;
-}
 
 export interface RegistryClientOptions {
   timeoutMs: number;

@@ -1,34 +1,10 @@
+import { isTransientDeliveryStatus, parseRetryAfter, type DeliveryResult } from '../core/alert';
 import { redactUrls } from '../core/redact';
 
 /**
  * Posts a message to a Teams Workflows webhook ("When a Teams webhook request is
- * received"). Classifies the answer so the outbox knows whether to retry: 429 carries
- * back-pressure in Retry-After, 5xx and network failures may pass, any other 4xx (a
- * deleted flow, a rejected card) will not. Workflows answer 202 with an empty body:
- * any 2xx is delivered.
+ * received") and reports the answer; what it means for the outbox is core/alert.ts's.
  */
-
-export type DeliveryResult =
-  | { ok: true; status: number }
-  | {
-      ok: false;
-      transient: boolean;
-      status?: number;
-      retryAfterMs?: number;
-      /** No answer in time: the card may or may not have been posted. */
-      unknownOutcome?: boolean;
-      /** Never contains the URL's signature or credentials. */
-      error: string;
-    };
-
-export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
-  if (!value) return undefined;
-  const seconds = Number(value.trim());
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
 export async function postToTeams(url: string, message: unknown, timeoutMs: number): Promise<DeliveryResult> {
   const signal = AbortSignal.timeout(timeoutMs);
   let res: Response;
@@ -54,6 +30,6 @@ export async function postToTeams(url: string, message: unknown, timeoutMs: numb
   const text = (await res.text().catch(() => '')).slice(0, 300);
   if (res.ok) return { ok: true, status: res.status };
   const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
-  const transient = res.status === 408 || res.status === 429 || res.status >= 500;
+  const transient = isTransientDeliveryStatus(res.status);
   return { ok: false, transient, status: res.status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), error: redactUrls(`HTTP ${res.status}${text ? `: ${text}` : ''}`) };
 }

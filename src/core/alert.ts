@@ -1,7 +1,7 @@
 import type { PullEstimates } from './estimates/estimates';
 import type { BaseChange, StepDelta } from './layerDiff';
 import type { Layer } from './manifest';
-import type { Finding } from './rules';
+import type { Finding, Rule } from './rules';
 
 /** Which image of which push an alert is about. */
 export interface AlertSubject {
@@ -39,4 +39,84 @@ export interface AlertView extends AlertSubject {
   pull?: PullEstimates;
   /** Link to `GET /api/compare` for this change, when PUBLIC_BASE_URL is set. */
   compareUrl?: string;
+}
+
+export type AlertState = 'pending' | 'sent' | 'failed';
+
+/** An alert of the outbox and its history. */
+export interface AlertRecord extends AlertSubject {
+  id: string;
+  kind: 'regression' | 'improvement';
+  rules: Rule[];
+  findings: Finding[];
+  state: AlertState;
+  attempts: number;
+  createdAt: string;
+  nextAttemptAt: string;
+  sentAt?: string;
+  lastError?: string;
+  /** Which route it goes to; the URL itself (it carries a signature) is never returned by the API. */
+  route: 'default' | 'policy';
+}
+
+export const NO_ROUTE = 'no Teams route: set TEAMS_WEBHOOK_URL or the policy teamsRoute';
+
+/** A card is a regression when any finding is; only improvements make an improvement notice. */
+export function alertKind(findings: Pick<Finding, 'kind'>[]): AlertRecord['kind'] {
+  return findings.some((f) => f.kind === 'regression') ? 'regression' : 'improvement';
+}
+
+/**
+ * A new alert for the findings not alerted before: pending delivery, or failed at once
+ * when it has nowhere to go (it stays visible in the history with the reason).
+ */
+export function newAlert(
+  subject: AlertSubject & { createdAt: string },
+  findings: Finding[],
+  route: { kind: AlertRecord['route']; url: string | null },
+  id: string,
+): AlertRecord {
+  return {
+    ...subject,
+    id,
+    kind: alertKind(findings),
+    rules: findings.map((f) => f.rule),
+    findings,
+    state: route.url ? 'pending' : 'failed',
+    attempts: 0,
+    nextAttemptAt: subject.createdAt,
+    route: route.kind,
+    ...(route.url ? {} : { lastError: NO_ROUTE }),
+  };
+}
+
+/**
+ * What Teams' answer means for the outbox: any 2xx is delivered (Workflows answer 202
+ * with an empty body); 408, 429 (back-pressure, with Retry-After) and 5xx may pass; any
+ * other 4xx (a deleted flow, a rejected card) will not.
+ */
+export type DeliveryResult =
+  | { ok: true; status: number }
+  | {
+      ok: false;
+      transient: boolean;
+      status?: number;
+      retryAfterMs?: number;
+      /** No answer in time: the card may or may not have been posted. */
+      unknownOutcome?: boolean;
+      /** Never contains the URL's signature or credentials. */
+      error: string;
+    };
+
+export function isTransientDeliveryStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** A Retry-After header, in seconds or as an HTTP date, as milliseconds from `now`. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value.trim());
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -26,24 +26,29 @@ export const MAX_TAG_LENGTH = 128;
 /** os/arch/variant, e.g. linux/arm64/v8. */
 export const MAX_PLATFORM_LENGTH = 128;
 
-export const RegistryEventSchema = z.object({
+const EventFields = {
   id: z.string().min(1).max(256),
   /** ISO 8601, millisecond precision, UTC. */
   timestamp: z.iso.datetime(),
-  action: z.enum(['push', 'delete']),
   source: z.enum(['acr', 'distribution', 'eventgrid']),
   /** Login server, lower case, e.g. `myregistry.azurecr.io` or `localhost:5443`. */
   registry: z.string().min(1).max(MAX_REGISTRY_LENGTH),
   repository: z.string().max(MAX_REPOSITORY_LENGTH, { abort: true }).regex(REPOSITORY, 'not a repository name'),
-  /** Absent only for a repository delete. */
-  digest: digestSchema.optional(),
   tag: z.string().regex(TAG, 'not a tag').optional(),
   mediaType: z.string().max(256).optional(),
   /** When the webhook received the event. Messages queued before this field existed lack it. */
   receivedAt: z.iso.datetime().optional(),
   /** The sender's own time, kept when `timestamp` was replaced by the receive time (boundEventTime). */
   reportedTimestamp: z.iso.datetime().optional(),
-});
+};
+
+/** A manifest pushed: always by digest. */
+export const PushEventSchema = z.object({ ...EventFields, action: z.literal('push'), digest: digestSchema });
+/** A manifest deleted, or without a digest the whole repository. */
+export const DeleteEventSchema = z.object({ ...EventFields, action: z.literal('delete'), digest: digestSchema.optional() });
+export const RegistryEventSchema = z.discriminatedUnion('action', [PushEventSchema, DeleteEventSchema]);
+export type PushEvent = z.infer<typeof PushEventSchema>;
+export type DeleteEvent = z.infer<typeof DeleteEventSchema>;
 export type RegistryEvent = z.infer<typeof RegistryEventSchema>;
 
 /** How far ahead of the receive time a sender's clock may be: ordinary clock skew. */
@@ -167,10 +172,39 @@ function isUntag(action: string, target: { digest?: string; tag?: string }): boo
   return action === 'delete' && !target.digest && !!target.tag;
 }
 
-function toEvent(fields: Record<string, unknown>, where: string): RegistryEvent {
-  const parsed = RegistryEventSchema.safeParse(fields);
-  if (!parsed.success) throw new InvalidNotificationError(`${where}: ${describe(parsed.error)}`);
-  return parsed.data;
+/** What ACR and Distribution both say of a push or delete, before it is checked. */
+interface RawEvent {
+  id: string;
+  timestamp: string;
+  action: 'push' | 'delete';
+  host?: string;
+  target: { repository?: string; digest?: string; tag?: string; mediaType?: string };
+}
+
+/**
+ * The checks every registry's push and delete go through, and the event they make: the
+ * registry must be named, the repository too, a push needs its digest, and a delete of a
+ * tag alone changes no stored bytes (ignored).
+ */
+function eventFrom(raw: RawEvent, source: RegistryEvent['source'], where: string): { event: RegistryEvent } | { ignored: Ignored } {
+  const prefix = where ? `${where}.` : '';
+  if (!raw.host) throw new InvalidNotificationError(`${prefix}request.host: required to know which registry sent the event`);
+  if (!raw.target.repository) throw new InvalidNotificationError(`${prefix}target.repository: required`);
+  if (raw.action === 'push' && !raw.target.digest) throw new InvalidNotificationError(`${prefix}target.digest: required for push`);
+  if (isUntag(raw.action, raw.target)) return { ignored: { id: raw.id, action: raw.action, reason: UNTAG_REASON } };
+  const parsed = RegistryEventSchema.safeParse({
+    id: raw.id,
+    timestamp: timestampOf(raw.timestamp, where || 'event'),
+    action: raw.action,
+    source,
+    registry: normalizeRegistryHost(raw.host),
+    repository: raw.target.repository,
+    ...(raw.target.digest ? { digest: raw.target.digest } : {}),
+    ...(raw.target.tag ? { tag: raw.target.tag } : {}),
+    ...(raw.target.mediaType ? { mediaType: raw.target.mediaType } : {}),
+  });
+  if (!parsed.success) throw new InvalidNotificationError(`${where || 'event'}: ${describe(parsed.error)}`);
+  return { event: parsed.data };
 }
 
 function timestampOf(value: string, where: string): string {
@@ -216,26 +250,8 @@ export function normalizeAcrWebhook(body: unknown): NormalizedNotification {
   const untracked = ACR_UNTRACKED[p.action];
   if (untracked) return { events: [], ignored: [{ id: p.id, action: p.action, reason: untracked }], ping: false };
 
-  const host = p.request?.host;
-  if (!host) throw new InvalidNotificationError('request.host: required to know which registry sent the event');
-  if (!p.target?.repository) throw new InvalidNotificationError('target.repository: required');
-  if (p.action === 'push' && !p.target.digest) throw new InvalidNotificationError('target.digest: required for push');
-  if (isUntag(p.action, p.target)) return { events: [], ignored: [{ id: p.id, action: p.action, reason: UNTAG_REASON }], ping: false };
-  const event = toEvent(
-    {
-      id: p.id,
-      timestamp: timestampOf(p.timestamp, 'timestamp'),
-      action: p.action,
-      source: 'acr',
-      registry: normalizeRegistryHost(host),
-      repository: p.target.repository,
-      ...(p.target.digest ? { digest: p.target.digest } : {}),
-      ...(p.target.tag ? { tag: p.target.tag } : {}),
-      ...(p.target.mediaType ? { mediaType: p.target.mediaType } : {}),
-    },
-    'event',
-  );
-  return { events: [event], ignored: [], ping: false };
+  const made = eventFrom({ id: p.id, timestamp: p.timestamp, action: p.action as 'push' | 'delete', ...(p.request?.host ? { host: p.request.host } : {}), target: p.target ?? {} }, 'acr', '');
+  return 'event' in made ? { events: [made.event], ignored: [], ping: false } : { events: [], ignored: [made.ignored], ping: false };
 }
 
 // ------------------------------------------------- CNCF Distribution notifications
@@ -285,30 +301,9 @@ export function normalizeDistributionEnvelope(body: unknown): NormalizedNotifica
       ignored.push({ id: e.id, action: e.action, reason: 'blob event' });
       return;
     }
-    const host = e.request?.host;
-    if (!host) throw new InvalidNotificationError(`${where}.request.host: required to know which registry sent the event`);
-    if (!e.target.repository) throw new InvalidNotificationError(`${where}.target.repository: required`);
-    if (e.action === 'push' && !e.target.digest) throw new InvalidNotificationError(`${where}.target.digest: required for push`);
-    if (isUntag(e.action, e.target)) {
-      ignored.push({ id: e.id, action: e.action, reason: UNTAG_REASON });
-      return;
-    }
-    events.push(
-      toEvent(
-        {
-          id: e.id,
-          timestamp: timestampOf(e.timestamp, where),
-          action: e.action,
-          source: 'distribution',
-          registry: normalizeRegistryHost(host),
-          repository: e.target.repository,
-          ...(e.target.digest ? { digest: e.target.digest } : {}),
-          ...(e.target.tag ? { tag: e.target.tag } : {}),
-          ...(e.target.mediaType ? { mediaType: e.target.mediaType } : {}),
-        },
-        where,
-      ),
-    );
+    const made = eventFrom({ id: e.id, timestamp: e.timestamp, action: e.action as 'push' | 'delete', ...(e.request?.host ? { host: e.request.host } : {}), target: e.target }, 'distribution', where);
+    if ('event' in made) events.push(made.event);
+    else ignored.push(made.ignored);
   });
   return { events, ignored, ping: false };
 }

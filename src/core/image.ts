@@ -1,3 +1,6 @@
+import type { ParsedManifest } from './manifest';
+import type { PlatformImage } from './sizing';
+
 /** What the service knows about one manifest digest in one repository. */
 
 export interface PlatformSummary {
@@ -88,4 +91,52 @@ export function deleteImage(existing: ImageRecord | undefined, at: string, subje
 /** Whether the record says this manifest was deleted at or after `at` (a push at `at` is not live). */
 export function deletedSince(record: ImageRecord | undefined, at: string): boolean {
   return !!record?.deletedAt && record.deletedAt >= at;
+}
+
+/**
+ * A push whose processing failed (transiently, or for good on the last attempt): noted
+ * where people look. A record that is already complete is left alone; a record of a
+ * delete seen first keeps its mark.
+ */
+export function withFailedAttempt(
+  existing: ImageRecord | undefined,
+  event: Pick<ImageRecord, 'registry' | 'repository' | 'digest'> & { tag?: string; mediaType?: string; timestamp: string },
+  failure: { reason: string; status?: number; attempt: number; final: boolean },
+): ImageRecord {
+  if (existing && existing.status !== 'retrying' && existing.status !== 'failed' && existing.status !== 'deleted') return existing;
+  return {
+    registry: event.registry,
+    repository: event.repository,
+    digest: event.digest,
+    mediaType: existing?.mediaType ?? event.mediaType ?? 'unknown',
+    kind: existing?.kind ?? 'unknown',
+    status: failure.final ? 'failed' : 'retrying',
+    reason: failure.final ? `gave up after ${failure.attempt} attempts: ${failure.reason}` : failure.reason,
+    ...(failure.status ? { errorStatus: failure.status } : {}),
+    attempt: failure.attempt,
+    tags: [...new Set([...(existing?.tags ?? []), ...(event.tag ? [event.tag] : [])])].sort(),
+    firstPushedAt: existing?.firstPushedAt ?? event.timestamp,
+    lastPushedAt: event.timestamp,
+    platforms: [],
+    ...(existing?.deletedAt ? { deletedAt: existing.deletedAt } : {}),
+  };
+}
+
+export function platformSummary(p: PlatformImage): PlatformSummary {
+  return {
+    digest: p.digest,
+    platform: p.platform,
+    sizeBytes: p.sizeBytes,
+    configSizeBytes: p.config.sizeBytes,
+    layerCount: p.layerCount,
+    foreignLayerCount: p.foreignLayerCount,
+  };
+}
+
+/** A push's status from what could be read: every platform, some (partial), none, or nothing sizeable at all. */
+export function pushStatus(root: ParsedManifest, entries: PlatformEntry[]): { status: ImageStatus; reason?: string } {
+  if (root.kind === 'unsupported') return { status: 'unsupported', reason: root.reason };
+  const failures = entries.filter(isFailure).length;
+  if (failures === 0) return { status: 'ok' };
+  return { status: failures < entries.length ? 'partial' : 'error', reason: `${failures} of ${entries.length} platform manifests could not be read` };
 }

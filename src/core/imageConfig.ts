@@ -126,6 +126,9 @@ export function parseImageConfig(body: string | Uint8Array): ImageConfigSummary 
   };
 }
 
+/** A config as stored by digest: its summary, or why it could not be read. */
+export type StoredConfig = ImageConfigSummary | { error: string };
+
 export type HistoryMatch = 'matched' | 'absent' | 'mismatched';
 
 /**

@@ -25,3 +25,8 @@ export function withPoint(summary: RepositorySummary, point: TrendPoint): Reposi
   if (current && current.pushedAt > point.pushedAt) return summary;
   return { ...summary, latestByPlatform: { ...summary.latestByPlatform, [point.platform]: point } };
 }
+
+/** The repository's last error, unless a later one is already shown. */
+export function withError(summary: RepositorySummary, error: { at: string; digest?: string; message: string }): RepositorySummary {
+  return summary.lastError && summary.lastError.at > error.at ? summary : { ...summary, lastError: error };
+}

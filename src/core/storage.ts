@@ -37,3 +37,33 @@ export function blobsOf(image: { config: { digest: string; sizeBytes: number }; 
   for (const l of image.layers) if (!seen.has(l.digest)) seen.set(l.digest, { digest: l.digest, sizeBytes: l.sizeBytes, kind: 'layer' });
   return [...seen.values()];
 }
+
+/** What a manifest's push brought into the registry: the blobs it was the first (or, after they became reclaimable, the next) to store. */
+export function introducedBytes(blobs: StoredBlob[], repository: string, manifestDigest: string): number {
+  return blobs.filter((b) => b.introducedBy === manifestDigest && b.introducedIn === repository).reduce((s, b) => s + b.sizeBytes, 0);
+}
+
+/**
+ * A blob counted as live because `manifestDigest` (in `repository`) references it. A
+ * reclaimable blob pushed again is new to the registry again: this manifest brought it back.
+ */
+export function countedFor<B extends StoredBlob>(blob: B, repository: string, manifestDigest: string): Omit<B, 'reclaimableSince'> {
+  const { reclaimableSince, ...rest } = blob;
+  return reclaimableSince ? { ...rest, introducedBy: manifestDigest, introducedIn: repository } : rest;
+}
+
+/** What registering a manifest's blobs did to the registry's storage. */
+export interface Registration {
+  /** Bytes this manifest (in this repository) brought into the registry: not stored before it. */
+  newRegistryBytes: number;
+  /** The registry's live bytes just before and after this manifest's new blobs were counted. */
+  registryBytesBefore: number;
+  registryBytesAfter: number;
+}
+
+/** Everything stored about a registry's blobs at one moment. */
+export interface StorageSnapshot {
+  blobs: StoredBlob[];
+  references: BlobReference[];
+  liveBytes: number;
+}

@@ -3,6 +3,7 @@ import { registerReadApi } from '../http/readApi';
 import { limitParam, registryParam, repositoryParam, timeParam } from '../http/params';
 import { json } from '../http/responses';
 import { getRuntime } from '../runtime';
+import { listAlerts } from '../services/alerts';
 
 const AlertsQuery = z.object({
   registry: registryParam,
@@ -13,5 +14,5 @@ const AlertsQuery = z.object({
 });
 
 registerReadApi('alerts', AlertsQuery, async ({ registry, ...filters }) =>
-  json(200, { registry, alerts: await getRuntime().alerts.list(registry, filters) }),
+  json(200, { registry, alerts: await listAlerts(getRuntime(), registry, filters) }),
 );

@@ -1,8 +1,6 @@
-import type { AlertRecord, AlertTable, AlertRef } from '../adapters/tables/alertTable';
-import type { ContentTable } from '../adapters/tables/contentTable';
-import type { PointTable } from '../adapters/tables/pointTable';
-import type { DeliveryResult } from '../adapters/teams';
-import type { AlertSubject, AlertView } from '../core/alert';
+import { newAlert, NO_ROUTE, type AlertRecord, type AlertState, type AlertSubject, type AlertView, type DeliveryResult } from '../core/alert';
+import type { AlertRef } from '../core/alertMessages';
+import { randomUUID } from 'node:crypto';
 import { alertMessage } from '../core/card';
 import { PermanentError } from '../core/errors';
 import { imageMonthlyStorageCost } from '../core/estimates/pricing';
@@ -12,7 +10,7 @@ import { redactUrls } from '../core/redact';
 import { evaluateRules, type Finding } from '../core/rules';
 import type { PlatformImage } from '../core/sizing';
 import type { PointRef, TrendPoint } from '../core/trend';
-import { ContentResolver, storedOnly } from './contentResolver';
+import { ContentResolver, storedOnly, type ContentStore } from './contentResolver';
 import type { EstimateContext } from './estimates';
 
 /**
@@ -25,13 +23,39 @@ import type { EstimateContext } from './estimates';
 
 type Log = (level: 'info' | 'warn', message: string) => void;
 
+/** An alert taken for one delivery attempt (under a lease): what to send, and where. */
+export interface ClaimedAlert {
+  ref: AlertRef;
+  record: AlertRecord;
+  routeUrl: string | null;
+  message: unknown;
+}
+
+export type DeliveryPatch = Pick<AlertRecord, 'state' | 'attempts' | 'nextAttemptAt'> & Partial<Pick<AlertRecord, 'sentAt' | 'lastError'>>;
+
+/** The alert outbox and history. */
+export interface AlertStore {
+  /** Records the alert `compose` makes of the findings not alerted before for this image; nothing when none are left. */
+  create(
+    image: { registry: string; repository: string; digest: string },
+    findings: Finding[],
+    compose: (remaining: Finding[]) => { record: AlertRecord; routeUrl: string | null; message: unknown },
+  ): Promise<{ ref: AlertRef; record: AlertRecord } | undefined>;
+  /** Takes a pending, due alert for one attempt, or undefined when it is not (sent, leased, not due). */
+  claim(ref: AlertRef, now: Date, leaseMs: number): Promise<ClaimedAlert | undefined>;
+  settle(claimed: ClaimedAlert, patch: DeliveryPatch): Promise<AlertRecord>;
+  /** Pending alerts of a registry whose next attempt is due. */
+  due(registry: string, now: Date): Promise<AlertRef[]>;
+  list(registry: string, q: { repository?: string; since?: string; state?: AlertState; limit: number }): Promise<AlertRecord[]>;
+}
+
 /** Where the next attempt of an alert is queued (hidden for `delaySeconds`). */
 export interface DeliveryQueue {
   send(ref: AlertRef, delaySeconds?: number): Promise<void>;
 }
 
 export interface AlertDeps {
-  alerts: AlertTable;
+  alerts: AlertStore;
   estimates: EstimateContext;
   teamsWebhookUrl?: string;
   publicBaseUrl?: string;
@@ -40,14 +64,14 @@ export interface AlertDeps {
 }
 
 export interface EvaluationDeps extends AlertDeps {
-  points: Pick<PointTable, 'get'>;
-  content: ContentTable;
+  points: { get(ref: PointRef): Promise<TrendPoint | undefined> };
+  content: ContentStore;
   policyFor: (registry: string, repository: string) => Promise<EffectivePolicy>;
   deliveries: DeliveryQueue;
 }
 
 export interface DeliveryDeps {
-  alerts: AlertTable;
+  alerts: AlertStore;
   deliveries: DeliveryQueue;
   maxAttempts: number;
   /** Wait after the first failed attempt; doubles per attempt, at most an hour. */
@@ -184,13 +208,11 @@ export async function raiseAlert(deps: AlertDeps, ctx: PointContext): Promise<{ 
   const view = alertView(deps, ctx);
   const now = (deps.now ?? (() => new Date()))().toISOString();
   const url = policy.teamsRoute ?? deps.teamsWebhookUrl ?? null;
-  const created = await deps.alerts.create(
-    { ...subject(ctx), createdAt: now },
-    findings,
-    { kind: policy.teamsRoute ? 'policy' : 'default', url },
-    (remaining) =>
-      alertMessage({ ...view, findings: remaining, kind: remaining.some((f) => f.kind === 'regression') ? 'regression' : 'improvement' }).message,
-  );
+  const route = { kind: policy.teamsRoute ? ('policy' as const) : ('default' as const), url };
+  const created = await deps.alerts.create({ registry: ctx.registry, repository: ctx.repository, digest: point.digest }, findings, (remaining) => {
+    const record = newAlert({ ...subject(ctx), createdAt: now }, remaining, route, randomUUID());
+    return { record, routeUrl: url, message: alertMessage({ ...view, findings: remaining, kind: record.kind }).message };
+  });
   if (!created) return { findings };
   deps.log?.('info', `alert ${created.record.id} (${created.record.rules.join(', ')}) for ${ctx.repository}:${point.tag} ${point.platform}: ${created.record.state}`);
   return { findings, created };
@@ -258,12 +280,12 @@ export async function deliverOnce(deps: DeliveryDeps, ref: AlertRef): Promise<De
   const claimed = await deps.alerts.claim(ref, now(), deps.leaseMs);
   if (!claimed) return { outcome: 'skipped' };
   const { record } = claimed;
-  const settled = async (patch: Parameters<AlertTable['settle']>[1]): Promise<Delivery> => {
+  const settled = async (patch: DeliveryPatch): Promise<Delivery> => {
     const r = await deps.alerts.settle(claimed, patch);
     return { outcome: r.state, record: r };
   };
   if (!claimed.routeUrl) {
-    return settled({ state: 'failed', attempts: record.attempts, nextAttemptAt: record.nextAttemptAt, lastError: 'no Teams route configured' });
+    return settled({ state: 'failed', attempts: record.attempts, nextAttemptAt: record.nextAttemptAt, lastError: NO_ROUTE });
   }
   const refused = deps.routeProblem(claimed.routeUrl);
   if (refused) {
@@ -314,7 +336,7 @@ async function requeue(deps: DeliveryDeps, ref: AlertRef, delayMs: number, id: s
  * that is due gets a delivery message (a duplicate of one still queued finds the alert
  * claimed or not yet due, and does nothing). One key-range read per registry.
  */
-export async function resendDue(deps: { alerts: AlertTable; deliveries: DeliveryQueue; registries: readonly string[]; now?: () => Date }): Promise<{ due: number }> {
+export async function resendDue(deps: { alerts: Pick<AlertStore, 'due'>; deliveries: DeliveryQueue; registries: readonly string[]; now?: () => Date }): Promise<{ due: number }> {
   const now = (deps.now ?? (() => new Date()))();
   let due = 0;
   for (const registry of deps.registries) {
@@ -323,4 +345,9 @@ export async function resendDue(deps: { alerts: AlertTable; deliveries: Delivery
     due += refs.length;
   }
   return { due };
+}
+
+/** The alert history of a registry, newest first. */
+export function listAlerts(deps: { alerts: Pick<AlertStore, 'list'> }, registry: string, q: Parameters<AlertStore['list']>[1]): Promise<AlertRecord[]> {
+  return deps.alerts.list(registry, q);
 }

@@ -1,10 +1,30 @@
-import type { ContentTable, StoredConfig } from '../adapters/tables/contentTable';
-import type { RegistryReader } from '../adapters/registry';
 import { PermanentError } from '../core/errors';
-import { parseImageConfig } from '../core/imageConfig';
+import { parseImageConfig, type StoredConfig } from '../core/imageConfig';
 import { parseManifest, type ImageManifest, type ParsedManifest } from '../core/manifest';
 import { IMAGE_CONFIG_TYPES } from '../core/mediaTypes';
 import { buildPlatformImage, type PlatformImage } from '../core/sizing';
+
+/** Reads manifests and config blobs from a registry (with the service's identity). */
+export interface FetchedManifest {
+  digest: string;
+  mediaType: string;
+  content: Buffer;
+}
+
+export interface RegistryReader {
+  getManifest(registry: string, repository: string, digest: string): Promise<FetchedManifest>;
+  getBlob(registry: string, repository: string, digest: string): Promise<Buffer>;
+}
+
+/** Content stored by digest, per registry: a digest names immutable bytes. */
+export interface ContentStore {
+  getManifest(registry: string, digest: string): Promise<ParsedManifest | undefined>;
+  putManifest(registry: string, digest: string, manifest: ParsedManifest): Promise<void>;
+  getManifests(registry: string, digests: string[]): Promise<Map<string, ParsedManifest>>;
+  /** `stale`: parsed by an older parser; parse again when the blob can be fetched. */
+  getConfig(registry: string, digest: string): Promise<{ config: StoredConfig; stale: boolean } | undefined>;
+  putConfig(registry: string, digest: string, config: StoredConfig): Promise<void>;
+}
 
 /** For reads that answer from what is stored: they never reach out to a registry. */
 export const storedOnly: RegistryReader = {
@@ -26,7 +46,7 @@ export class ContentResolver {
   registryRequests = 0;
 
   constructor(
-    private readonly content: ContentTable,
+    private readonly content: ContentStore,
     private readonly registry: RegistryReader,
     private readonly registryName: string,
     private readonly repository: string,

@@ -1,4 +1,4 @@
-import type { RegistryEvent } from '../core/events';
+import type { DeleteEvent } from '../core/events';
 import { deleteImage, isFailure } from '../core/image';
 import { pointRefOf } from '../core/trend';
 import type { IngestDeps, IngestOutcome } from './ingest';
@@ -12,7 +12,7 @@ import { markDeleted, refreshSummary, type StoredPoint } from './trendPoints';
  * first and the references and points read second; a push writes its points first and
  * reads the mark second, so a concurrent pair never both miss each other.
  */
-export async function ingestDelete(event: RegistryEvent, deps: IngestDeps): Promise<IngestOutcome> {
+export async function ingestDelete(event: DeleteEvent, deps: IngestDeps): Promise<IngestOutcome> {
   const { registry, repository, digest, timestamp: at } = event;
   const base = { action: 'delete' as const, platforms: 0, pointsAdded: [], pointsRedescribed: 0, registryRequests: 0 };
 

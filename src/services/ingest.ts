@@ -1,10 +1,10 @@
-import type { RegistryReader } from '../adapters/registry';
-import type { ContentTable } from '../adapters/tables/contentTable';
-import type { BlobTable } from '../adapters/tables/blobTable';
 import type { EffectivePolicy } from '../core/policy';
+import { withError } from '../core/repository';
 import type { RegistryEvent } from '../core/events';
-import type { ImageRecord, ImageStatus } from '../core/image';
+import { withFailedAttempt, type ImageRecord, type ImageStatus } from '../core/image';
 import type { PlatformImage } from '../core/sizing';
+import type { BlobUse, Registration } from '../core/storage';
+import type { ContentStore, RegistryReader } from './contentResolver';
 import type { PointEstimates, PointRef, TrendPoint } from '../core/trend';
 import { ingestDelete } from './deleteEvent';
 import { ingestPush } from './push';
@@ -15,12 +15,20 @@ export interface ImageStore {
   update(registry: string, repository: string, digest: string, change: (existing: ImageRecord | undefined) => ImageRecord): Promise<ImageRecord>;
 }
 
+/** The registry's storage accounting: each blob once, references per manifest, live bytes. */
+export interface BlobLedger {
+  register(registry: string, repository: string, manifestDigest: string, blobs: BlobUse[], at: string): Promise<Registration>;
+  /** A manifest's references (or a repository's, without a digest) made before `at` are dead; blobs nothing live uses become reclaimable. */
+  release(registry: string, repository: string, manifestDigest: string | undefined, at: string): Promise<{ references: number; reclaimableBytes: number }>;
+  liveBytes(registry: string): Promise<number>;
+}
+
 export interface IngestDeps {
-  content: ContentTable;
+  content: ContentStore;
   images: ImageStore;
   points: PointStore;
   repositories: SummaryStore;
-  blobs: BlobTable;
+  blobs: BlobLedger;
   registry: RegistryReader;
   /** The alert policy of a repository (thresholds, baseline mode, route). */
   policyFor: (registry: string, repository: string) => Promise<EffectivePolicy>;
@@ -61,7 +69,7 @@ export interface IngestOutcome {
  * visible in the API instead of circling through retries into the poison queue.
  */
 export async function ingest(event: RegistryEvent, deps: IngestDeps): Promise<IngestOutcome> {
-  return event.action === 'delete' ? ingestDelete(event, deps) : ingestPush({ ...event, action: 'push', digest: event.digest! }, deps);
+  return event.action === 'delete' ? ingestDelete(event, deps) : ingestPush(event, deps);
 }
 
 /**
@@ -77,32 +85,12 @@ export async function recordTransientFailure(
   attempt: number,
   final = false,
 ): Promise<void> {
-  if (event.action !== 'push' || !event.digest) return;
-  const status = (error as { status?: number }).status;
-  await deps.images.update(event.registry, event.repository, event.digest, (existing) => {
-    if (existing && existing.status !== 'retrying' && existing.status !== 'failed' && existing.status !== 'deleted') return existing;
-    return {
-      registry: event.registry,
-      repository: event.repository,
-      digest: event.digest!,
-      mediaType: existing?.mediaType ?? event.mediaType ?? 'unknown',
-      kind: existing?.kind ?? 'unknown',
-      status: final ? 'failed' : 'retrying',
-      reason: final ? `gave up after ${attempt} attempts: ${error.message}` : error.message,
-      ...(status ? { errorStatus: status } : {}),
-      attempt,
-      tags: [...new Set([...(existing?.tags ?? []), ...(event.tag ? [event.tag] : [])])].sort(),
-      firstPushedAt: existing?.firstPushedAt ?? event.timestamp,
-      lastPushedAt: event.timestamp,
-      platforms: [],
-      ...(existing?.deletedAt ? { deletedAt: existing.deletedAt } : {}),
-    };
-  });
+  if (event.action !== 'push') return;
+  const failure = { reason: error.message, attempt, final, ...((error as { status?: number }).status ? { status: (error as { status?: number }).status } : {}) };
+  await deps.images.update(event.registry, event.repository, event.digest, (existing) => withFailedAttempt(existing, event, failure));
   if (final) await noteError(event, deps, `${event.tag ? `${event.tag}: ` : ''}gave up after ${attempt} attempts: ${error.message}`);
 }
 
 export async function noteError(event: RegistryEvent, deps: Pick<IngestDeps, 'repositories'>, message: string): Promise<void> {
-  await deps.repositories.update(event.registry, event.repository, event.timestamp, (s) =>
-    s.lastError && s.lastError.at > event.timestamp ? s : { ...s, lastError: { at: event.timestamp, ...(event.digest ? { digest: event.digest } : {}), message } },
-  );
+  await deps.repositories.update(event.registry, event.repository, event.timestamp, (s) => withError(s, { at: event.timestamp, ...(event.digest ? { digest: event.digest } : {}), message }));
 }

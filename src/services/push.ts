@@ -1,16 +1,14 @@
-import type { Registration } from '../adapters/tables/blobTable';
 import { PermanentError } from '../core/errors';
-import type { RegistryEvent } from '../core/events';
-import { deletedSince, isFailure, mergeImage, type ImageRecord, type ImageStatus, type PlatformEntry } from '../core/image';
+import type { PushEvent } from '../core/events';
+import { deletedSince, isFailure, mergeImage, platformSummary, pushStatus, type ImageRecord, type PlatformEntry } from '../core/image';
 import type { ParsedManifest } from '../core/manifest';
 import type { PlatformImage } from '../core/sizing';
-import { blobsOf } from '../core/storage';
+import { withError } from '../core/repository';
+import { blobsOf, type Registration } from '../core/storage';
 import { pointFor, pointRefOf, type PointRef, type TrendPoint } from '../core/trend';
 import { ContentResolver } from './contentResolver';
 import { noteError, type IngestDeps, type IngestOutcome } from './ingest';
 import { describe, markDeleted, refreshSummary, settle, type TrendDeps } from './trendPoints';
-
-export type PushEvent = RegistryEvent & { action: 'push'; digest: string };
 
 /** A stored platform image by digest, read through the resolver (stored content first). */
 export function imageLoader(resolver: ContentResolver) {
@@ -62,9 +60,7 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   const liveBytes = () => (live ??= deps.blobs.liveBytes(registry));
   for (const image of platforms) accounting.set(image.digest, await account(event, deps, existing, image, liveBytes));
   const entries = resolved.entries.map((e) => (isFailure(e) ? e : { ...e, newRegistryBytes: accounting.get(e.digest)?.newRegistryBytes ?? 0 }));
-  const failures = entries.length - platforms.length;
-  const status: ImageStatus = root.kind === 'unsupported' ? 'unsupported' : failures === 0 ? 'ok' : platforms.length > 0 ? 'partial' : 'error';
-  const reason = root.kind === 'unsupported' ? root.reason : failures > 0 ? `${failures} of ${entries.length} platform manifests could not be read` : undefined;
+  const { status, reason } = pushStatus(root, entries);
 
   // Points before the image record: a delete marks the record first and reads the points
   // second, so between the two one of them sees the other (see deleteEvent.ts).
@@ -121,7 +117,7 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
     repository,
     written.map((w) => w.point.platform),
     event.timestamp,
-    (s) => (reason && !(s.lastError && s.lastError.at > event.timestamp) ? { ...s, lastError: { at: event.timestamp, digest, message: reason } } : s),
+    (s) => (reason ? withError(s, { at: event.timestamp, digest, message: reason }) : s),
   );
   for (const ref of notify.values()) await deps.onPoint?.(ref);
 
@@ -178,7 +174,7 @@ async function resolve(digest: string, resolver: ContentResolver) {
   if (root.kind === 'unsupported') return { root, platforms: [], entries: [] };
   if (root.kind === 'image') {
     const image = await resolver.platformImage(digest, root);
-    return { root, platforms: [image], entries: [summarize(image)] };
+    return { root, platforms: [image], entries: [platformSummary(image)] };
   }
   const children = root.manifests.filter((m) => !m.attestation);
   const known = await resolver.knownManifests(children.map((c) => c.digest));
@@ -202,20 +198,10 @@ async function resolve(digest: string, resolver: ContentResolver) {
     }),
   );
   const platforms = results.filter((r): r is PlatformImage => 'layers' in r);
-  const entries = results.map((r) => ('layers' in r ? summarize(r) : r));
+  const entries = results.map((r) => ('layers' in r ? platformSummary(r) : r));
   return { root, platforms, entries };
 }
 
-function summarize(p: PlatformImage): PlatformEntry {
-  return {
-    digest: p.digest,
-    platform: p.platform,
-    sizeBytes: p.sizeBytes,
-    configSizeBytes: p.config.sizeBytes,
-    layerCount: p.layerCount,
-    foreignLayerCount: p.foreignLayerCount,
-  };
-}
 
 async function recordImage(
   event: PushEvent,

@@ -2,11 +2,35 @@ import { isFailure, type ImageRecord, type PlatformSummary } from '../core/image
 import type { PlatformImage } from '../core/sizing';
 import { latestPoint, type RepositorySummary } from '../core/repository';
 import type { TrendPoint } from '../core/trend';
-import type { Runtime } from '../runtime';
-import { ContentResolver, storedOnly } from './contentResolver';
-import type { TrendQuery } from '../adapters/tables/pointTable';
+import { ContentResolver, storedOnly, type ContentStore } from './contentResolver';
 
-type Stores = Pick<Runtime, 'content' | 'images' | 'points' | 'repositories'>;
+export interface TrendQuery {
+  registry: string;
+  repository: string;
+  tag?: string;
+  platform?: string;
+  since?: string;
+  until?: string;
+  limit: number;
+  /** RowKey of the last point already returned. */
+  after?: string;
+}
+
+/** The trend's points, page by page, oldest first. */
+export interface TrendReader {
+  query(q: TrendQuery): Promise<{ points: TrendPoint[]; last?: string; more: boolean }>;
+  /** Whether the repository has any point at all. */
+  any(registry: string, repository: string): Promise<boolean>;
+}
+
+export interface QueryStores {
+  content: ContentStore;
+  images: { get(registry: string, repository: string, digest: string): Promise<ImageRecord | undefined> };
+  points: TrendReader;
+  repositories: { get(registry: string, repository: string): Promise<RepositorySummary | undefined>; list(registry: string): Promise<RepositorySummary[]> };
+}
+
+type Stores = QueryStores;
 
 
 export async function getTrend(stores: Stores, q: TrendQuery): Promise<{ known: false } | { known: true; points: TrendPoint[]; after?: string }> {

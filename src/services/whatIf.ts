@@ -1,10 +1,15 @@
 import { isFailure } from '../core/image';
 import type { PlatformImage } from '../core/sizing';
-import type { Runtime } from '../runtime';
-import { estimate, parseOverrides } from './estimates';
-import { findPlatformImage } from './queries';
+import { estimate, parseOverrides, type EstimateContext } from './estimates';
+import type { BlobLedger } from './ingest';
+import { findPlatformImage, type QueryStores } from './queries';
+import type { PointStore } from './trendPoints';
 
-type Deps = Pick<Runtime, 'content' | 'images' | 'points' | 'repositories' | 'blobs' | 'estimates'>;
+type Deps = QueryStores & {
+  points: QueryStores['points'] & Pick<PointStore, 'ofDigest'>;
+  blobs: Pick<BlobLedger, 'liveBytes'>;
+  estimates: EstimateContext;
+};
 
 export type WhatIf =
   | { ok: true; body: Record<string, unknown> }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { boundEventTime, encodeEventMessage, eventGridValidationCode, InvalidNotificationError, MAX_QUEUE_MESSAGE_BYTES, normalizeAcrWebhook, normalizeDistributionEnvelope, normalizeEventGrid, normalizeCloudEvents, normalizeEventGridDelivery, MAX_FUTURE_SKEW_MS, normalizeTimestamp, RegistryEventSchema, withReceiveTime, type RegistryEvent } from '../../src/core/events';
+import { boundEventTime, encodeEventMessage, eventGridValidationCode, InvalidNotificationError, MAX_QUEUE_MESSAGE_BYTES, normalizeAcrWebhook, normalizeDistributionEnvelope, normalizeEventGrid, normalizeCloudEvents, normalizeEventGridDelivery, MAX_FUTURE_SKEW_MS, normalizeTimestamp, PushEventSchema, RegistryEventSchema, withReceiveTime, type RegistryEvent } from '../../src/core/events';
 
 const digest = 'sha256:' + 'a'.repeat(64);
 
@@ -180,7 +180,7 @@ describe('normalizeEventGrid', () => {
 
 describe('digests and message size', () => {
   it('accepts sha256 and sha512 in lower-case hex of the exact length only', () => {
-    const ok = (d: string) => RegistryEventSchema.shape.digest.safeParse(d).success;
+    const ok = (d: string) => PushEventSchema.shape.digest.safeParse(d).success;
     expect(ok('sha256:' + 'a'.repeat(64))).toBe(true);
     expect(ok('sha512:' + '0'.repeat(128))).toBe(true);
     for (const bad of ['md5:' + 'a'.repeat(32), 'a:b', 'sha256:' + 'A'.repeat(64), 'sha256:' + 'a'.repeat(65), 'sha512:' + 'a'.repeat(64), 'sha256:' + 'a'.repeat(70_000), 'sha256:' + 'g'.repeat(64)]) {

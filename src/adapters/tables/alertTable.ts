@@ -1,10 +1,10 @@
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
-import { randomUUID } from 'node:crypto';
-import type { AlertSubject } from '../../core/alert';
+import type { AlertRecord, AlertState } from '../../core/alert';
 import type { AlertRef } from '../../core/alertMessages';
 import { escapeKey } from '../../core/keys';
 import type { Finding, Rule } from '../../core/rules';
 import { packJson, statusOf, unpackJson } from './entities';
+import type { AlertStore, ClaimedAlert as ServiceClaimedAlert } from '../../services/alerts';
 import type { Tables } from './tables';
 
 /**
@@ -18,31 +18,9 @@ import type { Tables } from './tables';
  * The pending index row changes in the same transaction as the alert's state.
  */
 
-export type AlertState = 'pending' | 'sent' | 'failed';
 
-export interface AlertRecord extends AlertSubject {
-  id: string;
-  kind: 'regression' | 'improvement';
-  rules: Rule[];
-  findings: Finding[];
-  state: AlertState;
-  attempts: number;
-  createdAt: string;
-  nextAttemptAt: string;
-  sentAt?: string;
-  lastError?: string;
-  /** Which route it goes to; the URL itself (it carries a signature) is never returned by the API. */
-  route: 'default' | 'policy';
-}
-
-export type { AlertRef };
-
-export interface ClaimedAlert {
-  ref: AlertRef;
+export interface ClaimedAlert extends ServiceClaimedAlert {
   etag: string;
-  record: AlertRecord;
-  routeUrl: string | null;
-  message: unknown;
   /** The pending index row this alert has, if any. */
   dueKey?: string;
 }
@@ -52,53 +30,42 @@ const markerPrefix = (repository: string, digest: string) => `k|${escapeKey(repo
 /** ISO times of one format sort as they compare, so "due by now" is one key range. */
 const dueKey = (nextAttemptAt: string, alertRowKey: string) => `q|${new Date(nextAttemptAt).toISOString()}|${alertRowKey}`;
 
-export class AlertTable {
+export class AlertTable implements AlertStore {
   constructor(private readonly tables: Tables) {}
 
   /**
-   * Records an alert for the findings not alerted before for this image. `build` gets
-   * those findings and returns the message; nothing is written when none are left.
+   * Records an alert for the findings not alerted before for this image: `compose` gets
+   * those findings and returns the alert, where it goes and its message; nothing is
+   * written when none are left.
    */
   async create(
-    base: Omit<AlertRecord, 'id' | 'rules' | 'findings' | 'state' | 'attempts' | 'nextAttemptAt' | 'kind' | 'route'>,
+    image: { registry: string; repository: string; digest: string },
     findings: Finding[],
-    route: { kind: 'default' | 'policy'; url: string | null },
-    build: (findings: Finding[]) => unknown,
+    compose: (remaining: Finding[]) => { record: AlertRecord; routeUrl: string | null; message: unknown },
   ): Promise<{ ref: AlertRef; record: AlertRecord } | undefined> {
     const client = await this.tables.get('alerts');
-    const pk = escapeKey(base.registry);
+    const pk = escapeKey(image.registry);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const done = await this.#alertedRules(client, pk, base.repository, base.digest);
+      const done = await this.#alertedRules(client, pk, image.repository, image.digest);
       const remaining = findings.filter((f) => !done.has(f.rule));
       if (remaining.length === 0) return undefined;
-      const record: AlertRecord = {
-        ...base,
-        id: randomUUID(),
-        kind: remaining.some((f) => f.kind === 'regression') ? 'regression' : 'improvement',
-        rules: remaining.map((f) => f.rule),
-        findings: remaining,
-        state: route.url ? 'pending' : 'failed',
-        attempts: 0,
-        nextAttemptAt: base.createdAt,
-        route: route.kind,
-        ...(route.url ? {} : { lastError: 'no Teams route: set TEAMS_WEBHOOK_URL or the policy teamsRoute' }),
-      };
+      const { record, routeUrl, message } = compose(remaining);
       const rowKey = `a|${invertedTime(record.createdAt)}|${record.id}`;
       const due = record.state === 'pending' ? dueKey(record.nextAttemptAt, rowKey) : undefined;
       const actions: TableTransaction['actions'] = [
-        ...remaining.map((f): TableTransaction['actions'][number] => ['create', { partitionKey: pk, rowKey: markerPrefix(base.repository, base.digest) + f.rule, alertRowKey: rowKey }]),
-        ['create', { partitionKey: pk, rowKey, ...toEntity(record), dueKey: due ?? '', ...(route.url ? { routeUrl: route.url } : {}), ...packJson('message', build(remaining)) }],
+        ...remaining.map((f): TableTransaction['actions'][number] => ['create', { partitionKey: pk, rowKey: markerPrefix(image.repository, image.digest) + f.rule, alertRowKey: rowKey }]),
+        ['create', { partitionKey: pk, rowKey, ...toEntity(record), dueKey: due ?? '', ...(routeUrl ? { routeUrl } : {}), ...packJson('message', message) }],
         ...(due ? [['create', { partitionKey: pk, rowKey: due, alertRowKey: rowKey }] as TableTransaction['actions'][number]] : []),
       ];
       try {
         await client.submitTransaction(actions);
-        return { ref: { registry: base.registry, rowKey }, record };
+        return { ref: { registry: image.registry, rowKey }, record };
       } catch (e) {
         // Another delivery of the same push created a marker first: recompute what is left.
         if (statusOf(e) !== 409) throw e;
       }
     }
-    throw new Error(`could not record the alert for ${base.repository}@${base.digest} after 5 attempts`);
+    throw new Error(`could not record the alert for ${image.repository}@${image.digest} after 5 attempts`);
   }
 
   /**

@@ -1,7 +1,10 @@
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
 import { escapeKey } from '../../core/keys';
-import type { BlobReference, BlobUse, StoredBlob } from '../../core/storage';
+import { countedFor, introducedBytes, type BlobReference, type BlobUse, type Registration, type StorageSnapshot, type StoredBlob } from '../../core/storage';
+
+export type { Registration };
 import { int64, readInt, statusOf } from './entities';
+import type { BlobLedger } from '../../services/ingest';
 import type { Tables } from './tables';
 
 /**
@@ -24,21 +27,8 @@ interface BlobRow extends StoredBlob {
   etag: string;
 }
 
-export interface Registration {
-  /** Bytes this manifest (in this repository) brought into the registry: not stored before it. */
-  newRegistryBytes: number;
-  /** The registry's live bytes just before and after this manifest's new blobs were counted. */
-  registryBytesBefore: number;
-  registryBytesAfter: number;
-}
 
-export interface StorageSnapshot {
-  blobs: StoredBlob[];
-  references: BlobReference[];
-  liveBytes: number;
-}
-
-export class BlobTable {
+export class BlobTable implements BlobLedger {
   constructor(private readonly tables: Tables) {}
 
   async register(registry: string, repository: string, manifestDigest: string, blobs: BlobUse[], at: string): Promise<Registration> {
@@ -60,7 +50,7 @@ export class BlobTable {
       const totals = await this.#totals(client, pk);
       const pending = rows.filter((r) => !r.counted || r.reclaimableSince);
       if (pending.length === 0) {
-        return { newRegistryBytes: introduced(rows, repository, manifestDigest), registryBytesBefore: before ?? totals.liveBytes, registryBytesAfter: totals.liveBytes };
+        return { newRegistryBytes: introducedBytes(rows, repository, manifestDigest), registryBytesBefore: before ?? totals.liveBytes, registryBytesAfter: totals.liveBytes };
       }
       const chunk = pending.slice(0, MAX_BATCH);
       const added = chunk.reduce((s, r) => s + r.sizeBytes, 0);
@@ -69,9 +59,7 @@ export class BlobTable {
           ? ['update', { partitionKey: pk, rowKey: TOTALS, liveBytes: int64(totals.liveBytes + added) }, 'Replace', { etag: totals.etag }]
           : ['create', { partitionKey: pk, rowKey: TOTALS, liveBytes: int64(added) }],
         ...chunk.map((r): TableTransaction['actions'][number] => {
-          // A reclaimable blob pushed again is new to the registry again: this manifest brought it back.
-          const revived = r.reclaimableSince ? { introducedBy: manifestDigest, introducedIn: repository } : {};
-          const { etag, reclaimableSince: _gone, ...rest } = { ...r, ...revived, counted: true };
+          const { etag, ...rest } = { ...countedFor(r, repository, manifestDigest), counted: true };
           return ['update', { partitionKey: pk, rowKey: blobKey(r.digest), ...toEntity(rest) }, 'Replace', { etag }];
         }),
       ];
@@ -80,12 +68,8 @@ export class BlobTable {
         before ??= totals.liveBytes;
         if (pending.length <= MAX_BATCH) {
           const counted = new Set(chunk.map((r) => r.digest));
-          rows = rows.map((r) =>
-            counted.has(r.digest)
-              ? { ...r, counted: true, reclaimableSince: undefined, ...(r.reclaimableSince ? { introducedBy: manifestDigest, introducedIn: repository } : {}) }
-              : r,
-          );
-          return { newRegistryBytes: introduced(rows, repository, manifestDigest), registryBytesBefore: before, registryBytesAfter: totals.liveBytes + added };
+          rows = rows.map((r) => (counted.has(r.digest) ? { ...countedFor(r, repository, manifestDigest), counted: true } : r));
+          return { newRegistryBytes: introducedBytes(rows, repository, manifestDigest), registryBytesBefore: before, registryBytesAfter: totals.liveBytes + added };
         }
       } catch (e) {
         const status = statusOf(e);
@@ -198,9 +182,6 @@ export class BlobTable {
   }
 }
 
-function introduced(rows: StoredBlob[], repository: string, manifestDigest: string): number {
-  return rows.filter((r) => r.introducedBy === manifestDigest && r.introducedIn === repository).reduce((s, r) => s + r.sizeBytes, 0);
-}
 
 function toEntity(r: Omit<StoredBlob, 'reclaimableSince'> & { reclaimableSince?: string; counted: boolean }): Record<string, unknown> {
   return {

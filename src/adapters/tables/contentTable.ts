@@ -1,5 +1,6 @@
 import { odata } from '@azure/data-tables';
-import { CONFIG_PARSER_VERSION, type ImageConfigSummary } from '../../core/imageConfig';
+import { CONFIG_PARSER_VERSION, type StoredConfig } from '../../core/imageConfig';
+import type { ContentStore } from '../../services/contentResolver';
 import { escapeKey } from '../../core/keys';
 import type { ParsedManifest } from '../../core/manifest';
 import { packJson, readJsonRow, statusOf, unpackJson } from './entities';
@@ -11,12 +12,10 @@ import type { Tables } from './tables';
  * or tag it shows up under.
  */
 
-export type StoredConfig = ImageConfigSummary | { error: string };
-
 const manifestKey = (digest: string) => `m|${digest}`;
 const configKey = (digest: string) => `c|${digest}`;
 
-export class ContentTable {
+export class ContentTable implements ContentStore {
   constructor(private readonly tables: Tables) {}
 
   async getManifest(registry: string, digest: string): Promise<ParsedManifest | undefined> {

@@ -1,6 +1,7 @@
 import { odata, type TableTransaction } from '@azure/data-tables';
 import { escapeKey, repositoryKey } from '../../core/keys';
 import type { PointRef, TrendPoint } from '../../core/trend';
+import type { TrendQuery, TrendReader } from '../../services/queries';
 import type { IndexedPoint, PointStore, StoredPoint } from '../../services/trendPoints';
 import { int64, readInt, statusOf } from './entities';
 import type { Tables } from './tables';
@@ -28,19 +29,7 @@ const AFTER_POINTS = 'p}';
 /** Rows per page when the first few rows usually answer: the default page is 1,000. */
 const SMALL_PAGE = 10;
 
-export interface TrendQuery {
-  registry: string;
-  repository: string;
-  tag?: string;
-  platform?: string;
-  since?: string;
-  until?: string;
-  limit: number;
-  /** RowKey of the last point already returned. */
-  after?: string;
-}
-
-export class PointTable implements PointStore {
+export class PointTable implements PointStore, TrendReader {
   constructor(private readonly tables: Tables) {}
 
   /** @returns false when the (tag, digest) pair was already recorded. */

@@ -5,7 +5,9 @@
 import { QueueClient } from '@azure/storage-queue';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlertTable, type AlertRef } from '../../../src/adapters/tables/alertTable';
+import { AlertTable } from '../../../src/adapters/tables/alertTable';
+import { newAlert } from '../../../src/core/alert';
+import type { AlertRef } from '../../../src/core/alertMessages';
 import { Tables } from '../../../src/adapters/tables/tables';
 import { WorkQueue } from '../../../src/adapters/workQueue';
 import type { Finding } from '../../../src/core/rules';
@@ -35,12 +37,12 @@ let n = 0;
 async function create(registry: string, createdAt: Date, url: string | null = 'https://prod-1.logic.azure.com/workflows/x?sig=s') {
   n++;
   const digest = `sha256:${n.toString(16).padStart(64, '0')}`;
-  const created = await alerts.create(
-    { registry, repository: 'team/app', tag: `v${n}`, platform: 'linux/amd64', digest, pushedAt: createdAt.toISOString(), createdAt: createdAt.toISOString() },
-    [growth],
-    { kind: 'default', url },
-    () => ({ type: 'message' }),
-  );
+  const subject = { registry, repository: 'team/app', tag: `v${n}`, platform: 'linux/amd64', digest, pushedAt: createdAt.toISOString(), createdAt: createdAt.toISOString() };
+  const created = await alerts.create(subject, [growth], (remaining) => ({
+    record: newAlert(subject, remaining, { kind: 'default', url }, `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`),
+    routeUrl: url,
+    message: { type: 'message' },
+  }));
   return created!;
 }
 

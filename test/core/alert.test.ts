@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { alertKind, isTransientDeliveryStatus, newAlert, NO_ROUTE, parseRetryAfter } from '../../src/core/alert';
+import type { Finding } from '../../src/core/rules';
+
+describe('parseRetryAfter', () => {
+  it('reads delta-seconds and HTTP dates, and ignores garbage', () => {
+    expect(parseRetryAfter('2')).toBe(2000);
+    expect(parseRetryAfter(' 0 ')).toBe(0);
+    const now = Date.parse('2026-11-27T10:00:00Z');
+    expect(parseRetryAfter('Fri, 27 Nov 2026 10:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Fri, 27 Nov 2026 09:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(null)).toBeUndefined();
+  });
+});
+
+describe('new alerts', () => {
+  const growth: Finding = { rule: 'growth', kind: 'regression', summary: 'Grew', observed: 1, threshold: 1 };
+  const smaller: Finding = { rule: 'improvement', kind: 'improvement', summary: 'Shrank', observed: 1, threshold: 1 };
+  const subject = { registry: 'r.io', repository: 'a/b', tag: 'v1', platform: 'linux/amd64', digest: 'sha256:' + 'a'.repeat(64), pushedAt: '2026-11-27T10:00:00.000Z', createdAt: '2026-11-27T10:00:30.000Z' };
+
+  it('is a regression when any finding is, an improvement only when all are', () => {
+    expect(alertKind([growth, smaller])).toBe('regression');
+    expect(alertKind([smaller])).toBe('improvement');
+  });
+
+  it('waits for delivery with a route, and fails at once, saying why, without one', () => {
+    expect(newAlert(subject, [growth], { kind: 'policy', url: 'https://x.logic.azure.com/w' }, 'id-1')).toMatchObject({ id: 'id-1', state: 'pending', attempts: 0, nextAttemptAt: subject.createdAt, route: 'policy', rules: ['growth'], kind: 'regression' });
+    const lost = newAlert(subject, [smaller], { kind: 'default', url: null }, 'id-2');
+    expect(lost).toMatchObject({ state: 'failed', lastError: NO_ROUTE, kind: 'improvement' });
+  });
+
+  it('retries 408, 429 and 5xx, not other refusals', () => {
+    expect([408, 429, 500, 503].every(isTransientDeliveryStatus)).toBe(true);
+    expect([400, 401, 403, 404, 413].some(isTransientDeliveryStatus)).toBe(false);
+  });
+});
