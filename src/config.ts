@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { DEFAULT_STORAGE_RETRY } from './adapters/storage';
 import { DEFAULT_MAX_EVENT_AGE_HOURS, LOGIN_SERVER } from './core/events';
-import { PriceOverrideSchema, RegistryProfileSchema } from './core/estimates/pricing';
+import { PriceOverrideSchema, RegistryProfileSchema, SkuSchema } from './core/estimates/pricing';
 import { PullModelOverrideSchema } from './core/estimates/pullModel';
 import { hasCredentials, normalizeRoutePrefix, routePrefixProblem, teamsHostAllowed } from './core/teamsRoute';
 import { redactUrl } from './core/redact';
+import { issuesOf, numberText } from './core/validation';
+import { BaselineModeSchema } from './core/baseline';
 
 /**
  * Every setting the app reads is declared and validated here, once, at start-up.
@@ -35,20 +37,7 @@ export type StorageConnection =
     };
 
 
-const intSetting = (def: number, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return def;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer from ${min} to ${max}, got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    });
+const intSetting = (def: number, min: number, max: number) => numberText(def, { min, max });
 
 const boolSetting = (def: boolean) =>
   z
@@ -80,9 +69,7 @@ function jsonSetting<S extends z.ZodType>(schema: S) {
       }
       const parsed = schema.safeParse(json);
       if (parsed.success) return parsed.data;
-      for (const issue of parsed.error.issues) {
-        ctx.addIssue({ code: 'custom', message: `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}` });
-      }
+      for (const issue of issuesOf(parsed.error)) ctx.addIssue({ code: 'custom', message: `${issue.path ? `${issue.path}: ` : ''}${issue.message}` });
       return z.NEVER;
     });
 }
@@ -136,9 +123,9 @@ const settingsSchema = z.object({
   EVENT_MAX_AGE_HOURS: intSetting(DEFAULT_MAX_EVENT_AGE_HOURS, 1, 24 * 366),
   REGISTRY_MAX_RETRIES: intSetting(2, 0, 10),
   /** Which earlier point a new point is compared with: the latest of the platform, or the latest of the same tag. */
-  BASELINE_MODE: z.enum(['previous', 'sameTag'], { error: 'must be "previous" or "sameTag"' }).default('previous'),
+  BASELINE_MODE: BaselineModeSchema.default('previous'),
   /** The SKU and geo-replica count of registries without an entry in REGISTRY_PROFILES. */
-  ACR_SKU: z.enum(['Basic', 'Standard', 'Premium'], { error: 'must be "Basic", "Standard" or "Premium"' }).default('Standard'),
+  ACR_SKU: SkuSchema.default('Standard'),
   ACR_GEO_REPLICAS: intSetting(1, 1, 50),
   /** Per registry: `{"<login server>": {"sku": "Premium", "replicas": 2}}`. */
   REGISTRY_PROFILES: jsonSetting(z.record(z.string(), RegistryProfileSchema)),
@@ -147,19 +134,7 @@ const settingsSchema = z.object({
   /** Overrides of the pull-time model's parameters (docs/estimates.md). */
   PULL_MODEL: jsonSetting(PullModelOverrideSchema),
   /** Default alert thresholds; per-repository policies (PUT /api/policy) override them. */
-  ALERT_GROWTH_PERCENT: z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return 10;
-      const n = Number(v);
-      if (!Number.isFinite(n) || n < 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a number ≥ 0, got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    }),
+  ALERT_GROWTH_PERCENT: numberText(10, { min: 0, integer: false }),
   ALERT_GROWTH_BYTES: intSetting(10 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
   ALERT_LAYER_BYTES: intSetting(100 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER),
   ALERT_COLD_START_SECONDS: intSetting(5, 0, 3600),
@@ -316,9 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push({ setting: String(issue.path[0] ?? '(settings)'), message: issue.message });
-    }
+    for (const issue of issuesOf(parsed.error)) problems.push({ setting: issue.path.split('.')[0] || '(settings)', message: issue.message });
   }
   if (parsed.success && parsed.data.ACR_GEO_REPLICAS > 1 && parsed.data.ACR_SKU !== 'Premium') {
     problems.push({ setting: 'ACR_GEO_REPLICAS', message: `geo-replication needs ACR_SKU=Premium, not ${parsed.data.ACR_SKU}` });

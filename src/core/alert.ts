@@ -41,7 +41,8 @@ export interface AlertView extends AlertSubject {
   compareUrl?: string;
 }
 
-export type AlertState = 'pending' | 'sent' | 'failed';
+export const ALERT_STATES = ['pending', 'sent', 'failed'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
 
 /** An alert of the outbox and its history. */
 export interface AlertRecord extends AlertSubject {

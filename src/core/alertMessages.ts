@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from './validation';
 import { REPOSITORY, TAG } from './events';
 import type { PointRef } from './trend';
 
@@ -32,7 +33,7 @@ export type AlertRef = z.infer<typeof AlertRefMessage>;
 /** Parses a queue message; the error names each bad field, for the poison-queue log line. */
 export function parseMessage<S extends z.ZodType>(schema: S, message: unknown, allowedRegistries: readonly string[], what: string): z.output<S> {
   const parsed = schema.safeParse(message);
-  if (!parsed.success) throw new Error(`message is not ${what}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new Error(`message is not ${what}: ${describeIssues(parsed.error, { root: '(message)' })}`);
   const registry = (parsed.data as { registry: string }).registry;
   if (!allowedRegistries.includes(registry)) throw new Error(`message is not ${what}: registry ${registry} is not in ALLOWED_REGISTRIES`);
   return parsed.data;

@@ -1,3 +1,5 @@
+import { oneOf } from './validation';
+
 /**
  * The baseline rule, in one place for ingest, its later corrections and the what-if API:
  * a point is compared with the latest point pushed strictly before it on the same
@@ -7,6 +9,7 @@
 
 export const BASELINE_MODES = ['previous', 'sameTag'] as const;
 export type BaselineMode = (typeof BASELINE_MODES)[number];
+export const BaselineModeSchema = oneOf(BASELINE_MODES);
 
 /** What identifies a point for the rule; points are unique per (tag, digest). */
 export interface PointIdentity {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from './validation';
 import { digestSchema } from './digest';
 import { isManifestMediaType } from './mediaTypes';
 
@@ -159,13 +160,6 @@ export function normalizeRegistryHost(host: string): string {
   return host.trim().toLowerCase().replace(/:443$/, '');
 }
 
-function describe(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
-    .join('; ');
-}
-
 /** A delete naming a tag but no digest removes the tag only: the manifest and its bytes stay. */
 const UNTAG_REASON = 'tag delete: the manifest and its storage remain';
 function isUntag(action: string, target: { digest?: string; tag?: string }): boolean {
@@ -203,7 +197,7 @@ function eventFrom(raw: RawEvent, source: RegistryEvent['source'], where: string
     ...(raw.target.tag ? { tag: raw.target.tag } : {}),
     ...(raw.target.mediaType ? { mediaType: raw.target.mediaType } : {}),
   });
-  if (!parsed.success) throw new InvalidNotificationError(`${where || 'event'}: ${describe(parsed.error)}`);
+  if (!parsed.success) throw new InvalidNotificationError(`${where || 'event'}: ${describeIssues(parsed.error, { root: '(body)' })}`);
   return { event: parsed.data };
 }
 
@@ -241,7 +235,7 @@ const AcrWebhookSchema = z.object({
 
 export function normalizeAcrWebhook(body: unknown): NormalizedNotification {
   const parsed = AcrWebhookSchema.safeParse(body);
-  if (!parsed.success) throw new InvalidNotificationError(`not an ACR webhook payload: ${describe(parsed.error)}`);
+  if (!parsed.success) throw new InvalidNotificationError(`not an ACR webhook payload: ${describeIssues(parsed.error, { root: '(body)' })}`);
   const p = parsed.data;
   if (!(ACR_ACTIONS as readonly string[]).includes(p.action)) {
     throw new InvalidNotificationError(`unknown action "${p.action}"; ACR sends one of ${ACR_ACTIONS.join(', ')}`);
@@ -276,13 +270,13 @@ export const DISTRIBUTION_ACTIONS = ['push', 'pull', 'delete', 'mount'] as const
 
 export function normalizeDistributionEnvelope(body: unknown): NormalizedNotification {
   const envelope = DistributionEnvelopeSchema.safeParse(body);
-  if (!envelope.success) throw new InvalidNotificationError(`not a Distribution notification envelope: ${describe(envelope.error)}`);
+  if (!envelope.success) throw new InvalidNotificationError(`not a Distribution notification envelope: ${describeIssues(envelope.error, { root: '(body)' })}`);
   const events: RegistryEvent[] = [];
   const ignored: Ignored[] = [];
   envelope.data.events.forEach((raw, i) => {
     const where = `events[${i}]`;
     const parsed = DistributionEventSchema.safeParse(raw);
-    if (!parsed.success) throw new InvalidNotificationError(`${where}: ${describe(parsed.error)}`);
+    if (!parsed.success) throw new InvalidNotificationError(`${where}: ${describeIssues(parsed.error, { root: '(body)' })}`);
     const e = parsed.data;
     if (!(DISTRIBUTION_ACTIONS as readonly string[]).includes(e.action)) {
       throw new InvalidNotificationError(`${where}.action: unknown action "${e.action}"; expected one of ${DISTRIBUTION_ACTIONS.join(', ')}`);
@@ -367,13 +361,13 @@ function fromSystemTopic(where: string, e: { id: string; type: string; time: str
  */
 export function normalizeEventGrid(body: unknown): NormalizedNotification {
   const batch = EventGridBatchSchema.safeParse(body);
-  if (!batch.success) throw new InvalidNotificationError(`not an Event Grid event batch (a JSON array of events): ${describe(batch.error)}`);
+  if (!batch.success) throw new InvalidNotificationError(`not an Event Grid event batch (a JSON array of events): ${describeIssues(batch.error, { root: '(body)' })}`);
   const events: RegistryEvent[] = [];
   const ignored: Ignored[] = [];
   batch.data.forEach((raw, i) => {
     const where = `[${i}]`;
     const parsed = EventGridEventSchema.safeParse(raw);
-    if (!parsed.success) throw new InvalidNotificationError(`${where}: ${describe(parsed.error)}`);
+    if (!parsed.success) throw new InvalidNotificationError(`${where}: ${describeIssues(parsed.error, { root: '(body)' })}`);
     const e = parsed.data;
     fromSystemTopic(where, { id: e.id, type: e.eventType, time: e.eventTime, data: e.data }, events, ignored);
   });
@@ -406,13 +400,13 @@ export function normalizeCloudEvents(body: unknown, batch: boolean): NormalizedN
   if (batch && !Array.isArray(body)) throw new InvalidNotificationError(`a ${CLOUDEVENTS_BATCH_CONTENT_TYPE} body must be a JSON array of events`);
   if (!batch && Array.isArray(body)) throw new InvalidNotificationError(`a ${CLOUDEVENTS_CONTENT_TYPE} body is one event; send a batch as ${CLOUDEVENTS_BATCH_CONTENT_TYPE}`);
   const list = EventGridBatchSchema.safeParse(batch ? body : [body]);
-  if (!list.success) throw new InvalidNotificationError(`not a CloudEvents batch: ${describe(list.error)}`);
+  if (!list.success) throw new InvalidNotificationError(`not a CloudEvents batch: ${describeIssues(list.error, { root: '(body)' })}`);
   const events: RegistryEvent[] = [];
   const ignored: Ignored[] = [];
   list.data.forEach((raw, i) => {
     const where = batch ? `[${i}]` : '(event)';
     const parsed = CloudEventSchema.safeParse(raw);
-    if (!parsed.success) throw new InvalidNotificationError(`${where}: ${describe(parsed.error)}`);
+    if (!parsed.success) throw new InvalidNotificationError(`${where}: ${describeIssues(parsed.error, { root: '(body)' })}`);
     const e = parsed.data;
     fromSystemTopic(where, { id: e.id, type: e.type, time: e.time ?? new Date().toISOString(), data: e.data }, events, ignored);
   });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from './validation';
 import type { Layer } from './manifest';
 
 /** The parts of an image config (OCI image-spec config.md) that explain a size. */
@@ -114,7 +115,7 @@ export function parseImageConfig(body: string | Uint8Array): ImageConfigSummary 
     return { error: 'image config is not valid JSON' };
   }
   const parsed = ImageConfigSchema.safeParse(json);
-  if (!parsed.success) return { error: `malformed image config: ${parsed.error.issues[0]?.message ?? 'invalid'}` };
+  if (!parsed.success) return { error: `malformed image config: ${describeIssues(parsed.error, { limit: 1 })}` };
   const c = parsed.data;
   return {
     ...(c.os ? { os: c.os } : {}),

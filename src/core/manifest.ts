@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { describeIssues } from './validation';
 import { INDEX_TYPES, IMAGE_MANIFEST_TYPES, MediaType, SCHEMA1_TYPES, isForeignLayer } from './mediaTypes';
 
 /**
@@ -104,13 +105,6 @@ export function isAttestation(d: Descriptor): boolean {
   );
 }
 
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-    .join('; ');
-}
-
 /**
  * @param body the manifest bytes as served
  * @param contentType the media type the registry answered with; preferred over the
@@ -140,7 +134,7 @@ export function parseManifest(body: string | Uint8Array, contentType?: string): 
   }
   if (IMAGE_MANIFEST_TYPES.has(mediaType)) {
     const parsed = ImageManifestSchema.safeParse(obj);
-    if (!parsed.success) return { kind: 'unsupported', mediaType, reason: `malformed image manifest: ${describeIssues(parsed.error)}` };
+    if (!parsed.success) return { kind: 'unsupported', mediaType, reason: `malformed image manifest: ${describeIssues(parsed.error, { limit: 3 })}` };
     const m = parsed.data;
     return {
       kind: 'image',
@@ -157,7 +151,7 @@ export function parseManifest(body: string | Uint8Array, contentType?: string): 
   }
   if (INDEX_TYPES.has(mediaType)) {
     const parsed = IndexSchema.safeParse(obj);
-    if (!parsed.success) return { kind: 'unsupported', mediaType, reason: `malformed image index: ${describeIssues(parsed.error)}` };
+    if (!parsed.success) return { kind: 'unsupported', mediaType, reason: `malformed image index: ${describeIssues(parsed.error, { limit: 3 })}` };
     return {
       kind: 'index',
       mediaType,

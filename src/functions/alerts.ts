@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { ALERT_STATES } from '../core/alert';
+import { oneOf } from '../core/validation';
 import { registerReadApi } from '../http/readApi';
 import { limitParam, registryParam, repositoryParam, timeParam } from '../http/params';
 import { json } from '../http/responses';
@@ -9,7 +11,7 @@ const AlertsQuery = z.object({
   registry: registryParam,
   repository: repositoryParam.optional(),
   since: timeParam.optional(),
-  state: z.enum(['pending', 'sent', 'failed'], { error: 'must be pending, sent or failed' }).optional(),
+  state: oneOf(ALERT_STATES).optional(),
   limit: limitParam(100, 1000),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { numberText } from '../core/validation';
 import { DIGEST_RULE, MAX_DIGEST_LENGTH, STRICT_DIGEST } from '../core/digest';
 import { MAX_KEY_LENGTH } from '../core/keys';
 import { LOGIN_SERVER, MAX_PLATFORM_LENGTH, MAX_REGISTRY_LENGTH, MAX_REPOSITORY_LENGTH, REPOSITORY, TAG, normalizeRegistryHost } from '../core/events';
@@ -32,18 +33,7 @@ export const platformParam = z
 export const timeParam = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z' }).transform((s) => new Date(s).toISOString());
 
 export function limitParam(def: number, max: number) {
-  return z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return def;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1 || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer from 1 to ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+  return numberText(def, { min: 1, max });
 }
 
 /** A RowKey is at most 1 KiB; its base64url JSON wrapper about 4/3 of that plus a little. */

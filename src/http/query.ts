@@ -1,4 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
+import { issuesOf } from '../core/validation';
 import type { z } from 'zod';
 import { HttpProblem, problem } from './responses';
 
@@ -8,7 +9,7 @@ export function parseQuery<S extends z.ZodType>(request: HttpRequest, schema: S)
   for (const [k, v] of request.query.entries()) raw[k] = v;
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((i) => ({ parameter: String(i.path[0] ?? ''), message: i.message }));
+  const problems = issuesOf(parsed.error).map((i) => ({ parameter: i.path.split('.')[0]!, message: i.message }));
   throw new HttpProblem(
     problem(400, problems.map((p) => (p.parameter ? `${p.parameter}: ${p.message}` : p.message)).join('; '), { problems }),
   );

@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import type { Config } from '../config';
 import { estimateCosts, estimatePull, imageForEstimate, type CostEstimates, type PullEstimates } from '../core/estimates/estimates';
-import { DEFAULT_PRICES, mergePrices, RegistryProfileSchema, type PriceTable, type RegistryProfile } from '../core/estimates/pricing';
+import { DEFAULT_PRICES, mergePrices, RegistryProfileSchema, SkuSchema, type PriceTable, type RegistryProfile } from '../core/estimates/pricing';
 import { DEFAULT_PULL_MODEL, mergePullModel, PullModelOverrideSchema, TARGETS, type PullModelOverride, type PullModelParams } from '../core/estimates/pullModel';
 import type { PlatformImage } from '../core/sizing';
 import type { PointEstimates } from '../core/trend';
+import { issuesOf, oneOf } from '../core/validation';
 
 /** Everything an estimate depends on besides the image: prices, the pull model, each registry's SKU. */
 export interface EstimateContext {
@@ -93,7 +94,7 @@ export function parseOverrides(query: Record<string, string>, base: { profile: R
   const read = (key: string, schema: z.ZodType = num): unknown => {
     if (!(key in query)) return undefined;
     const r = schema.safeParse(query[key]);
-    if (!r.success) problems.push({ parameter: key, message: r.error.issues[0]?.message ?? 'invalid' });
+    if (!r.success) problems.push(...issuesOf(r.error).slice(0, 1).map((i) => ({ parameter: key, message: i.message })));
     return r.success ? r.data : undefined;
   };
   const override: PullModelOverride & { targets: NonNullable<PullModelOverride['targets']> } = { targets: {} };
@@ -107,19 +108,19 @@ export function parseOverrides(query: Record<string, string>, base: { profile: R
   const extractMBps = read('extractMBps');
   if (compressionRatio !== undefined) override.compressionRatio = compressionRatio as number;
   if (extractMBps !== undefined) override.extractMBps = extractMBps as number;
-  const serial = read('aks.serialImagePulls', z.enum(['true', 'false'], { error: 'must be true or false' }));
+  const serial = read('aks.serialImagePulls', oneOf(['true', 'false']));
   const other = read('aks.otherImageBytesOnNewNode');
   if (serial !== undefined || other !== undefined) {
     override.aks = { ...(serial !== undefined ? { serialImagePulls: serial === 'true' } : {}), ...(other !== undefined ? { otherImageBytesOnNewNode: other as number } : {}) };
   }
   const validated = PullModelOverrideSchema.safeParse(override);
   if (!validated.success) {
-    for (const i of validated.error.issues) problems.push({ parameter: i.path.filter((p) => p !== 'targets').join('.'), message: i.message });
+    for (const i of issuesOf(validated.error, ['targets'])) problems.push({ parameter: i.path, message: i.message });
   }
-  const sku = read('sku', z.enum(['Basic', 'Standard', 'Premium'], { error: 'must be Basic, Standard or Premium' }));
+  const sku = read('sku', SkuSchema);
   const replicas = read('replicas');
   const profile = RegistryProfileSchema.safeParse({ sku: sku ?? base.profile.sku, replicas: replicas ?? (sku && sku !== 'Premium' ? 1 : base.profile.replicas) });
-  if (!profile.success) for (const i of profile.error.issues) problems.push({ parameter: String(i.path[0] ?? 'sku'), message: i.message });
+  if (!profile.success) for (const i of issuesOf(profile.error)) problems.push({ parameter: i.path || 'sku', message: i.message });
   if (problems.length > 0 || !validated.success || !profile.success) return { ok: false, problems };
   return { ok: true, profile: profile.data, pullModel: mergePullModel(base.pullModel, validated.data) };
 }

@@ -1,4 +1,5 @@
 import { PermanentError } from '../core/errors';
+import type { BaselineMode } from '../core/baseline';
 import type { PushEvent } from '../core/events';
 import { deletedSince, isFailure, mergeImage, platformSummary, pushStatus, type ImageRecord, type PlatformEntry } from '../core/image';
 import type { ParsedManifest } from '../core/manifest';
@@ -142,7 +143,7 @@ async function newPoint(
   push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string; reportedPushedAt?: string },
   image: PlatformImage,
   registration: Registration,
-  mode: 'previous' | 'sameTag',
+  mode: BaselineMode,
 ): Promise<TrendPoint> {
   const seen = await deps.points.hasPointFor(event.registry, event.repository, image.digest);
   const newRegistryBytes = seen ? 0 : registration.newRegistryBytes;

@@ -1,12 +1,14 @@
 import { z } from 'zod';
+import { oneOf } from '../validation';
 
 /**
  * ACR storage cost. Prices differ by region and change over time, so every figure is
  * a default that `ACR_PRICES` can override; see docs/estimates.md for sources.
  */
 
-export type Sku = 'Basic' | 'Standard' | 'Premium';
-export const SKUS: readonly Sku[] = ['Basic', 'Standard', 'Premium'];
+export const SKUS = ['Basic', 'Standard', 'Premium'] as const;
+export type Sku = (typeof SKUS)[number];
+export const SkuSchema = oneOf(SKUS);
 
 export interface SkuPrice {
   /** Registry price per day, per region holding it. */
@@ -87,7 +89,7 @@ export const DEFAULT_REGISTRY_PROFILE: RegistryProfile = { sku: 'Standard', repl
 /** For `REGISTRY_PROFILES` entries and query overrides, so bad input fails where it is read. */
 export const RegistryProfileSchema = z
   .strictObject({
-    sku: z.enum(['Basic', 'Standard', 'Premium'], { error: 'must be "Basic", "Standard" or "Premium"' }),
+    sku: SkuSchema,
     replicas: z.number().int('must be a whole number').min(1, 'must be at least 1').default(1),
   })
   .refine((p) => p.replicas === 1 || p.sku === 'Premium', {
