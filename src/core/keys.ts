@@ -33,3 +33,11 @@ export function splitKey(key: string): string[] {
 export function repositoryKey(registry: string, repository: string): string {
   return joinKey(registry, repository);
 }
+
+/**
+ * A time as 13 digits that sort newest first: Table Storage returns rows in key order
+ * only, so "latest N" is a forward range read instead of a whole-partition scan.
+ */
+export function invertedTime(iso: string): string {
+  return String(9_999_999_999_999 - Date.parse(iso)).padStart(13, '0');
+}

@@ -1,9 +1,9 @@
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
 import type { AlertRecord, AlertState } from '../../core/alert';
 import type { AlertRef } from '../../core/alertMessages';
-import { escapeKey } from '../../core/keys';
+import { escapeKey, invertedTime } from '../../core/keys';
 import type { Finding, Rule } from '../../core/rules';
-import { packJson, statusOf, unpackJson } from './entities';
+import { packJson, statusOf, unpackJson, prefixFilter, retryOnConflict } from './entities';
 import type { AlertStore, ClaimedAlert as ServiceClaimedAlert } from '../../services/alerts';
 import type { Tables } from './tables';
 
@@ -25,7 +25,6 @@ export interface ClaimedAlert extends ServiceClaimedAlert {
   dueKey?: string;
 }
 
-const invertedTime = (iso: string) => String(9_999_999_999_999 - Date.parse(iso)).padStart(13, '0');
 const markerPrefix = (repository: string, digest: string) => `k|${escapeKey(repository)}|${digest}|`;
 /** ISO times of one format sort as they compare, so "due by now" is one key range. */
 const dueKey = (nextAttemptAt: string, alertRowKey: string) => `q|${new Date(nextAttemptAt).toISOString()}|${alertRowKey}`;
@@ -45,7 +44,8 @@ export class AlertTable implements AlertStore {
   ): Promise<{ ref: AlertRef; record: AlertRecord } | undefined> {
     const client = await this.tables.get('alerts');
     const pk = escapeKey(image.registry);
-    for (let attempt = 0; attempt < 5; attempt++) {
+    // Another delivery of the same push may create a marker first: recompute what is left.
+    return retryOnConflict(`record the alert for ${image.repository}@${image.digest}`, 5, async () => {
       const done = await this.#alertedRules(client, pk, image.repository, image.digest);
       const remaining = findings.filter((f) => !done.has(f.rule));
       if (remaining.length === 0) return undefined;
@@ -57,15 +57,9 @@ export class AlertTable implements AlertStore {
         ['create', { partitionKey: pk, rowKey, ...toEntity(record), dueKey: due ?? '', ...(routeUrl ? { routeUrl } : {}), ...packJson('message', message) }],
         ...(due ? [['create', { partitionKey: pk, rowKey: due, alertRowKey: rowKey }] as TableTransaction['actions'][number]] : []),
       ];
-      try {
-        await client.submitTransaction(actions);
-        return { ref: { registry: image.registry, rowKey }, record };
-      } catch (e) {
-        // Another delivery of the same push created a marker first: recompute what is left.
-        if (statusOf(e) !== 409) throw e;
-      }
-    }
-    throw new Error(`could not record the alert for ${image.repository}@${image.digest} after 5 attempts`);
+      await client.submitTransaction(actions);
+      return { ref: { registry: image.registry, rowKey }, record };
+    }, [409]);
   }
 
   /**
@@ -156,7 +150,7 @@ export class AlertTable implements AlertStore {
 
   async #alertedRules(client: TableClient, pk: string, repository: string, digest: string): Promise<Set<string>> {
     const prefix = markerPrefix(repository, digest);
-    const filter = odata`PartitionKey eq ${pk} and RowKey ge ${prefix} and RowKey lt ${prefix.slice(0, -1) + '}'}`;
+    const filter = prefixFilter(pk, prefix);
     const rules = new Set<string>();
     for await (const e of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) rules.add(String(e.rowKey).slice(prefix.length));
     return rules;

@@ -3,7 +3,7 @@ import { escapeKey } from '../../core/keys';
 import { countedFor, introducedBytes, type BlobReference, type BlobUse, type Registration, type StorageSnapshot, type StoredBlob } from '../../core/storage';
 
 export type { Registration };
-import { int64, readInt, statusOf } from './entities';
+import { int64, prefixFilter, readInt, retryOnConflict, statusOf } from './entities';
 import type { BlobLedger } from '../../services/ingest';
 import type { Tables } from './tables';
 
@@ -120,30 +120,23 @@ export class BlobTable implements BlobLedger {
   }
 
   async #reclaimIfUnused(client: TableClient, pk: string, digest: string, at: string): Promise<number> {
-    for (let attempt = 0; attempt < 10; attempt++) {
+    return retryOnConflict(`settle blob ${digest}`, 10, async () => {
       if (await this.#hasLiveReference(client, pk, digest)) return 0;
       const row = await this.#read(client, pk, digest);
       if (!row || row.reclaimableSince || !row.counted) return 0;
       const totals = await this.#totals(client, pk);
       const { etag, ...rest } = row;
-      try {
-        await client.submitTransaction([
-          ['update', { partitionKey: pk, rowKey: TOTALS, liveBytes: int64(totals.liveBytes - row.sizeBytes) }, 'Replace', { etag: totals.etag ?? '*' }],
-          ['update', { partitionKey: pk, rowKey: blobKey(digest), ...toEntity({ ...rest, reclaimableSince: at }) }, 'Replace', { etag }],
-        ]);
-      } catch (e) {
-        const status = statusOf(e);
-        if (status === 412 || status === 409) continue;
-        throw e;
-      }
+      await client.submitTransaction([
+        ['update', { partitionKey: pk, rowKey: TOTALS, liveBytes: int64(totals.liveBytes - row.sizeBytes) }, 'Replace', { etag: totals.etag ?? '*' }],
+        ['update', { partitionKey: pk, rowKey: blobKey(digest), ...toEntity({ ...rest, reclaimableSince: at }) }, 'Replace', { etag }],
+      ]);
       // A push that referenced the blob meanwhile revives it on its own; this only reports.
       return row.sizeBytes;
-    }
-    throw new Error(`could not settle blob ${digest} after 10 attempts`);
+    });
   }
 
   async #hasLiveReference(client: TableClient, pk: string, digest: string): Promise<boolean> {
-    const filter = odata`PartitionKey eq ${pk} and RowKey ge ${`r|${digest}|`} and RowKey lt ${`r|${digest}}`} and live eq true`;
+    const filter = `${prefixFilter(pk, `r|${digest}|`)} and live eq true`;
     for await (const _ of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) return true;
     return false;
   }

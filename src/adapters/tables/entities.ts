@@ -1,3 +1,5 @@
+import { odata } from '@azure/data-tables';
+
 /**
  * Table Storage encodings shared by the table adapters. Numbers are stored as Int64
  * because a JS number written plainly becomes Edm.Double (or Int32), and sizes over
@@ -82,19 +84,52 @@ export async function updateJsonRow<T>(
   change: (current: T | undefined) => T | Promise<T>,
   extra: (value: T) => Record<string, unknown> = () => ({}),
 ): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
+  return retryOnConflict(`update ${rowKey}`, 10, async () => {
     const current = await readJsonRow<T>(client, partitionKey, rowKey);
     const next = await change(current?.value);
     if (current && JSON.stringify(next) === JSON.stringify(current.value)) return next;
     const entity = { partitionKey, rowKey, ...extra(next), ...packJson('json', next) };
+    if (current) await client.updateEntity(entity, 'Replace', { etag: current.etag });
+    else await client.createEntity(entity);
+    return next;
+  });
+}
+
+/** Another writer won the race `tries` times in a row; the queue retries the whole event. */
+export class ConflictError extends Error {
+  override readonly name = 'ConflictError';
+  constructor(
+    readonly what: string,
+    readonly tries: number,
+    options: { cause: unknown },
+  ) {
+    super(`could not ${what} after ${tries} attempts: other writers kept changing it`, options);
+  }
+}
+
+/**
+ * Optimistic concurrency, one loop for every adapter: runs `attempt` (which must re-read
+ * whatever it writes against) again while it loses an ETag race (412) or a create race
+ * (409), at most `tries` times.
+ */
+export async function retryOnConflict<T>(what: string, tries: number, attempt: () => Promise<T>, conflicts: readonly number[] = [412, 409]): Promise<T> {
+  for (let i = 1; ; i++) {
     try {
-      if (current) await client.updateEntity(entity, 'Replace', { etag: current.etag });
-      else await client.createEntity(entity);
-      return next;
+      return await attempt();
     } catch (e) {
       const status = statusOf(e);
-      if ((status === 412 || status === 409) && attempt < 10) continue;
-      throw e;
+      if (status === undefined || !conflicts.includes(status)) throw e;
+      if (i >= tries) throw new ConflictError(what, tries, { cause: e });
     }
   }
+}
+
+/** The first key after every key that starts with `prefix` (keys here end in a `|` separator). */
+export function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+}
+
+/** Rows of one partition whose RowKey starts with `prefix`: a key-range query, never a scan. */
+export function prefixFilter(partitionKey: string, prefix: string): string {
+  return odata`PartitionKey eq ${partitionKey} and RowKey ge ${prefix} and RowKey lt ${prefixEnd(prefix)}`;
 }

@@ -1,9 +1,9 @@
 import { odata, type TableTransaction } from '@azure/data-tables';
-import { escapeKey, repositoryKey } from '../../core/keys';
+import { escapeKey, repositoryKey, invertedTime } from '../../core/keys';
 import type { PointRef, TrendPoint } from '../../core/trend';
 import type { TrendQuery, TrendReader } from '../../services/queries';
 import type { IndexedPoint, PointStore, StoredPoint } from '../../services/trendPoints';
-import { int64, readInt, statusOf } from './entities';
+import { int64, readInt, statusOf, prefixEnd, prefixFilter } from './entities';
 import type { Tables } from './tables';
 
 /**
@@ -19,7 +19,6 @@ import type { Tables } from './tables';
 const pointKey = (p: Pick<TrendPoint, 'pushedAt' | 'tag' | 'digest'>) => `p|${p.pushedAt}|${escapeKey(p.tag)}|${p.digest}`;
 const markerKey = (p: Pick<TrendPoint, 'tag' | 'digest'>) => `u|${p.digest}|${escapeKey(p.tag)}`;
 /** Milliseconds counted down from year 2286, zero-padded: ascending keys, descending time. */
-const invertedTime = (iso: string) => String(9_999_999_999_999 - Date.parse(iso)).padStart(13, '0');
 const newestFirstPrefix = (platform: string) => `d|${escapeKey(platform)}|`;
 const newestFirstKey = (p: Pick<TrendPoint, 'platform' | 'pushedAt' | 'tag' | 'digest'>) =>
   `${newestFirstPrefix(p.platform)}${invertedTime(p.pushedAt)}|${escapeKey(p.tag)}|${p.digest}`;
@@ -89,7 +88,7 @@ export class PointTable implements PointStore, TrendReader {
   /** Whether any tag of this repository already has a point for the platform digest. */
   async hasPointFor(registry: string, repository: string, digest: string): Promise<boolean> {
     const client = await this.tables.get('points');
-    const filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey ge ${`u|${digest}|`} and RowKey lt ${`u|${digest}}`}`;
+    const filter = prefixFilter(repositoryKey(registry, repository), `u|${digest}|`);
     for await (const _ of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) return _.length > 0;
     return false;
   }
@@ -112,7 +111,7 @@ export class PointTable implements PointStore, TrendReader {
   async ofDigest(registry: string, repository: string, digest: string): Promise<StoredPoint[]> {
     const client = await this.tables.get('points');
     const pk = repositoryKey(registry, repository);
-    const filter = odata`PartitionKey eq ${pk} and RowKey ge ${`u|${digest}|`} and RowKey lt ${`u|${digest}}`}`;
+    const filter = prefixFilter(pk, `u|${digest}|`);
     const rowKeys: string[] = [];
     for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['pointRowKey'] } })) rowKeys.push(String(e.pointRowKey));
     const out: StoredPoint[] = [];
@@ -142,7 +141,7 @@ export class PointTable implements PointStore, TrendReader {
     const prefix = newestFirstPrefix(platform);
     // '~' sorts after every escaped tag character: skip all rows at exactly `before`.
     const from = opts.before ? `${prefix}${invertedTime(opts.before)}|~` : prefix;
-    let filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey gt ${from} and RowKey lt ${`${prefix.slice(0, -1)}}`}`;
+    let filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey gt ${from} and RowKey lt ${prefixEnd(prefix)}`;
     if (opts.digestNot) filter += odata` and digest ne ${opts.digestNot}`;
     if (opts.tag !== undefined) filter += odata` and tag eq ${opts.tag}`;
     const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['digest', 'tag', 'pushedAt', 'deletedAt'] } });
@@ -187,7 +186,7 @@ export class PointTable implements PointStore, TrendReader {
   /** Whether the repository has any point at all. */
   async any(registry: string, repository: string): Promise<boolean> {
     const client = await this.tables.get('points');
-    const filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey ge ${'p|'} and RowKey lt ${AFTER_POINTS}`;
+    const filter = prefixFilter(repositoryKey(registry, repository), 'p|');
     for await (const page of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) return page.length > 0;
     return false;
   }

@@ -1,17 +1,12 @@
 import { odata } from '@azure/data-tables';
 import { escapeKey } from '../../core/keys';
-import { PolicySchema, type Policy } from '../../core/policy';
+import { PolicySchema, type Policy, type StoredPolicy } from '../../core/policy';
+import type { PolicyStore } from '../../services/policies';
 import { readJsonRow, statusOf, unpackJson, packJson } from './entities';
 import type { Tables } from './tables';
 
-export interface StoredPolicy {
-  pattern: string;
-  policy: Policy;
-  updatedAt: string;
-}
-
 /** Per-repository alert policies, one row per pattern, partitioned by registry. */
-export class PolicyTable {
+export class PolicyTable implements PolicyStore {
   constructor(private readonly tables: Tables) {}
 
   async list(registry: string): Promise<StoredPolicy[]> {
