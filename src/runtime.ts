@@ -20,6 +20,7 @@ import type { PointEstimates, PointRef } from './core/trend';
 import { ALERTS_QUEUE, DELIVERIES_QUEUE, EVENTS_POISON_QUEUE } from './names';
 import { RouteSlots, type DeliveryDeps, type EvaluationDeps } from './services/alerts';
 import type { FailureDeps } from './services/failures';
+import type { PolicyDeps } from './services/policies';
 import { estimateContext, pointEstimator, type EstimateContext } from './services/estimates';
 import type { EstimateInput } from './services/ingest';
 
@@ -41,6 +42,7 @@ export interface Runtime {
   estimates: EstimateContext;
   estimate: (input: EstimateInput) => PointEstimates;
   policyDefaults: PolicyDefaults;
+  policyDeps: PolicyDeps;
   policyFor: (registry: string, repository: string) => Promise<EffectivePolicy>;
   /** Points waiting for their alert evaluation (ALERTS_QUEUE). */
   evaluations: WorkQueue<PointRef>;
@@ -105,6 +107,7 @@ export function getRuntime(): Runtime {
     estimates,
     estimate: pointEstimator(estimates),
     policyDefaults: defaults,
+    policyDeps: { policies, policyDefaults: defaults, routeProblem: (url) => routeProblem(url, config) },
     policyFor,
     evaluations,
     deliveries,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BaselineModeSchema, type BaselineMode } from './baseline';
 
 /**
  * Alert policies: defaults from settings, overridden per repository by a stored policy
@@ -19,7 +20,7 @@ export const PolicySchema = z.strictObject({
   coldStartSeconds: z.number().nonnegative('must be ≥ 0').optional(),
   /** Size budget of a platform image in bytes; `null` removes a default budget. */
   budgetBytes: Bytes.positive('must be > 0').nullable().optional(),
-  baselineMode: z.enum(['previous', 'sameTag'], { error: 'must be "previous" or "sameTag"' }).optional(),
+  baselineMode: BaselineModeSchema.optional(),
   muted: z.boolean().optional(),
   improvements: z.boolean().optional(),
   /** A Teams Workflows webhook URL for this repository's alerts instead of TEAMS_WEBHOOK_URL. */
@@ -27,13 +28,20 @@ export const PolicySchema = z.strictObject({
 });
 export type Policy = z.infer<typeof PolicySchema>;
 
+/** A policy as stored: the pattern it applies to and when it was last written. */
+export interface StoredPolicy {
+  pattern: string;
+  policy: Policy;
+  updatedAt: string;
+}
+
 export interface EffectivePolicy {
   growthPercent: number;
   growthBytes: number;
   layerBytes: number;
   coldStartSeconds: number;
   budgetBytes: number | null;
-  baselineMode: 'previous' | 'sameTag';
+  baselineMode: BaselineMode;
   muted: boolean;
   improvements: boolean;
   teamsRoute?: string;

@@ -1,15 +1,14 @@
 import { app } from '@azure/functions';
 import { z } from 'zod';
 import { getConfig } from '../config';
-import { MAX_POLICY_PATTERN_LENGTH, POLICY_PATTERN, PolicySchema } from '../core/policy';
-import { routeProblem } from '../core/teamsRoute';
+import { MAX_POLICY_PATTERN_LENGTH, POLICY_PATTERN } from '../core/policy';
 import { readJsonBody } from '../http/body';
 import { handle } from '../http/handler';
 import { registryParam } from '../http/params';
 import { parseQuery } from '../http/query';
 import { json, problem } from '../http/responses';
 import { getRuntime } from '../runtime';
-import { describePolicy, listPolicies, savePolicy } from '../services/policies';
+import { describePolicy, listPolicies, removePolicy, savePolicy } from '../services/policies';
 
 const PolicyQuery = z.object({
   registry: registryParam,
@@ -27,7 +26,7 @@ app.http('policy', {
   handler: handle(async (request) => {
     const runtime = getRuntime();
     const q = parseQuery(request, PolicyQuery);
-    return json(200, q.repository ? await describePolicy(runtime, q.registry, q.repository) : await listPolicies(runtime, q.registry));
+    return json(200, q.repository ? await describePolicy(runtime.policyDeps, q.registry, q.repository) : await listPolicies(runtime.policyDeps, q.registry));
   }),
 });
 
@@ -42,17 +41,10 @@ app.http('policyWrite', {
     const q = parseQuery(request, PolicyQuery);
     if (!q.repository) return problem(400, 'repository: is required (a repository name or a glob such as team-a/*)');
     if (request.method === 'DELETE') {
-      return (await runtime.policies.delete(q.registry, q.repository)) ? { status: 204 } : problem(404, `no policy for ${q.repository} in ${q.registry}`);
+      return (await removePolicy(runtime.policyDeps, q.registry, q.repository)) ? { status: 204 } : problem(404, `no policy for ${q.repository} in ${q.registry}`);
     }
-    const body = await readJsonBody(request, 64 * 1024);
-    const parsed = PolicySchema.safeParse(body);
-    if (!parsed.success) {
-      const problems = parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message }));
-      return problem(400, problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems });
-    }
-    const routeError = parsed.data.teamsRoute ? routeProblem(parsed.data.teamsRoute, runtime.config) : undefined;
-    if (routeError) return problem(400, routeError);
-    const { created, stored } = await savePolicy(runtime, q.registry, q.repository, parsed.data);
-    return json(created ? 201 : 200, { registry: q.registry, ...stored });
+    const saved = await savePolicy(runtime.policyDeps, q.registry, q.repository, await readJsonBody(request, 64 * 1024));
+    if (!saved.ok) return problem(400, saved.error, { problems: saved.problems });
+    return json(saved.created ? 201 : 200, { registry: q.registry, ...saved.stored });
   }),
 });

@@ -1,5 +1,6 @@
 import { RegistryEventSchema, type RegistryEvent } from '../core/events';
 import { failureId, registryNamedBy, replayProblem, type FailureKind, type FailureRecord } from '../core/failure';
+import { describeIssues } from '../core/validation';
 import { recordTransientFailure, type IngestDeps } from './ingest';
 
 /**
@@ -21,16 +22,10 @@ export interface FailureDeps extends Pick<IngestDeps, 'images' | 'repositories'>
   now?: () => Date;
 }
 
-const describeIssues = (issues: { path: PropertyKey[]; message: string }[]) =>
-  issues
-    .slice(0, 5)
-    .map((i) => `${i.path.length ? i.path.map(String).join('.') : '(message)'}: ${i.message}`)
-    .join('; ');
-
 /** Why the events trigger refuses a message outright, or undefined when it may process it. */
 export function refusal(message: unknown, allowedRegistries: readonly string[]): { kind: FailureKind; reason: string } | undefined {
   const parsed = RegistryEventSchema.safeParse(message);
-  if (!parsed.success) return { kind: 'invalid', reason: `not a registry event: ${describeIssues(parsed.error.issues)}` };
+  if (!parsed.success) return { kind: 'invalid', reason: `not a registry event: ${describeIssues(parsed.error, { root: '(message)' })}` };
   if (!allowedRegistries.includes(parsed.data.registry)) {
     return { kind: 'refused', reason: `registry ${parsed.data.registry} is not in ALLOWED_REGISTRIES; it was not contacted` };
   }
@@ -79,4 +74,9 @@ export async function replay(deps: FailureDeps, registry: string, id?: string): 
     result.replayed.push({ id: f.id, eventId: f.event!.id });
   }
   return result;
+}
+
+/** Refused and given-up events, newest first: of one registry, or of all. */
+export function listFailures(deps: Pick<FailureDeps, 'failures'>, registry: string | undefined, limit: number): Promise<FailureRecord[]> {
+  return deps.failures.list(registry, limit);
 }
