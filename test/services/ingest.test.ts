@@ -1,0 +1,87 @@
+/**
+ * Ingest against in-memory stores: the service's own rules (requests per push, the
+ * summary rebuilt from stored points, baselines under any delivery order) in
+ * milliseconds, without a registry or Azurite. The same behaviours are also driven end
+ * to end in test/integration.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { ingest } from '../../src/services/ingest';
+import { makeImage } from '../integration/support/images';
+import { at, push, REGISTRY, world } from './world';
+
+describe('ingest (in-memory stores)', () => {
+  it('records a new image in 2 registry requests and a known digest under a new tag in none', async () => {
+    const { deps, registry, publish } = world();
+    const image = makeImage({ layers: [2000, 3000] });
+    publish(image);
+
+    const first = await ingest(push('team/api', image, 'v1', 0), deps);
+    expect(first).toMatchObject({ action: 'push', status: 'ok', platforms: 1, registryRequests: 2 });
+    expect(first.pointsAdded).toHaveLength(1);
+    expect(first.pointsAdded[0]).toMatchObject({ tag: 'v1', digest: image.manifest.digest, sizeBytes: image.totalSize, layerCount: 2, sizeDeltaBytes: null });
+    expect(registry.requests).toBe(2);
+
+    const again = await ingest(push('team/api', image, 'stable', 1), deps);
+    expect(again.registryRequests).toBe(0);
+    expect(registry.requests).toBe(2);
+    const summary = await deps.repositories.get(REGISTRY, 'team/api');
+    expect(summary?.latestByPlatform['linux/amd64']).toMatchObject({ tag: 'stable', pushedAt: at(1) });
+    expect((await deps.images.get(REGISTRY, 'team/api', image.manifest.digest))?.tags).toEqual(['stable', 'v1']);
+  });
+
+  it('rebuilds a lost repository summary from the stored points when the event is delivered again', async () => {
+    const { deps, publish } = world();
+    const image = makeImage({ layers: [1000] });
+    publish(image);
+    const event = push('team/lost', image, 'v1', 0);
+    await ingest(event, deps);
+    // As after a crash between writing the point and the summary.
+    deps.repositories.rows.rows.clear();
+
+    const redelivered = await ingest(event, deps);
+    expect(redelivered.pointsAdded).toHaveLength(0);
+    expect((await deps.repositories.get(REGISTRY, 'team/lost'))?.latestByPlatform['linux/amd64']).toMatchObject({ tag: 'v1', digest: image.manifest.digest });
+  });
+
+  it('compares every point with the previous push, whatever the delivery order and concurrency', async () => {
+    const images = Array.from({ length: 12 }, (_, i) => makeImage({ layers: [500 + 100 * i] }));
+    const events = images.map((image, i) => push('team/order', image, `v${i}`, i));
+    const expected = events.map((_, i) => (i === 0 ? undefined : images[i - 1]!.manifest.digest));
+
+    await fc.assert(
+      fc.asyncProperty(fc.shuffledSubarray(events, { minLength: events.length }), fc.integer({ min: 1, max: 6 }), async (order, concurrency) => {
+        const { deps, publish } = world();
+        images.forEach(publish);
+        const queue = [...order];
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            for (let e = queue.shift(); e; e = queue.shift()) await ingest(e, deps);
+          }),
+        );
+        const points = deps.points.all(REGISTRY, 'team/order');
+        expect(points.map((p) => p.baselineDigest)).toEqual(expected);
+        expect(points.map((p) => p.sizeDeltaBytes)).toEqual(images.map((img, i) => (i === 0 ? null : img.totalSize - images[i - 1]!.totalSize)));
+        expect((await deps.repositories.get(REGISTRY, 'team/order'))?.latestByPlatform['linux/amd64']?.tag).toBe('v11');
+      }),
+      { numRuns: 25, seed: 9 },
+    );
+  });
+
+  it('in sameTag mode compares a tag only with its own earlier pushes', async () => {
+    const { deps, publish } = world({ baselineMode: 'sameTag' });
+    const a1 = makeImage({ layers: [1000] });
+    const b1 = makeImage({ layers: [5000] });
+    const a2 = makeImage({ layers: [1500] });
+    [a1, b1, a2].forEach(publish);
+    await ingest(push('team/tags', a1, 'main', 0), deps);
+    await ingest(push('team/tags', b1, 'dev', 1), deps);
+    await ingest(push('team/tags', a2, 'main', 2), deps);
+    const points = deps.points.all(REGISTRY, 'team/tags');
+    expect(points.map((p) => [p.tag, p.baselineDigest])).toEqual([
+      ['main', undefined],
+      ['dev', undefined],
+      ['main', a1.manifest.digest],
+    ]);
+  });
+});
