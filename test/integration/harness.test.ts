@@ -287,14 +287,16 @@ describe('integration harness', () => {
         [image.config, ...image.layers].map((b) => ['push', 'application/octet-stream', b.digest, b.size]).sort(),
       );
 
+      // An endpoint's notifications are sent in order: once the second push's manifest
+      // event is in, any blob event of the first would have arrived before it.
       const quietPush = await pushImage(quiet.url, 'team/quiet', makeImage({ layers: [256] }), { tag: 'q' });
-      await receiver.waitForRequests(1, { filter: (r) => r.path === '/quiet' });
-      await new Promise((r) => setTimeout(r, 300));
+      const secondPush = await pushImage(quiet.url, 'team/quiet', makeImage({ layers: [300] }), { tag: 'q2' });
+      await receiver.waitForRequests(1, { filter: (r) => r.path === '/quiet' && r.body.includes(secondPush.digest) });
       const quietEvents = receiver
         .requests()
         .filter((r) => r.path === '/quiet')
         .flatMap((r) => (r.json as { events: NotificationEvent[] }).events);
-      expect(quietEvents.map((e) => e.target.digest)).toEqual([quietPush.digest]);
+      expect(quietEvents.map((e) => e.target.digest)).toEqual([quietPush.digest, secondPush.digest]);
     } finally {
       await Promise.all([notifying.stop(), quiet.stop()]);
       await receiver.stop();

@@ -4,10 +4,12 @@
  * proxy, and the exact byte figures read back from the trend and image APIs.
  */
 import { randomBytes } from 'node:crypto';
+import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type AppUnderTest } from './support/app';
 import { MediaType, makeConfig, makeImage, makeLayer, makeMultiPlatformImage, pushBlob, pushImage, pushManifest, pushMultiPlatformImage, sha256, type Blob } from './support/images';
 import { waitFor } from './support/wait';
+import { EVENTS_QUEUE } from '../../src/names';
 
 let app: AppUnderTest;
 beforeAll(async () => {
@@ -206,42 +208,61 @@ describe('failures', () => {
     expect(detail.json).toMatchObject({ status: 'error', errorStatus: 404, reason: expect.stringMatching(/HTTP 404/) });
     const repos = await app.get('/api/repositories', { registry: app.proxy.loginServer });
     expect(repos.json.repositories.find((r: { repository: string }) => r.repository === 'team-c/ghost')).toMatchObject({ latest: null, lastError: { digest } });
-    await new Promise((r) => setTimeout(r, 1500)); // past one visibility timeout: a retry would show
+    // The message is deleted once the error is recorded (a queued or in-flight message still
+    // counts): with none left, no retry can come.
+    const events = new QueueClient(app.connectionString, EVENTS_QUEUE);
+    await waitFor(async () => ((await events.getProperties()).approximateMessagesCount === 0 ? true : undefined));
     expect(app.proxy.count()).toBe(1);
   });
 });
 
 describe('read APIs', () => {
+  // Their own repositories, so they pass alone and in any order (vitest -t, --sequence.shuffle).
+  let worker: Awaited<ReturnType<typeof pushImage>>;
+  beforeAll(async () => {
+    const now = Math.floor(Date.now() / 1000) * 1000;
+    const api = await pushImage(app.registry.url, 'reads/api', makeImage({ layers: [900] }), { tag: 'v1' });
+    expect((await app.acrPush({ repository: 'reads/api', digest: api.digest, tag: 'v1' })).status).toBe(202);
+    const workerImage = makeImage({ layers: [700] });
+    worker = await pushImage(app.registry.url, 'reads/worker', workerImage, { tag: 'v1' });
+    await pushManifest(app.registry.url, 'reads/worker', workerImage.manifest, 'stable');
+    expect((await app.acrPush({ repository: 'reads/worker', digest: worker.digest, tag: 'v1', timestamp: new Date(now - 2 * 86_400_000).toISOString() })).status).toBe(202);
+    expect((await app.acrPush({ repository: 'reads/worker', digest: worker.digest, tag: 'stable', timestamp: new Date(now - 86_400_000).toISOString() })).status).toBe(202);
+    await app.waitForPoints('reads/api', 1);
+    await app.waitForPoints('reads/worker', 2);
+  });
+
   it('lists repositories with their latest point', async () => {
     const res = await app.get('/api/repositories', { registry: app.proxy.loginServer });
     expect(res.status).toBe(200);
-    const api = res.json.repositories.find((r: { repository: string }) => r.repository === 'team-a/api');
+    const api = res.json.repositories.find((r: { repository: string }) => r.repository === 'reads/api');
     expect(api.latest).toMatchObject({ tag: 'v1', platform: 'linux/amd64' });
   });
 
   it('pages through points with limit and continuationToken, oldest first', async () => {
-    const page1 = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'team-a/worker', limit: 1 });
+    const page1 = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'reads/worker', limit: 1 });
     expect(page1.json.points.map((p: { tag: string }) => p.tag)).toEqual(['v1']);
     expect(typeof page1.json.continuationToken).toBe('string');
-    const page2 = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'team-a/worker', limit: 1, continuationToken: page1.json.continuationToken });
+    const page2 = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'reads/worker', limit: 1, continuationToken: page1.json.continuationToken });
     expect(page2.json.points.map((p: { tag: string }) => p.tag)).toEqual(['stable']);
     expect(page2.json.continuationToken).toBeNull();
     const stableAt = Date.parse(page2.json.points[0].pushedAt);
-    const window = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'team-a/worker', since: new Date(stableAt - 3_600_000).toISOString(), until: new Date(stableAt + 3_600_000).toISOString() });
+    const window = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'reads/worker', since: new Date(stableAt - 3_600_000).toISOString(), until: new Date(stableAt + 3_600_000).toISOString() });
     expect(window.json.points.map((p: { tag: string }) => p.tag)).toEqual(['stable']);
-    const byTag = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'team-a/worker', tag: 'v1' });
+    const byTag = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'reads/worker', tag: 'v1' });
     expect(byTag.json.points.map((p: { tag: string }) => p.tag)).toEqual(['v1']);
+    expect(byTag.json.points[0].digest).toBe(worker.digest);
   });
 
   it('answers 404 for an unknown repository or image and 400 naming bad parameters', async () => {
     const unknown = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'nobody/here' });
     expect(unknown.status).toBe(404);
     expect(unknown.json.error).toMatch(/not tracked/);
-    expect((await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'team-a/api', digest: sha256('x') })).status).toBe(404);
+    expect((await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'reads/api', digest: sha256('x') })).status).toBe(404);
     const bad = await app.get('/api/trend', { repository: 'Bad Name', limit: 0, since: 'yesterday', continuationToken: 'garbage' });
     expect(bad.status).toBe(400);
     expect(bad.json.problems.map((p: { parameter: string }) => p.parameter).sort()).toEqual(['continuationToken', 'limit', 'registry', 'repository', 'since']);
-    const reversed = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'team-a/api', since: '2026-02-01T00:00:00Z', until: '2026-01-01T00:00:00Z' });
+    const reversed = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'reads/api', since: '2026-02-01T00:00:00Z', until: '2026-01-01T00:00:00Z' });
     expect(reversed.status).toBe(400);
   });
 });

@@ -5,6 +5,7 @@ import { EVENTS_QUEUE } from '../../src/names';
 import { SECRET, startApp, type AppUnderTest } from './support/app';
 import { startLocalHost } from './support/host';
 import { request } from './support/http';
+import { makeImage, pushImage } from './support/images';
 import { startSentinel, type Sentinel } from './support/proxy';
 import { waitFor } from './support/wait';
 
@@ -58,9 +59,13 @@ describe('registry allow-list', () => {
       events: [{ id: 'd1', timestamp: '2026-11-27T10:00:00Z', action: 'push', target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, repository: 'x/y', tag: 't' }, request: { host: sentinel.loginServer } }],
     };
     expect((await app.post('/api/webhooks/distribution', envelope)).status).toBe(403);
-    await new Promise((r) => setTimeout(r, 1000)); // long enough for a queued event to be tried
-    expect(sentinel.connections()).toEqual([]);
     expect(await queueLength()).toBe(before);
+    // An allowed event sent after them is processed: the queue is first in, first out, so
+    // a refused event that had been queued would have been tried by then.
+    const pushed = await pushImage(app.registry.url, 'team/after-refusal', makeImage({ layers: [100] }), { tag: 'v1' });
+    expect((await app.acrPush({ repository: 'team/after-refusal', digest: pushed.digest, tag: 'v1', id: 'after-refusal' })).status).toBe(202);
+    await app.host.waitForLog(/\(event after-refusal\): ok/);
+    expect(sentinel.connections()).toEqual([]);
   });
 });
 
