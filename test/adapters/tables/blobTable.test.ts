@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobTable } from '../../../src/adapters/tables/blobTable';
 import { Tables } from '../../../src/adapters/tables/tables';
 import type { BlobUse } from '../../../src/core/storage';
-import { startTestAzurite } from '../support/azurite';
+import { startTestAzurite } from '../../integration/support/azurite';
 
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
 let blobs: BlobTable;

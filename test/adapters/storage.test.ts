@@ -6,10 +6,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventQueue } from '../../../src/adapters/eventQueue';
-import { StorageUnavailableError } from '../../../src/adapters/storage';
-import { Tables } from '../../../src/adapters/tables/tables';
-import type { RegistryEvent } from '../../../src/core/events';
+import { EventQueue } from '../../src/adapters/eventQueue';
+import { StorageUnavailableError } from '../../src/adapters/storage';
+import { Tables } from '../../src/adapters/tables/tables';
+import type { RegistryEvent } from '../../src/core/events';
 
 const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const retry = { tryTimeoutMs: 300, maxTries: 3, retryDelayMs: 20 };

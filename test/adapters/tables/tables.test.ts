@@ -10,7 +10,7 @@ import type { ParsedManifest } from '../../../src/core/manifest';
 import { withPoint } from '../../../src/core/repository';
 import type { TrendPoint } from '../../../src/core/trend';
 import { findBaseline } from '../../../src/services/trendPoints';
-import { startTestAzurite } from '../support/azurite';
+import { startTestAzurite } from '../../integration/support/azurite';
 
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
 let tables: Tables;

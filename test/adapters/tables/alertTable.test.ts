@@ -13,8 +13,8 @@ import { WorkQueue } from '../../../src/adapters/workQueue';
 import type { Finding } from '../../../src/core/rules';
 import { escapeKey } from '../../../src/core/keys';
 import { resendDue } from '../../../src/services/alerts';
-import { startTestAzurite } from '../support/azurite';
-import { scannedBy, startTableProxy, type TableProxy } from '../support/tableProxy';
+import { startTestAzurite } from '../../integration/support/azurite';
+import { scannedBy, startTableProxy, type TableProxy } from '../../integration/support/tableProxy';
 
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
 let proxy: TableProxy;

@@ -1,8 +1,8 @@
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventQueue } from '../../../src/adapters/eventQueue';
-import type { RegistryEvent } from '../../../src/core/events';
-import { startTestAzurite } from '../support/azurite';
+import { EventQueue } from '../../src/adapters/eventQueue';
+import type { RegistryEvent } from '../../src/core/events';
+import { startTestAzurite } from '../integration/support/azurite';
 
 const event: RegistryEvent = {
   id: 'e1',

@@ -1,12 +1,12 @@
 import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RegistryClient } from '../../../src/adapters/registry';
-import { PermanentError, TransientError } from '../../../src/core/errors';
-import { makeImage, pushImage } from '../support/images';
-import { startRegistryProxy, type RegistryProxy } from '../support/proxy';
-import { startRegistry, type TestRegistry } from '../support/registry';
-import { serverTlsOptions } from '../support/tls';
+import { RegistryClient } from '../../src/adapters/registry';
+import { PermanentError, TransientError } from '../../src/core/errors';
+import { makeImage, pushImage } from '../integration/support/images';
+import { startRegistryProxy, type RegistryProxy } from '../integration/support/proxy';
+import { startRegistry, type TestRegistry } from '../integration/support/registry';
+import { serverTlsOptions } from '../integration/support/tls';
 
 /** A local registry without auth never challenges, so no token is ever requested. */
 const noTokens = {
