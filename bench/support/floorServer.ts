@@ -15,11 +15,14 @@ async function main() {
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    const answer = async () => {
       const text = Buffer.concat(chunks).toString();
       JSON.parse(text);
       await queue.sendMessage(Buffer.from(text).toString('base64'));
       res.writeHead(202, { 'content-type': 'application/json' }).end('{"accepted":1}');
+    };
+    req.on('end', () => {
+      answer().catch((e: Error) => res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: e.message })));
     });
   });
   server.listen(0, '127.0.0.1', () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`));

@@ -14,7 +14,7 @@ export async function readJsonBody(request: HttpRequest, maxBytes: number): Prom
   let total = 0;
   if (request.body) {
     try {
-      for await (const chunk of request.body) {
+      for await (const chunk of request.body as AsyncIterable<Uint8Array>) {
         total += chunk.byteLength;
         if (total > maxBytes) throw tooLarge();
         chunks.push(chunk);

@@ -98,9 +98,10 @@ export function parseOverrides(query: Record<string, string>, base: { profile: R
     return r.success ? r.data : undefined;
   };
   const override: PullModelOverride & { targets: NonNullable<PullModelOverride['targets']> } = { targets: {} };
-  const bare = Object.fromEntries(TARGET_PARAMS.map((p) => [p, read(p)]).filter(([, v]) => v !== undefined));
+  const given = (prefix: string): Record<string, unknown> => Object.fromEntries(TARGET_PARAMS.map((p): [string, unknown] => [p, read(`${prefix}${p}`)]).filter(([, v]) => v !== undefined));
+  const bare = given('');
   for (const target of TARGETS) {
-    const specific = Object.fromEntries(TARGET_PARAMS.map((p) => [p, read(`${target}.${p}`)]).filter(([, v]) => v !== undefined));
+    const specific = given(`${target}.`);
     const merged = { ...bare, ...specific };
     if (Object.keys(merged).length) override.targets[target] = merged;
   }

@@ -66,7 +66,7 @@ describe('bounded storage calls', () => {
     const conn = { kind: 'connectionString' as const, connectionString: connectionString(port) };
     const queueError = async () => {
       const [o] = await new EventQueue(conn, 'q', retry).enqueue([event]);
-      throw o?.outcome === 'queued' ? new Error('queued') : o?.error;
+      throw o?.outcome === 'queued' ? new Error('queued') : (o?.error as Error);
     };
     for (const [service, work] of [
       ['table', () => new Tables(conn, retry).get('points')],

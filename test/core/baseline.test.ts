@@ -46,7 +46,7 @@ describe('the baseline rule', () => {
           }
         }
         if (stoppedAfter === undefined) return;
-        for (const q of before.filter((q) => q.pushedAt > stoppedAfter!)) {
+        for (const q of before.filter((q) => q.pushedAt > stoppedAfter)) {
           expect(baselineIn(after, q)).toEqual(baselineIn(before, q));
         }
       }),

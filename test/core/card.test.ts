@@ -15,6 +15,7 @@ import type { StepDelta } from '../../src/core/layerDiff';
 import { digestOf, firstPushBudgetAlert, improvementAlert, pathologicalAlert, regressionAlert } from '../support/sampleAlerts';
 
 // The package's `lib` entry is ESM without file extensions, which Node cannot load; the UMD bundle needs no DOM to parse.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the ESM entry cannot be imported (above)
 const AC = require('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
 
 type Json = Record<string, unknown>;
@@ -75,7 +76,7 @@ function expectCleanCard(content: Json) {
   expect(validationEvents).toEqual([]);
   for (const t of textBlocks(content)) expect(t.wrap).toBe(true);
   // The renderer's serialisation keeps every element and text: nothing was dropped as unknown.
-  const shape = (c: Json) => nodes(c.body).map((n) => `${String(n.type ?? '')}|${String(n.text ?? n.value ?? '')}`);
+  const shape = (c: Json) => nodes(c.body).map((n) => JSON.stringify([n.type ?? '', n.text ?? n.value ?? '']));
   expect(shape(card.toJSON() as Json)).toEqual(shape(content));
   return card;
 }

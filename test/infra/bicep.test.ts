@@ -374,7 +374,6 @@ const byName = (rel: string) => {
 };
 const main = byName('infra/main.bicep');
 const appModule = byName('infra/modules/app.bicep');
-const registryModule = byName('infra/modules/registry.bicep');
 const allResources = files.flatMap((f) => resources(f).map((r) => ({ ...r, scanned: f })));
 const resourcesOfType = (prefix: string) => allResources.filter((r) => r.type.toLowerCase().startsWith(prefix.toLowerCase() + '@'));
 const oneResource = (prefix: string) => {

@@ -6,6 +6,11 @@
  */
 import fc from 'fast-check';
 
+// Node refuses a header value with control or non-Latin-1 characters before sending; the
+// cases are about what the server does with odd values, not about the client refusing.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
+const headerSafe = (s: string) => s.replace(/[\r\n\u0000-\u001f\u007f-\uffff]/g, '');
+
 export interface BadRequest {
   endpoint: string;
   method: string;
@@ -81,13 +86,16 @@ const anyJson = fc.oneof(
 function mutate(base: Record<string, unknown>): fc.Arbitrary<string> {
   const paths: string[][] = [];
   const walk = (o: unknown, at: string[]) => {
-    if (o && typeof o === 'object' && !Array.isArray(o)) for (const [k, v] of Object.entries(o)) walk(v, [...at, k]), paths.push([...at, k]);
+    if (o && typeof o === 'object' && !Array.isArray(o)) for (const [k, v] of Object.entries(o)) {
+      walk(v, [...at, k]);
+      paths.push([...at, k]);
+    }
   };
   walk(base, []);
   const replacement = fc.oneof(hostileString, fc.jsonValue(), fc.constant(undefined), fc.integer(), fc.array(fc.string(), { maxLength: 3 }));
   return fc.tuple(fc.constantFrom(...paths), replacement).map(([path, value]) => {
     const copy = structuredClone(base);
-    let o = copy as Record<string, unknown>;
+    let o: Record<string, unknown> = copy;
     for (const k of path.slice(0, -1)) o = o[k] as Record<string, unknown>;
     if (value === undefined) delete o[path.at(-1)!];
     else o[path.at(-1)!] = value;
@@ -125,7 +133,7 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
   const auth = fc.oneof(
     fc.constant<Record<string, string>>({ authorization: `Bearer ${opts.secret}` }),
     fc.constant<Record<string, string>>({}),
-    hostileString.map((s) => ({ authorization: `Bearer ${s.replace(/[\r\n\u0000-\u001f\u007f-\uffff]/g, '')}` })),
+    hostileString.map((s) => ({ authorization: `Bearer ${headerSafe(s)}` })),
   );
   const contentType = fc.constantFrom('application/json', 'text/plain', 'application/cloudevents+json', 'application/cloudevents-batch+json', 'application/octet-stream', '');
   const known = { registry: opts.registry, repository: 'fuzz/app', digest: DIGEST, from: DIGEST, to: DIGEST, tag: 'v1', platform: 'linux/amd64', limit: '10' };
@@ -154,7 +162,7 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
       methods: ['POST', 'OPTIONS'],
       arbitrary: fc.oneof(
         webhook('eventGridWebhook', '/api/webhooks/eventgrid', eventGrid).arbitrary,
-        fc.tuple(fc.option(hostileString.map((s) => s.replace(/[\r\n\u0000-\u001f\u007f-\uffff]/g, ''))), fc.boolean()).map(([origin, validation]) => ({
+        fc.tuple(fc.option(hostileString.map(headerSafe)), fc.boolean()).map(([origin, validation]) => ({
           endpoint: 'eventGridWebhook',
           method: validation ? 'POST' : 'OPTIONS',
           path: '/api/webhooks/eventgrid',

@@ -32,7 +32,7 @@ export async function startBuilder(): Promise<Builder> {
       return (await run('buildah', [...storage, ...args], { maxBuffer: 16 * 1024 * 1024 })).stdout;
     } catch (e) {
       const err = e as { stderr?: string; message: string };
-      throw new Error(`buildah ${args.join(' ')} failed: ${err.stderr ?? err.message}`);
+      throw new Error(`buildah ${args.join(' ')} failed: ${err.stderr ?? err.message}`, { cause: e });
     }
   };
   return {
