@@ -4,16 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
-import { startHost, type RunningHost } from '../../src/local/host';
-import type { LogLevel } from '../../src/local/log';
+import { startAzurite, type RunningAzurite } from '../src/azurite';
+import { startHost, type RunningHost } from '../src/host';
+import type { LogLevel } from '../src/log';
 
 /**
  * The local host against a real Azurite, with the fixture app (test/local/fixtures)
  * loaded through package.json `main`, as `npm start` loads the real app.
  */
 
-const projectRoot = path.resolve('test/local/fixtures');
+const projectRoot = path.join(__dirname, 'fixtures');
 const MiB = 1024 * 1024;
 
 let azurite: RunningAzurite;

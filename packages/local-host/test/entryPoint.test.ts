@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandGlob, resolveEntryPoints } from '../../src/local/entryPoint';
+import { expandGlob, resolveEntryPoints } from '../src/entryPoint';
 
 let root: string;
 const touch = (file: string) => {

@@ -3,17 +3,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
+import { startAzurite, type RunningAzurite } from '../src/azurite';
 
 /**
- * The compiled `npm start` entry (dist/src/local/main.js, built by `npm test`), run in a
- * throwaway project root holding a copy of dist, the fixture app and its own settings.
+ * The compiled `npm start` entry (dist/main.js, built by `npm test`), run in a throwaway
+ * project root holding the fixture app, its settings and the installed packages.
  */
 
-const repo = path.resolve('.');
-const compiledMain = path.join(repo, 'dist', 'src', 'local', 'main.js');
-const fixtures = path.join(repo, 'test', 'local', 'fixtures');
-const VALID = { WEBHOOK_SECRET: 'a-long-enough-local-secret', ALLOWED_REGISTRIES: 'localhost:5443' };
+const compiledMain = path.resolve(__dirname, '..', 'dist', 'main.js');
+const fixtures = path.join(__dirname, 'fixtures');
+/** The node_modules the workspace installed, which the throwaway projects share. */
+const nodeModules = path.resolve(path.dirname(require.resolve('@azure/functions/package.json')), '..', '..');
 
 let tmp: string;
 
@@ -23,12 +23,11 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** A project root like the repository's: package.json, host.json, dist/, node_modules. */
+/** A function app's root: package.json, host.json, the app and node_modules. */
 function makeProject(name: string, files: { [file: string]: unknown }): string {
   const root = path.join(tmp, name);
   fs.mkdirSync(root);
-  fs.cpSync(path.join(repo, 'dist', 'src'), path.join(root, 'dist', 'src'), { recursive: true });
-  fs.symlinkSync(path.join(repo, 'node_modules'), path.join(root, 'node_modules'), 'dir');
+  fs.symlinkSync(nodeModules, path.join(root, 'node_modules'), 'dir');
   fs.copyFileSync(path.join(fixtures, 'app.js'), path.join(root, 'app.js'));
   fs.copyFileSync(path.join(fixtures, 'host.json'), path.join(root, 'host.json'));
   fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name, private: true, main: 'app.js' }));
@@ -45,7 +44,7 @@ interface Run {
 /** Runs main.js with only the given environment (nothing inherited that could mask a setting). */
 function runMain(root: string, env: { [key: string]: string }, whileRunning?: (out: () => string, kill: (s: NodeJS.Signals) => void) => Promise<void>) {
   return new Promise<Run>((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, 'dist', 'src', 'local', 'main.js')], {
+    const child = spawn(process.execPath, [compiledMain], {
       cwd: root,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,27 +66,34 @@ function runMain(root: string, env: { [key: string]: string }, whileRunning?: (o
   });
 }
 
-describe('dist/src/local/main.js', () => {
-  it('exits 1 naming the bad setting from local.settings.json, before loading the app', async () => {
+describe('dist/main.js', () => {
+  it("exits 1 with the app's ConfigError message alone, naming the bad setting, before starting anything", async () => {
     const root = makeProject('invalid', {
-      'local.settings.json': { IsEncrypted: false, Values: { ...VALID, AzureWebJobsStorage: 'UseDevelopmentStorage=true', WEBHOOK_SECRET: 'short' } },
+      'local.settings.json': { IsEncrypted: false, Values: { AzureWebJobsStorage: 'UseDevelopmentStorage=true', FIXTURE_GREETING: 'hi' } },
     });
     const run = await runMain(root, {});
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('WEBHOOK_SECRET');
-    expect(run.stderr).toMatch(/WEBHOOK_SECRET: must be at least 16 characters/);
+    expect(run.stderr).toBe('Invalid configuration:\n  - FIXTURE_GREETING: must be at least 3 characters\n');
+    expect(run.stdout).not.toContain('Azurite');
     expect(run.stdout).not.toContain('Host started');
   });
 
   it('copies local.settings.sample.json when local.settings.json is missing, and environment variables override it', async () => {
     const root = makeProject('sample', {
-      'local.settings.sample.json': { IsEncrypted: false, Values: { ...VALID, AzureWebJobsStorage: 'UseDevelopmentStorage=true' } },
+      'local.settings.sample.json': { IsEncrypted: false, Values: { AzureWebJobsStorage: 'UseDevelopmentStorage=true', FIXTURE_GREETING: 'hello' } },
     });
-    const run = await runMain(root, { ALLOWED_REGISTRIES: 'not a registry!' });
+    const run = await runMain(root, { FIXTURE_GREETING: 'x' });
     expect(run.stdout).toContain('Created local.settings.json from local.settings.sample.json');
     expect(fs.existsSync(path.join(root, 'local.settings.json'))).toBe(true);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain('ALLOWED_REGISTRIES');
+    expect(run.stderr).toContain('FIXTURE_GREETING');
+  });
+
+  it('reports any other app load failure with its stack', async () => {
+    const root = makeProject('broken', { 'local.settings.json': { IsEncrypted: false, Values: { FIXTURE_BROKEN: 'yes' } } });
+    const run = await runMain(root, {});
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^Failed to load the function app: Error: the fixture app is broken on purpose\n\s+at /);
   });
 
   describe('with storage', () => {
@@ -99,7 +105,7 @@ describe('dist/src/local/main.js', () => {
 
     it('starts, prints the functions like func start, serves requests, and stops cleanly on SIGTERM', async () => {
       const out = path.join(tmp, 'main-records.jsonl');
-      const root = makeProject('valid', { 'local.settings.json': { IsEncrypted: false, Values: { ...VALID, FIXTURE_QUEUE: 'main-work' } } });
+      const root = makeProject('valid', { 'local.settings.json': { IsEncrypted: false, Values: { FIXTURE_QUEUE: 'main-work' } } });
       const run = await runMain(root, { AzureWebJobsStorage: azurite.connectionString, PORT: '0', FIXTURE_OUT: out }, async (stdout, kill) => {
         const deadline = Date.now() + 15_000;
         while (!stdout().includes('Host started')) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRoute, matchRoute, RouteTable } from '../../src/local/routes';
+import { compileRoute, matchRoute, RouteTable } from '../src/routes';
 
 const match = (template: string, pathname: string, prefix = 'api') => matchRoute(compileRoute(template, prefix), pathname);
 

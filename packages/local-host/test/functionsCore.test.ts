@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { app, HttpResponse, type HttpRequest, type InvocationContext } from '@azure/functions';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FunctionRegistry } from '../../src/local/functionsCore';
-import { startHost, type RunningHost } from '../../src/local/host';
-import type { LogLevel } from '../../src/local/log';
+import { FunctionRegistry } from '../src/functionsCore';
+import { startHost, type RunningHost } from '../src/host';
+import type { LogLevel } from '../src/log';
 
-const projectRoot = path.resolve('test/local/fixtures');
+const projectRoot = path.join(__dirname, 'fixtures');
 
 describe('FunctionRegistry', () => {
   const registry = new FunctionRegistry(() => {});
