@@ -8,7 +8,7 @@ import { RouteTable } from './routes';
 
 /**
  * Serves the app's `httpTrigger` functions the way the Functions host does locally:
- * route templates under the routePrefix, method filters, a request body limit
+ * literal routes under the routePrefix, method filters, a request body limit
  * (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, 100 MiB by default), and `/admin/host/status` for
  * readiness checks. Function keys are not enforced, the same as Core Tools.
  *
@@ -40,7 +40,7 @@ export interface HttpRoute {
   name: string;
   /** Empty means every method. */
   methods: string[];
-  /** The template path with the prefix, e.g. `api/items/{id}`. */
+  /** The route with the prefix, e.g. `api/items`. */
   path: string;
 }
 
@@ -241,13 +241,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHtt
   for (const fn of opts.functions) {
     const template = typeof fn.trigger.route === 'string' ? fn.trigger.route : fn.name;
     const methods = Array.isArray(fn.trigger.methods) ? (fn.trigger.methods as string[]) : [];
-    let entry;
+    let route;
     try {
-      entry = table.add(template, opts.routePrefix, methods, fn);
+      route = table.add(template, opts.routePrefix, methods, fn);
     } catch (e) {
-      throw new Error(`Function "${fn.name}": ${(e as Error).message}`);
+      throw new Error(`Function "${fn.name}": ${(e as Error).message}`, { cause: e });
     }
-    routes.push({ name: fn.name, methods: entry.methods, path: entry.route.path });
+    routes.push({ name: fn.name, methods: route.methods, path: route.path });
   }
 
   const log = (level: 'warning' | 'error', message: string) => opts.sink(level, timestamped(message));
@@ -268,11 +268,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHtt
       return sendJson(res, state === 'Running' ? 200 : 503, { state });
     }
 
-    const match = table.match(method, url.pathname);
-    if (!match) {
+    const fn = table.match(method, url.pathname)?.value;
+    if (!fn) {
       return sendJson(res, 404, { error: 'Not Found', message: `No function matches ${method} ${url.pathname}` });
     }
-    const fn = match.entry.value;
     const tooLarge = () => {
       // Close the connection instead of reading the rest of an oversized body.
       sendJson(res, 413, { error: 'Payload Too Large', message: `The request body exceeds the limit of ${limit} bytes` }, { connection: 'close' });
@@ -296,7 +295,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHtt
     try {
       const init = { method, headers: toHeaders(req), body, ...(opts.streamRequests && body ? { duplex: 'half' } : {}) };
       const nativeRequest = new Request(url, init as RequestInit);
-      request = new HttpRequest({ nativeRequest, params: match.params } as unknown as HttpRequestInit);
+      request = new HttpRequest({ nativeRequest, params: {} } as unknown as HttpRequestInit);
     } catch (e) {
       return sendJson(res, 400, { error: 'Bad Request', message: (e as Error).message });
     }

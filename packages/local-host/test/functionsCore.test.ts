@@ -100,6 +100,12 @@ describe('the @azure/functions-core shim', () => {
     expect(host.functions.map((f) => f.name)).toEqual(['twice']);
   });
 
+  it('fails start-up on a route with parameters, naming the function', async () => {
+    await expect(start(() => app.get('item', { route: 'items/{id}', handler: async () => ({ body: 'x' }) }))).rejects.toThrow(
+      'Function "item": route "items/{id}" has route parameters, which the local host does not support: use a literal route and the query string',
+    );
+  });
+
   it('lets a postInvocation hook turn a failure into a result', async () => {
     host = await start(() => {
       app.hook.postInvocation((ctx) => {

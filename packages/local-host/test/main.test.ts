@@ -113,12 +113,12 @@ describe('dist/main.js', () => {
           await new Promise((r) => setTimeout(r, 50));
         }
         const port = /hello: \[GET,POST\] http:\/\/localhost:(\d+)\/api\/hello/.exec(stdout())?.[1];
-        const res = await fetch(`http://127.0.0.1:${port}/api/items/7`);
-        expect(await res.json()).toEqual({ id: 7, label: null, q: null });
+        const res = await fetch(`http://127.0.0.1:${port}/api/items?id=7`);
+        expect(await res.json()).toEqual({ id: 7, q: null });
         kill('SIGTERM');
       });
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/Functions:\n\n\tgetItem: \[GET\] http:\/\/localhost:\d+\/api\/items\/\{id:int\}\/\{label\?\}\n/);
+      expect(run.stdout).toMatch(/Functions:\n\n\tgetItem: \[GET\] http:\/\/localhost:\d+\/api\/items\n\n\tdeleteItem: \[DELETE\] http:\/\/localhost:\d+\/api\/items\n/);
       expect(run.stdout).toContain('\twork: queueTrigger (main-work)\n');
       expect(run.stdout).toContain('\ttick: timerTrigger (* * * * * *)\n');
       expect(run.stdout).toMatch(/\[getItem\] \[[0-9a-f-]{36}\] getting item 7/);
