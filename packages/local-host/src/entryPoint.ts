@@ -1,91 +1,50 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * Finds and loads the app the way the Node worker does: package.json `main`,
- * which may be a file or a glob such as `dist/src/functions/*.js`.
+ * Finds and loads the app: the one file package.json `main` names. The Node worker also
+ * accepts a glob there; a single entry is all the apps this host serves need, so a glob
+ * is refused with a message instead of being half supported.
  */
 
-function globToRegExp(segment: string): RegExp {
-  let re = '';
-  for (const ch of segment) {
-    if (ch === '*') re += '[^/]*';
-    else if (ch === '?') re += '[^/]';
-    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-/** `{a,b}` alternatives become separate patterns. */
-function expandBraces(pattern: string): string[] {
-  const m = /\{([^{}]*)\}/.exec(pattern);
-  if (!m) return [pattern];
-  return m[1]!.split(',').flatMap((alt) => expandBraces(pattern.slice(0, m.index) + alt + pattern.slice(m.index + m[0].length)));
-}
-
-function walk(dir: string, segments: string[]): string[] {
-  if (segments.length === 0) return existsSync(dir) && statSync(dir).isFile() ? [dir] : [];
-  const [head, ...rest] = segments as [string, ...string[]];
-  if (head === '**') {
-    const here = walk(dir, rest);
-    const below = listDirs(dir).flatMap((d) => walk(path.join(dir, d), segments));
-    return [...here, ...below];
-  }
-  if (!/[*?]/.test(head)) return walk(path.join(dir, head), rest);
-  const re = globToRegExp(head);
-  return list(dir)
-    .filter((name) => re.test(name))
-    .flatMap((name) => walk(path.join(dir, name), rest));
-}
-
-function list(dir: string): string[] {
-  try {
-    return readdirSync(dir).sort();
-  } catch {
-    return [];
+export class EntryPointError extends Error {
+  constructor(
+    readonly packageJson: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EntryPointError';
   }
 }
 
-function listDirs(dir: string): string[] {
-  return list(dir).filter((name) => name !== 'node_modules' && statSync(path.join(dir, name)).isDirectory());
-}
-
-/** Files matching a glob relative to `root`, sorted, without duplicates. */
-export function expandGlob(root: string, pattern: string): string[] {
-  const files = expandBraces(pattern.replace(/\\/g, '/')).flatMap((p) => {
-    const absolute = path.isAbsolute(p);
-    return walk(absolute ? path.parse(p).root : root, p.split('/').filter((s) => s !== '' && s !== '.'));
-  });
-  return [...new Set(files)].sort();
-}
-
-/** The entry files named by package.json `main`; throws when none exist. */
-export function resolveEntryPoints(projectRoot: string): string[] {
+/** The absolute path of the file package.json `main` names; throws when it does not exist. */
+export function resolveEntryPoint(projectRoot: string): string {
   const pkgFile = path.join(projectRoot, 'package.json');
   let main: unknown;
   try {
     main = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { main?: unknown }).main;
   } catch (e) {
-    throw new Error(`Cannot read ${pkgFile}: ${(e as Error).message}`);
+    throw new EntryPointError(pkgFile, `Cannot read ${pkgFile}: ${(e as Error).message}`);
   }
   if (typeof main !== 'string' || main.trim() === '') {
-    throw new Error(`${pkgFile} has no "main": set it to the compiled app entry (e.g. "dist/src/index.js") or a glob of function files`);
+    throw new EntryPointError(pkgFile, `${pkgFile} has no "main": set it to the compiled app entry (e.g. "dist/src/index.js")`);
   }
-  const files = /[*?{]/.test(main) ? expandGlob(projectRoot, main) : [path.resolve(projectRoot, main)].filter((f) => existsSync(f));
-  if (files.length === 0) {
-    throw new Error(`package.json "main" (${main}) matches no file under ${projectRoot}; did you run "npm run build"?`);
+  if (/[*?{}[\]]/.test(main)) {
+    throw new EntryPointError(pkgFile, `package.json "main" (${main}) is a glob; the local host loads a single entry file: point "main" at a file that imports every function`);
   }
-  return files;
+  const file = path.resolve(projectRoot, main);
+  if (!existsSync(file)) throw new EntryPointError(pkgFile, `package.json "main" (${main}) does not exist under ${projectRoot}; did you run "npm run build"?`);
+  return file;
 }
 
 /** Modules the previous app load added to the require cache (outside node_modules). */
 let previouslyLoaded: string[] = [];
 
 /**
- * Loads the entry files. Modules a previous load in this process brought in are
- * forgotten first, so starting a host again registers the app's functions again.
+ * Runs `load`. Modules a previous load in this process brought in are forgotten first,
+ * so starting a host again registers the app's functions again.
  */
-export async function loadEntryPoints(load: () => unknown): Promise<void> {
+export async function loadEntryPoint(load: () => unknown): Promise<void> {
   for (const file of previouslyLoaded) delete require.cache[file];
   const before = new Set(Object.keys(require.cache));
   try {
@@ -94,8 +53,4 @@ export async function loadEntryPoints(load: () => unknown): Promise<void> {
     const nodeModules = `${path.sep}node_modules${path.sep}`;
     previouslyLoaded = Object.keys(require.cache).filter((f) => !before.has(f) && !f.includes(nodeModules));
   }
-}
-
-export function requireAll(files: string[]): void {
-  for (const file of files) require(file);
 }

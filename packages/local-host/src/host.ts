@@ -1,5 +1,5 @@
 import { activateRegistry, activeRegistry, FunctionRegistry, installFunctionsCore, type FunctionRegistration } from './functionsCore';
-import { loadEntryPoints, requireAll, resolveEntryPoints } from './entryPoint';
+import { loadEntryPoint, resolveEntryPoint } from './entryPoint';
 import { loadHostConfig, type HostConfig } from './hostJson';
 import { DEFAULT_MAX_REQUEST_BODY_SIZE, startHttpServer, type HostState, type LocalHttpServer } from './httpServer';
 import { workerCapabilities } from './capabilities';
@@ -121,7 +121,7 @@ async function register(registry: FunctionRegistry, load: () => unknown): Promis
   try {
     installFunctionsCore();
     activateRegistry(registry);
-    await loadEntryPoints(load);
+    await loadEntryPoint(load);
   } catch (err) {
     if (activeRegistry() === registry) activateRegistry(undefined);
     throw new AppLoadError(err);
@@ -134,7 +134,13 @@ export async function loadApp(opts: LoadAppOptions): Promise<LoadedApp> {
   const sink = opts.log ?? consoleSink;
   const config = loadHostConfig(opts.projectRoot, process.env);
   const registry = new FunctionRegistry(sink);
-  await register(registry, opts.loadEntry ?? (() => requireAll(resolveEntryPoints(opts.projectRoot))));
+  let load = opts.loadEntry;
+  if (!load) {
+    // Resolved outside the load, so a wrong "main" is reported as such, not as the app failing.
+    const entry = resolveEntryPoint(opts.projectRoot);
+    load = () => require(entry);
+  }
+  await register(registry, load);
   return { projectRoot: opts.projectRoot, config, registry, sink };
 }
 

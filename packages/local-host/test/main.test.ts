@@ -96,6 +96,14 @@ describe('dist/main.js', () => {
     expect(run.stderr).toMatch(/^Failed to load the function app: Error: the fixture app is broken on purpose\n\s+at /);
   });
 
+  it('exits 1 when package.json "main" is a glob, saying a single entry file is needed', async () => {
+    const root = makeProject('glob', {});
+    fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'glob', private: true, main: 'dist/functions/*.js' }));
+    const run = await runMain(root, {});
+    expect(run.code).toBe(1);
+    expect(run.stderr).toBe('package.json "main" (dist/functions/*.js) is a glob; the local host loads a single entry file: point "main" at a file that imports every function\n');
+  });
+
   describe('with storage', () => {
     let azurite: RunningAzurite;
     beforeAll(async () => {
