@@ -163,7 +163,7 @@ export async function serveApp(app: LoadedApp, opts: ServeOptions = {}): Promise
     if (functions.length === 0) {
       warn('No functions were registered. Check package.json "main", and that nothing used @azure/functions before the host loaded the app.');
     }
-    const invoke = createInvoker({ registry, sink, logLevel: config.logLevel, functionTimeoutMs: config.functionTimeoutMs });
+    const invoke = createInvoker({ sink, logLevel: config.logLevel, functionTimeoutMs: config.functionTimeoutMs });
     for (const fn of functions) {
       const extra = unsupportedBindings(fn);
       if (extra.length > 0) warn(`Function '${fn.name}': bindings ${extra.join(', ')} are not supported by the local host and are ignored.`);
@@ -173,7 +173,6 @@ export async function serveApp(app: LoadedApp, opts: ServeOptions = {}): Promise
       else if (!SUPPORTED_TRIGGERS.has(trigger)) warn(`Function '${fn.name}': ${fn.trigger.type} is not supported by the local host; it will not run.`);
     }
 
-    await registry.runHooks('appStart', { hookData: registry.appHookData, appHookData: registry.appHookData, functionAppDirectory: app.projectRoot });
     const capabilities = await workerCapabilities(registry.programmingModel, warn);
 
     server = await startHttpServer({
@@ -200,9 +199,8 @@ export async function serveApp(app: LoadedApp, opts: ServeOptions = {}): Promise
       stop() {
         stopping ??= (async () => {
           state = 'Stopping';
-          await Promise.all([running.close(), ...listeners.map((l) => l.stop()), ...timers.map((t) => t.stop())]);
           try {
-            await registry.runHooks('appTerminate', { hookData: registry.appHookData, appHookData: registry.appHookData });
+            await Promise.all([running.close(), ...listeners.map((l) => l.stop()), ...timers.map((t) => t.stop())]);
           } finally {
             deactivate();
           }

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpRequest, HttpResponse, type Cookie, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
+import { HttpRequest, HttpResponse, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
 import type { FunctionRegistration } from './functionsCore';
 import { InvocationError, type Invoker } from './invoke';
 import { describeError, timestamped, type LogSink } from './log';
@@ -183,18 +183,6 @@ function toHeaders(req: IncomingMessage): Headers {
   return headers;
 }
 
-function serializeCookie(c: Cookie): string {
-  let s = `${c.name}=${c.value}`;
-  if (c.domain) s += `; Domain=${c.domain}`;
-  if (c.path) s += `; Path=${c.path}`;
-  if (c.expires !== undefined) s += `; Expires=${new Date(c.expires).toUTCString()}`;
-  if (c.maxAge !== undefined) s += `; Max-Age=${c.maxAge}`;
-  if (c.secure) s += '; Secure';
-  if (c.httpOnly) s += '; HttpOnly';
-  if (c.sameSite) s += `; SameSite=${c.sameSite}`;
-  return s;
-}
-
 /** An HttpResponse from another copy of the library is still a response. */
 function isResponseLike(v: unknown): v is HttpResponse {
   const r = v as HttpResponse;
@@ -208,17 +196,18 @@ async function writeResult(res: ServerResponse, method: string, value: unknown):
     return;
   }
   if (typeof value !== 'object') {
-    throw new Error('The HTTP response must be an object with optional properties "body", "status", "headers", and "cookies".');
+    throw new Error('The HTTP response must be an object with optional properties "body", "status" and "headers".');
   }
   const response = isResponseLike(value) ? value : new HttpResponse(value as HttpResponseInit);
+  if (response.cookies?.length) throw new Error('The HTTP response sets "cookies", which the local host does not support: set a Set-Cookie header instead.');
   const body = Buffer.from(await response.arrayBuffer());
   res.statusCode = response.status;
-  const cookies = response.headers.getSetCookie();
   response.headers.forEach((v, name) => {
     if (name !== 'set-cookie') res.setHeader(name, v);
   });
-  for (const cookie of response.cookies ?? []) cookies.push(serializeCookie(cookie));
-  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  // Several Set-Cookie headers cannot be joined into one line as other headers are.
+  const setCookies = response.headers.getSetCookie();
+  if (setCookies.length > 0) res.setHeader('set-cookie', setCookies);
   if (NULL_BODY_STATUS.has(response.status)) {
     res.end();
     return;

@@ -23,15 +23,10 @@ describe('FunctionRegistry', () => {
     expect(() => registry.registerFunction({ name: 'h', bindings: { req: trigger } }, 'x' as never)).toThrow(/must be a function/);
   });
 
-  it('keeps hooks in order until disposed, and rejects unknown hooks with a RangeError', async () => {
-    const calls: string[] = [];
-    const a = registry.registerHook('appStart', () => void calls.push('a'));
-    registry.registerHook('appStart', async () => void calls.push('b'));
-    await registry.runHooks('appStart', {});
-    a.dispose();
-    await registry.runHooks('appStart', {});
-    expect(calls).toEqual(['a', 'b', 'b']);
-    expect(() => registry.registerHook('onSomething', () => {})).toThrow(RangeError);
+  it('forgets a function when its registration is disposed', () => {
+    const registration = registry.registerFunction({ name: 'gone', bindings: { req: trigger } }, () => {});
+    registration.dispose();
+    expect(registry.functions.map((f) => f.name)).not.toContain('gone');
   });
 });
 
@@ -46,46 +41,32 @@ describe('the @azure/functions-core shim', () => {
   const start = (loadEntry: () => void) =>
     startHost({ projectRoot, port: 0, loadEntry, log: (level, line) => void lines.push([level, line]) });
 
-  it('registers functions and runs app and invocation hooks with the contexts the library expects', async () => {
-    const events: string[] = [];
+  it('registers functions through @azure/functions and runs them with an InvocationContext that logs at its level', async () => {
     host = await start(() => {
-      app.hook.appStart((ctx) => {
-        ctx.hookData.started = true;
-        events.push('appStart');
-      });
-      app.hook.appTerminate((ctx) => void events.push(`appTerminate started=${String(ctx.hookData.started)}`));
-      app.hook.preInvocation((ctx) => {
-        ctx.hookData.seen = ctx.invocationContext.functionName;
-        const original = ctx.functionHandler;
-        ctx.functionHandler = (...args: unknown[]) => {
-          events.push('wrapped');
-          return (original as (...a: unknown[]) => unknown)(...args);
-        };
-      });
-      app.hook.postInvocation((ctx) => {
-        events.push(`post ${String(ctx.hookData.seen)} error=${String(ctx.error)}`);
-        ctx.result = new HttpResponse({ status: 202, jsonBody: { wrapped: ctx.result } });
-      });
-      app.get('hooked', {
-        route: 'hooked',
+      app.get('logged', {
+        route: 'logged',
         handler: async (_req: HttpRequest, context: InvocationContext) => {
           context.log('in handler');
           context.error('something bad');
-          return { body: 'original' };
+          return new HttpResponse({ status: 202, jsonBody: { name: context.functionName } });
         },
       });
     });
-    expect(host.functions).toEqual([{ name: 'hooked', trigger: 'httpTrigger', detail: `[GET] http://localhost:${host.port}/api/hooked` }]);
-    const res = await fetch(`http://127.0.0.1:${host.port}/api/hooked`);
+    expect(host.functions).toEqual([{ name: 'logged', trigger: 'httpTrigger', detail: `[GET] http://localhost:${host.port}/api/logged` }]);
+    const res = await fetch(`http://127.0.0.1:${host.port}/api/logged`);
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ wrapped: { body: 'original' } });
-    await host.stop();
-    expect(events).toEqual(['appStart', 'wrapped', 'post hooked error=undefined', 'appTerminate started=true']);
+    expect(await res.json()).toEqual({ name: 'logged' });
 
     const info = lines.find(([, l]) => l.includes('in handler'));
     expect(info?.[0]).toBe('information');
-    expect(info?.[1]).toMatch(/\[hooked\] \[[0-9a-f-]{36}\] in handler$/);
+    expect(info?.[1]).toMatch(/\[logged\] \[[0-9a-f-]{36}\] in handler$/);
     expect(lines.find(([, l]) => l.includes('something bad'))?.[0]).toBe('error');
+  });
+
+  it('fails start-up on a hook, naming it, since the host runs none', async () => {
+    await expect(start(() => app.hook.appStart(() => {}))).rejects.toThrow(
+      /Failed to load the function app: UnsupportedHookError: app\.hook\.appStart\(\) is not supported by the local host/,
+    );
   });
 
   it('fails start-up on duplicate function names and can start again afterwards', async () => {
@@ -106,23 +87,10 @@ describe('the @azure/functions-core shim', () => {
     );
   });
 
-  it('lets a postInvocation hook turn a failure into a result', async () => {
-    host = await start(() => {
-      app.hook.postInvocation((ctx) => {
-        if (ctx.error) {
-          ctx.result = { status: 418, body: `recovered: ${(ctx.error as Error).message}` };
-          ctx.error = null;
-        }
-      });
-      app.get('fails', {
-        route: 'fails',
-        handler: async () => {
-          throw new Error('nope');
-        },
-      });
-    });
-    const res = await fetch(`http://127.0.0.1:${host.port}/api/fails`);
-    expect(res.status).toBe(418);
-    expect(await res.text()).toBe('recovered: nope');
+  it('answers 500 when a handler returns cookies, which the host does not support', async () => {
+    host = await start(() => app.get('cookie', { route: 'cookie', handler: async () => ({ body: 'x', cookies: [{ name: 'a', value: 'b' }] }) }));
+    const res = await fetch(`http://127.0.0.1:${host.port}/api/cookie`);
+    expect(res.status).toBe(500);
+    expect(lines).toContainEqual(['error', expect.stringContaining('The HTTP response sets "cookies", which the local host does not support')]);
   });
 });
