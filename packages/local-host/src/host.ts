@@ -1,5 +1,6 @@
 import { activateRegistry, activeRegistry, FunctionRegistry, installFunctionsCore, type FunctionRegistration } from './functionsCore';
 import { loadEntryPoint, resolveEntryPoint } from './entryPoint';
+import { checkFunctionsVersion } from './functionsVersion';
 import { loadHostConfig, type HostConfig } from './hostJson';
 import { DEFAULT_MAX_REQUEST_BODY_SIZE, startHttpServer, type HostState, type LocalHttpServer } from './httpServer';
 import { workerCapabilities } from './capabilities';
@@ -132,6 +133,7 @@ async function register(registry: FunctionRegistry, load: () => unknown): Promis
 
 export async function loadApp(opts: LoadAppOptions): Promise<LoadedApp> {
   const sink = opts.log ?? consoleSink;
+  checkFunctionsVersion(opts.projectRoot);
   const config = loadHostConfig(opts.projectRoot, process.env);
   const registry = new FunctionRegistry(sink);
   let load = opts.loadEntry;

@@ -105,6 +105,19 @@ describe('dist/main.js', () => {
     expect(run.stderr).toBe('package.json "main" (dist/functions/*.js) is a glob; the local host loads a single entry file: point "main" at a file that imports every function\n');
   });
 
+  it('exits 1 naming both versions when the app has an @azure/functions the host was not written against', async () => {
+    const root = makeProject('other-library', {});
+    fs.rmSync(path.join(root, 'node_modules'));
+    const library = path.join(root, 'node_modules', '@azure', 'functions');
+    fs.mkdirSync(library, { recursive: true });
+    fs.writeFileSync(path.join(library, 'package.json'), JSON.stringify({ name: '@azure/functions', version: '4.99.0', main: 'index.js' }));
+    const supported = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> }).peerDependencies['@azure/functions'];
+    const run = await runMain(root, {});
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`The app uses @azure/functions 4.99.0 (${library}), but the local host was written against @azure/functions ${supported}.`);
+    expect(run.stdout).not.toContain('Host started');
+  });
+
   describe('with storage', () => {
     let azurite: RunningAzurite;
     beforeAll(async () => {
