@@ -34,7 +34,6 @@ export type StartHostOptions = LoadAppOptions & ServeOptions;
 
 /** The app's registrations and the host.json settings they run under. */
 export interface LoadedApp {
-  projectRoot: string;
   config: HostConfig;
   registry: FunctionRegistry;
   sink: LogSink;
@@ -143,7 +142,7 @@ export async function loadApp(opts: LoadAppOptions): Promise<LoadedApp> {
     load = () => require(entry);
   }
   await register(registry, load);
-  return { projectRoot: opts.projectRoot, config, registry, sink };
+  return { config, registry, sink };
 }
 
 export async function serveApp(app: LoadedApp, opts: ServeOptions = {}): Promise<RunningHost> {

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDevelopmentStorage, type RunningAzurite } from './azurite';
