@@ -11,7 +11,7 @@ import { ensurePrerequisites, ensureTls, fail, root, run, tlsEnv } from './prere
 ensurePrerequisites();
 ensureTls();
 
-// Integration tests spawn the compiled local host (dist/src/local/main.js).
+// Integration tests spawn the compiled local host (packages/local-host/dist/main.js).
 if (run('npm', ['run', 'build']) !== 0) fail('"npm run build" failed; fix the TypeScript errors above');
 // vitest strips types without checking them: check tests, benchmarks and scripts too.
 if (run('npm', ['run', 'typecheck']) !== 0) fail('"npm run typecheck" failed; fix the TypeScript errors above');

@@ -4,10 +4,7 @@ import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-
 import type { StorageConnection } from '../config';
 import { TransientError } from '../core/errors';
 
-/**
- * Builds Storage clients from a resolved connection. Both the app and the local host
- * use this, so a setting that works for one works for the other.
- */
+/** Builds Storage clients from a resolved connection. */
 
 const credentials = new Map<string, TokenCredential>();
 

@@ -3,7 +3,7 @@
  * are two functions on one route, writes under their own, stricter auth level.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activateRegistry, FunctionRegistry, installFunctionsCore, type FunctionRegistration } from '../../src/local/functionsCore';
+import { activateRegistry, FunctionRegistry, installFunctionsCore, type FunctionRegistration } from '@acr-size-tracker/local-host';
 
 let functions: FunctionRegistration[];
 const saved = { ...process.env };

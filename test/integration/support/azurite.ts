@@ -1,8 +1,8 @@
 /**
- * Azurite for integration tests, via the app's own launcher (src/local/azurite.ts)
- * so tests and `npm start` exercise the same start-up code.
+ * Azurite for integration tests, via the local host's own launcher
+ * (packages/local-host/src/azurite.ts) so tests and `npm start` exercise the same start-up code.
  */
-import { startAzurite, type AzuriteOptions, type RunningAzurite } from '../../../src/local/azurite';
+import { startAzurite, type AzuriteOptions, type RunningAzurite } from '@acr-size-tracker/local-host';
 
 export { startAzurite };
 

@@ -1,5 +1,5 @@
 /**
- * Runs the compiled local Functions host (dist/src/local/main.js) as a child
+ * Runs the compiled local Functions host (packages/local-host/dist/main.js) as a child
  * process, the way a developer runs `npm start`. Requires `npm run build`
  * (done by `npm test`).
  */
@@ -24,7 +24,7 @@ export interface LocalHost {
 export interface LocalHostOptions {
   /** How long to wait for /admin/host/status to answer 200 (default 30 s). */
   startTimeoutMs?: number;
-  /** Script to run instead of dist/src/local/main.js (absolute, or relative to the repo root). */
+  /** Script to run instead of packages/local-host/dist/main.js (absolute, or relative to the repo root). */
   script?: string;
   /** Echo the host's output to this process's stderr as it arrives, for debugging. */
   echo?: boolean;
@@ -51,7 +51,7 @@ process.once('exit', () => live.forEach((kill) => kill()));
  */
 export async function startLocalHost(env: Record<string, string>, opts: LocalHostOptions = {}): Promise<LocalHost> {
   const root = repoRoot();
-  const main = path.resolve(root, opts.script ?? path.join('dist', 'src', 'local', 'main.js'));
+  const main = path.resolve(root, opts.script ?? path.join('packages', 'local-host', 'dist', 'main.js'));
   if (!fs.existsSync(main)) throw new Error(`${main} does not exist: build first (\`npm test\` runs \`npm run build\`)`);
 
   const port = await freePort();

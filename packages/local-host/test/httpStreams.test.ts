@@ -1,8 +1,8 @@
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHost, type RunningHost } from '../../src/local/host';
-import type { LogLevel } from '../../src/local/log';
+import { startHost, type RunningHost } from '../src/host';
+import type { LogLevel } from '../src/log';
 
 /**
  * The local host with an app that calls app.setup({ enableHttpStream: true }): handlers
@@ -10,7 +10,7 @@ import type { LogLevel } from '../../src/local/log';
  * FUNCTIONS_REQUEST_BODY_SIZE_LIMIT is enforced while they read.
  */
 
-const projectRoot = path.resolve('test/local/fixtures/stream');
+const projectRoot = path.join(__dirname, 'fixtures', 'stream');
 const MiB = 1024 * 1024;
 const savedEnv = { ...process.env };
 let host: RunningHost;

@@ -1,23 +1,16 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { loadConfig } from '../config';
 import { ensureDevelopmentStorage, type RunningAzurite } from './azurite';
-import { formatFunctionList, startHost, type RunningHost } from './host';
+import { AppLoadError, formatFunctionList, loadApp, serveApp, type LoadedApp, type RunningHost } from './host';
 import { consoleSink, describeError, timestamped } from './log';
 import { applySettings, readLocalSettings } from './settings';
 
 /**
- * `npm start`: what `func start` does for this app, without Core Tools. Settings from
- * local.settings.json, configuration validated before any app code runs, Azurite when
- * the app asks for development storage, then the host until SIGINT/SIGTERM.
+ * `npm start`: what `func start` does, without Core Tools, for the function app in the
+ * current directory. Settings from local.settings.json, then the app (package.json
+ * `main`) is loaded, Azurite started when the app asks for development storage, and
+ * the host runs until SIGINT/SIGTERM.
  */
-
-function projectRootAbove(dir: string): string {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (existsSync(path.join(d, 'package.json'))) return d;
-    if (path.dirname(d) === d) throw new Error(`No package.json found above ${dir}`);
-  }
-}
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -26,9 +19,26 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/**
+ * An app validates its settings as it loads and throws an error named `ConfigError`
+ * whose message names every bad setting: that message is all the user needs, and a
+ * stack would only bury it. Any other load failure keeps its stack.
+ */
+function loadFailure(err: unknown): string {
+  if (err instanceof AppLoadError) {
+    const cause = err.cause as Error | undefined;
+    if (cause?.name === 'ConfigError' && typeof cause.message === 'string') return cause.message;
+  }
+  return err instanceof Error ? err.message : describeError(err);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
-  const projectRoot = projectRootAbove(__dirname);
+  // Like `func start`, the app is the one in the working directory (npm runs scripts from the project root).
+  const projectRoot = process.cwd();
+  if (!existsSync(path.join(projectRoot, 'package.json'))) {
+    fail(`No package.json in ${projectRoot}: run the local host from the function app's root directory`);
+  }
 
   let localHttpPort: number | undefined;
   try {
@@ -40,12 +50,12 @@ async function main(): Promise<void> {
     fail((err as Error).message);
   }
 
+  // Before Azurite: an app that refuses its configuration should not start anything.
+  let app: LoadedApp;
   try {
-    loadConfig(process.env);
+    app = await loadApp({ projectRoot });
   } catch (err) {
-    // ConfigError's message names every bad setting; a stack would only hide it.
-    if ((err as Error)?.name === 'ConfigError') fail((err as Error).message);
-    throw err;
+    fail(loadFailure(err));
   }
 
   let azurite: RunningAzurite | undefined;
@@ -57,10 +67,9 @@ async function main(): Promise<void> {
 
   let host: RunningHost;
   try {
-    host = await startHost({ projectRoot, port: process.env.PORT?.trim() ? undefined : localHttpPort });
+    host = await serveApp(app, { port: process.env.PORT?.trim() ? undefined : localHttpPort });
   } catch (err) {
     await azurite?.stop();
-    // Messages here are written to stand alone (app load failures already carry the app's stack).
     fail(err instanceof Error ? err.message : describeError(err));
   }
 

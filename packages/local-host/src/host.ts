@@ -1,6 +1,7 @@
 import { activateRegistry, activeRegistry, FunctionRegistry, installFunctionsCore, type FunctionRegistration } from './functionsCore';
-import { loadEntryPoints, requireAll, resolveEntryPoints } from './entryPoint';
-import { loadHostConfig } from './hostJson';
+import { loadEntryPoint, resolveEntryPoint } from './entryPoint';
+import { checkFunctionsVersion } from './functionsVersion';
+import { loadHostConfig, type HostConfig } from './hostJson';
 import { DEFAULT_MAX_REQUEST_BODY_SIZE, startHttpServer, type HostState, type LocalHttpServer } from './httpServer';
 import { workerCapabilities } from './capabilities';
 import { createInvoker } from './invoke';
@@ -12,16 +13,38 @@ import { TimerScheduler } from './timerScheduler';
  * The local Functions host: loads the app through the `@azure/functions-core` shim,
  * then serves its HTTP functions, polls its queues and runs its timers until stopped.
  * Settings must already be in process.env (main.ts puts local.settings.json there).
+ * Loading and serving are separate steps so that `npm start` can report an app that
+ * refuses its configuration before it starts anything the app would need.
  */
 
-export interface StartHostOptions {
+export interface LoadAppOptions {
   projectRoot: string;
-  /** Defaults to PORT, then 7071; 0 picks a free port. */
-  port?: number;
   /** Loads the app instead of package.json `main`. */
   loadEntry?: () => unknown | Promise<unknown>;
   /** Where host and function log lines go; stdout/stderr by default. */
   log?: LogSink;
+}
+
+export interface ServeOptions {
+  /** Defaults to PORT, then 7071; 0 picks a free port. */
+  port?: number;
+}
+
+export type StartHostOptions = LoadAppOptions & ServeOptions;
+
+/** The app's registrations and the host.json settings they run under. */
+export interface LoadedApp {
+  config: HostConfig;
+  registry: FunctionRegistry;
+  sink: LogSink;
+}
+
+/** The app threw while it was loaded; `cause` is what it threw. */
+export class AppLoadError extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`Failed to load the function app: ${describeError(cause)}`, { cause });
+    this.name = 'AppLoadError';
+  }
 }
 
 export interface HostFunction {
@@ -43,7 +66,7 @@ function triggerOf(fn: FunctionRegistration): string {
   return fn.trigger.type.toLowerCase();
 }
 
-function portFrom(opts: StartHostOptions, env: NodeJS.ProcessEnv): number {
+function portFrom(opts: ServeOptions, env: NodeJS.ProcessEnv): number {
   if (opts.port !== undefined) return opts.port;
   const text = env.PORT?.trim();
   if (!text) return 7071;
@@ -90,7 +113,7 @@ function describeFunction(fn: FunctionRegistration, server: LocalHttpServer, lis
 let loading: Promise<unknown> = Promise.resolve();
 
 /** One app load at a time: the shim routes registrations to a single registry while loading. */
-async function loadApp(registry: FunctionRegistry, load: () => unknown): Promise<void> {
+async function register(registry: FunctionRegistry, load: () => unknown): Promise<void> {
   const previous = loading;
   let release!: () => void;
   loading = new Promise<void>((resolve) => (release = resolve));
@@ -98,25 +121,34 @@ async function loadApp(registry: FunctionRegistry, load: () => unknown): Promise
   try {
     installFunctionsCore();
     activateRegistry(registry);
-    await loadEntryPoints(load);
+    await loadEntryPoint(load);
   } catch (err) {
     if (activeRegistry() === registry) activateRegistry(undefined);
-    throw new Error(`Failed to load the function app: ${describeError(err)}`, { cause: err });
+    throw new AppLoadError(err);
   } finally {
     release();
   }
 }
 
-export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
-  const env = process.env;
+export async function loadApp(opts: LoadAppOptions): Promise<LoadedApp> {
   const sink = opts.log ?? consoleSink;
-  const warn = (message: string) => sink('warning', timestamped(message));
-  const config = loadHostConfig(opts.projectRoot, env);
-  const port = portFrom(opts, env);
-  const maxRequestBodySize = bodyLimitFrom(env);
-
+  checkFunctionsVersion(opts.projectRoot);
+  const config = loadHostConfig(opts.projectRoot, process.env);
   const registry = new FunctionRegistry(sink);
-  await loadApp(registry, opts.loadEntry ?? (() => requireAll(resolveEntryPoints(opts.projectRoot))));
+  let load = opts.loadEntry;
+  if (!load) {
+    // Resolved outside the load, so a wrong "main" is reported as such, not as the app failing.
+    const entry = resolveEntryPoint(opts.projectRoot);
+    load = () => require(entry);
+  }
+  await register(registry, load);
+  return { config, registry, sink };
+}
+
+export async function serveApp(app: LoadedApp, opts: ServeOptions = {}): Promise<RunningHost> {
+  const env = process.env;
+  const { config, registry, sink } = app;
+  const warn = (message: string) => sink('warning', timestamped(message));
   const deactivate = () => {
     if (activeRegistry() === registry) activateRegistry(undefined);
   };
@@ -126,11 +158,13 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
   const listeners: QueueListener[] = [];
   const timers: TimerScheduler[] = [];
   try {
+    const port = portFrom(opts, env);
+    const maxRequestBodySize = bodyLimitFrom(env);
     const functions = registry.functions;
     if (functions.length === 0) {
       warn('No functions were registered. Check package.json "main", and that nothing used @azure/functions before the host loaded the app.');
     }
-    const invoke = createInvoker({ registry, sink, logLevel: config.logLevel, functionTimeoutMs: config.functionTimeoutMs });
+    const invoke = createInvoker({ sink, logLevel: config.logLevel, functionTimeoutMs: config.functionTimeoutMs });
     for (const fn of functions) {
       const extra = unsupportedBindings(fn);
       if (extra.length > 0) warn(`Function '${fn.name}': bindings ${extra.join(', ')} are not supported by the local host and are ignored.`);
@@ -140,7 +174,6 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       else if (!SUPPORTED_TRIGGERS.has(trigger)) warn(`Function '${fn.name}': ${fn.trigger.type} is not supported by the local host; it will not run.`);
     }
 
-    await registry.runHooks('appStart', { hookData: registry.appHookData, appHookData: registry.appHookData, functionAppDirectory: opts.projectRoot });
     const capabilities = await workerCapabilities(registry.programmingModel, warn);
 
     server = await startHttpServer({
@@ -167,9 +200,8 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
       stop() {
         stopping ??= (async () => {
           state = 'Stopping';
-          await Promise.all([running.close(), ...listeners.map((l) => l.stop()), ...timers.map((t) => t.stop())]);
           try {
-            await registry.runHooks('appTerminate', { hookData: registry.appHookData, appHookData: registry.appHookData });
+            await Promise.all([running.close(), ...listeners.map((l) => l.stop()), ...timers.map((t) => t.stop())]);
           } finally {
             deactivate();
           }
@@ -183,4 +215,8 @@ export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
     deactivate();
     throw err;
   }
+}
+
+export async function startHost(opts: StartHostOptions): Promise<RunningHost> {
+  return serveApp(await loadApp(opts), opts);
 }

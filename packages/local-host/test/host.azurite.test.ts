@@ -4,16 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { QueueServiceClient, type QueueClient } from '@azure/storage-queue';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite, type RunningAzurite } from '../../src/local/azurite';
-import { startHost, type RunningHost } from '../../src/local/host';
-import type { LogLevel } from '../../src/local/log';
+import { startAzurite, type RunningAzurite } from '../src/azurite';
+import { startHost, type RunningHost } from '../src/host';
+import type { LogLevel } from '../src/log';
 
 /**
- * The local host against a real Azurite, with the fixture app (test/local/fixtures)
+ * The local host against a real Azurite, with the fixture app (test/fixtures)
  * loaded through package.json `main`, as `npm start` loads the real app.
  */
 
-const projectRoot = path.resolve('test/local/fixtures');
+const projectRoot = path.join(__dirname, 'fixtures');
 const MiB = 1024 * 1024;
 
 let azurite: RunningAzurite;
@@ -133,37 +133,34 @@ describe('local host with the fixture app', () => {
     expect(await res.json()).toEqual({ state: 'Running' });
     const port = h.host.port;
     expect(h.host.functions).toEqual([
-      { name: 'getItem', trigger: 'httpTrigger', detail: `[GET] http://localhost:${port}/api/items/{id:int}/{label?}` },
-      { name: 'deleteItem', trigger: 'httpTrigger', detail: `[DELETE] http://localhost:${port}/api/items/{id}` },
+      { name: 'getItem', trigger: 'httpTrigger', detail: `[GET] http://localhost:${port}/api/items` },
+      { name: 'deleteItem', trigger: 'httpTrigger', detail: `[DELETE] http://localhost:${port}/api/items` },
       { name: 'echo', trigger: 'httpTrigger', detail: `[POST] http://localhost:${port}/api/echo` },
       { name: 'upload', trigger: 'httpTrigger', detail: `[POST] http://localhost:${port}/api/upload` },
       { name: 'boom', trigger: 'httpTrigger', detail: `[GET] http://localhost:${port}/api/boom` },
-      { name: 'files', trigger: 'httpTrigger', detail: `[GET] http://localhost:${port}/api/files/{*path}` },
       { name: 'hello', trigger: 'httpTrigger', detail: `[GET,POST] http://localhost:${port}/api/hello` },
       { name: 'work', trigger: 'queueTrigger', detail: process.env.FIXTURE_QUEUE },
       { name: 'tick', trigger: 'timerTrigger', detail: '* * * * * *' },
     ]);
-    expect(h.records()).toContainEqual({ kind: 'hook', hook: 'appStart' });
   });
 
-  it('routes by template, constraint, method and prefix', async () => {
+  it('routes by literal path, method and prefix', async () => {
     const get = async (p: string, method = 'GET') => {
       const res = await fetch(`${h.base}${p}`, { method });
       return { status: res.status, body: await res.text() };
     };
-    expect(await get('/api/items/5?q=x')).toEqual({ status: 200, body: '{"id":5,"label":null,"q":"x"}' });
-    expect(await get('/api/items/5/blue')).toEqual({ status: 200, body: '{"id":5,"label":"blue","q":null}' });
-    expect(await get('/api/files/a/b%20c.txt')).toEqual({ status: 200, body: 'path=a/b c.txt' });
+    expect(await get('/api/items?id=5&q=x')).toEqual({ status: 200, body: '{"id":5,"q":"x"}' });
+    expect(await get('/API/Items/?id=6')).toEqual({ status: 200, body: '{"id":6,"q":null}' });
     expect(await get('/api/hello')).toEqual({ status: 200, body: 'hello' });
     expect(await get('/api/hello', 'POST')).toEqual({ status: 200, body: 'hello' });
-    // A handler that returns nothing answers 204.
-    expect(await get('/api/items/abc', 'DELETE')).toEqual({ status: 204, body: '' });
+    // The same route for another method goes to the other function; one that returns nothing answers 204.
+    expect(await get('/api/items', 'DELETE')).toEqual({ status: 204, body: '' });
 
     for (const [p, method] of [
-      ['/api/items/abc', 'GET'], // int constraint
-      ['/api/items/5', 'POST'], // method
+      ['/api/items', 'POST'], // method
       ['/api/hello', 'PUT'], // method
-      ['/items/5', 'GET'], // no prefix
+      ['/items', 'GET'], // no prefix
+      ['/api/items/5', 'GET'], // no route parameters
       ['/api/nothing', 'GET'],
     ]) {
       const res = await get(p!, method);
@@ -172,7 +169,7 @@ describe('local host with the fixture app', () => {
     }
   });
 
-  it('round-trips a JSON body with status, headers and cookies', async () => {
+  it('round-trips a JSON body with status and headers', async () => {
     const res = await fetch(`${h.base}/api/echo`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -181,7 +178,6 @@ describe('local host with the fixture app', () => {
     expect(res.status).toBe(201);
     expect(res.headers.get('content-type')).toBe('application/json');
     expect(res.headers.get('x-echo')).toBe('yes');
-    expect(res.headers.getSetCookie()).toEqual(['session=abc; Path=/; HttpOnly']);
     expect(await res.json()).toEqual({ received: { image: 'repo:tag', layers: [1, 2, 3], nested: { ok: true } }, contentType: 'application/json' });
   });
 
@@ -358,7 +354,6 @@ describe('queue semantics under load and limits', () => {
     expect(statusDuringStop).not.toBe(200);
     expect(h.records().some((r) => r.kind === 'queue' && (r.message as { graceful?: boolean }).graceful)).toBe(true);
     expect(await messageCount(h.queue)).toBe(0);
-    expect(h.records()).toContainEqual({ kind: 'hook', hook: 'appTerminate' });
     h = undefined;
   });
 });

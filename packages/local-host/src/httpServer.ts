@@ -1,14 +1,16 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpRequest, HttpResponse, type Cookie, type HttpRequestInit, type HttpResponseInit } from '@azure/functions';
+import { HttpResponse, type HttpRequest, type HttpResponseInit } from '@azure/functions';
 import type { FunctionRegistration } from './functionsCore';
 import { InvocationError, type Invoker } from './invoke';
 import { describeError, timestamped, type LogSink } from './log';
+import { bufferedRequest, requestHead, StreamedHttpRequest } from './request';
+import { dropRestOfBody, readBody, streamBody, type StreamState } from './requestBody';
 import { RouteTable } from './routes';
 
 /**
  * Serves the app's `httpTrigger` functions the way the Functions host does locally:
- * route templates under the routePrefix, method filters, a request body limit
+ * literal routes under the routePrefix, method filters, a request body limit
  * (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT, 100 MiB by default), and `/admin/host/status` for
  * readiness checks. Function keys are not enforced, the same as Core Tools.
  *
@@ -40,7 +42,7 @@ export interface HttpRoute {
   name: string;
   /** Empty means every method. */
   methods: string[];
-  /** The template path with the prefix, e.g. `api/items/{id}`. */
+  /** The route with the prefix, e.g. `api/items`. */
   path: string;
 }
 
@@ -59,142 +61,6 @@ function sendJson(res: ServerResponse, status: number, body: unknown, extraHeade
   res.end(text);
 }
 
-type BodyResult = { body: Buffer } | { tooLarge: true };
-
-/** Buffers the body up to `limit` bytes; stops reading as soon as it is known to be larger. */
-function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) return Promise.resolve({ tooLarge: true });
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        chunks.length = 0;
-        resolve({ tooLarge: true });
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve({ body: Buffer.concat(chunks) }));
-    req.once('error', reject);
-  });
-}
-
-/** Raised into a streamed body that grows past the limit; the host answers 413 for it. */
-export class RequestBodyTooLargeError extends Error {
-  constructor(readonly limit: number) {
-    super(`The request body exceeds the limit of ${limit} bytes`);
-    this.name = 'RequestBodyTooLargeError';
-  }
-}
-
-interface StreamState {
-  tooLarge: boolean;
-  /** The body was read to its end. */
-  ended: boolean;
-}
-
-/**
- * The request body as a web stream that reads from the socket only when the handler
- * pulls (no read-ahead beyond Node's own small buffer), counting bytes against the limit.
- */
-function streamBody(req: IncomingMessage, limit: number, state: StreamState): ReadableStream<Uint8Array> {
-  let received = 0;
-  req.pause();
-  return new ReadableStream<Uint8Array>(
-    {
-      pull(controller) {
-        return new Promise<void>((resolve) => {
-          if (state.ended) {
-            controller.close();
-            return resolve();
-          }
-          const settle = () => {
-            req.off('data', onData);
-            req.off('end', onEnd);
-            req.off('error', onError);
-            req.pause();
-            resolve();
-          };
-          const onData = (chunk: Buffer) => {
-            received += chunk.length;
-            if (received > limit) {
-              state.tooLarge = true;
-              controller.error(new RequestBodyTooLargeError(limit));
-            } else {
-              controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-            }
-            settle();
-          };
-          const onEnd = () => {
-            state.ended = true;
-            controller.close();
-            settle();
-          };
-          const onError = (err: Error) => {
-            controller.error(err);
-            settle();
-          };
-          req.on('data', onData);
-          req.once('end', onEnd);
-          req.once('error', onError);
-          req.resume();
-        });
-      },
-    },
-    { highWaterMark: 0 },
-  );
-}
-
-/** After answering without the whole body: for how long, and how much, the rest is read and dropped before the connection is closed. */
-const DRAIN_BYTES = 256 * 1024 * 1024;
-const DRAIN_MS = 2_000;
-
-/**
- * The function answered before reading the whole body (a refused request, typically).
- * Closing a socket with unread data sends a reset, and a reset makes the client's kernel
- * discard the answer it has not read yet: with megabytes of the body already in flight,
- * cutting off after a little reading loses the 401 or 413. So, like nginx's lingering
- * close, the rest is read and dropped (nothing is kept) until the client stops, for at
- * most 2 s and 256 MiB, and only then is the connection cut.
- */
-function dropRestOfBody(req: IncomingMessage): void {
-  if (req.complete || req.destroyed) return;
-  let dropped = 0;
-  const cut = () => req.socket.destroy();
-  const timer = setTimeout(cut, DRAIN_MS);
-  timer.unref();
-  req.on('data', (chunk: Buffer) => {
-    dropped += chunk.length;
-    if (dropped > DRAIN_BYTES) cut();
-  });
-  req.once('end', () => clearTimeout(timer));
-  req.once('close', () => clearTimeout(timer));
-  req.resume();
-}
-
-function toHeaders(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-  return headers;
-}
-
-function serializeCookie(c: Cookie): string {
-  let s = `${c.name}=${c.value}`;
-  if (c.domain) s += `; Domain=${c.domain}`;
-  if (c.path) s += `; Path=${c.path}`;
-  if (c.expires !== undefined) s += `; Expires=${new Date(c.expires).toUTCString()}`;
-  if (c.maxAge !== undefined) s += `; Max-Age=${c.maxAge}`;
-  if (c.secure) s += '; Secure';
-  if (c.httpOnly) s += '; HttpOnly';
-  if (c.sameSite) s += `; SameSite=${c.sameSite}`;
-  return s;
-}
-
 /** An HttpResponse from another copy of the library is still a response. */
 function isResponseLike(v: unknown): v is HttpResponse {
   const r = v as HttpResponse;
@@ -208,17 +74,18 @@ async function writeResult(res: ServerResponse, method: string, value: unknown):
     return;
   }
   if (typeof value !== 'object') {
-    throw new Error('The HTTP response must be an object with optional properties "body", "status", "headers", and "cookies".');
+    throw new Error('The HTTP response must be an object with optional properties "body", "status" and "headers".');
   }
   const response = isResponseLike(value) ? value : new HttpResponse(value as HttpResponseInit);
+  if (response.cookies?.length) throw new Error('The HTTP response sets "cookies", which the local host does not support: set a Set-Cookie header instead.');
   const body = Buffer.from(await response.arrayBuffer());
   res.statusCode = response.status;
-  const cookies = response.headers.getSetCookie();
   response.headers.forEach((v, name) => {
     if (name !== 'set-cookie') res.setHeader(name, v);
   });
-  for (const cookie of response.cookies ?? []) cookies.push(serializeCookie(cookie));
-  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  // Several Set-Cookie headers cannot be joined into one line as other headers are.
+  const setCookies = response.headers.getSetCookie();
+  if (setCookies.length > 0) res.setHeader('set-cookie', setCookies);
   if (NULL_BODY_STATUS.has(response.status)) {
     res.end();
     return;
@@ -241,13 +108,13 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHtt
   for (const fn of opts.functions) {
     const template = typeof fn.trigger.route === 'string' ? fn.trigger.route : fn.name;
     const methods = Array.isArray(fn.trigger.methods) ? (fn.trigger.methods as string[]) : [];
-    let entry;
+    let route;
     try {
-      entry = table.add(template, opts.routePrefix, methods, fn);
+      route = table.add(template, opts.routePrefix, methods, fn);
     } catch (e) {
-      throw new Error(`Function "${fn.name}": ${(e as Error).message}`);
+      throw new Error(`Function "${fn.name}": ${(e as Error).message}`, { cause: e });
     }
-    routes.push({ name: fn.name, methods: entry.methods, path: entry.route.path });
+    routes.push({ name: fn.name, methods: route.methods, path: route.path });
   }
 
   const log = (level: 'warning' | 'error', message: string) => opts.sink(level, timestamped(message));
@@ -268,11 +135,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHtt
       return sendJson(res, state === 'Running' ? 200 : 503, { state });
     }
 
-    const match = table.match(method, url.pathname);
-    if (!match) {
+    const fn = table.match(method, url.pathname)?.value;
+    if (!fn) {
       return sendJson(res, 404, { error: 'Not Found', message: `No function matches ${method} ${url.pathname}` });
     }
-    const fn = match.entry.value;
     const tooLarge = () => {
       // Close the connection instead of reading the rest of an oversized body.
       sendJson(res, 413, { error: 'Payload Too Large', message: `The request body exceeds the limit of ${limit} bytes` }, { connection: 'close' });
@@ -280,24 +146,21 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHtt
     };
     const hasBody = method !== 'GET' && method !== 'HEAD';
 
-    let body: BodyInit | undefined;
     const stream: StreamState = { tooLarge: false, ended: !hasBody };
-    if (opts.streamRequests) {
-      const declared = Number(req.headers['content-length']);
-      if (Number.isFinite(declared) && declared > limit) return tooLarge();
-      body = hasBody ? streamBody(req, limit, stream) : undefined;
-    } else {
-      const read = await readBody(req, limit);
-      if ('tooLarge' in read) return tooLarge();
-      body = hasBody ? (read.body as unknown as BodyInit) : undefined;
-    }
-
-    let request: HttpRequest;
+    let request: HttpRequest | StreamedHttpRequest;
     try {
-      const init = { method, headers: toHeaders(req), body, ...(opts.streamRequests && body ? { duplex: 'half' } : {}) };
-      const nativeRequest = new Request(url, init as RequestInit);
-      request = new HttpRequest({ nativeRequest, params: match.params } as unknown as HttpRequestInit);
+      const head = requestHead(req, url);
+      if (opts.streamRequests) {
+        const declared = Number(req.headers['content-length']);
+        if (Number.isFinite(declared) && declared > limit) return tooLarge();
+        request = StreamedHttpRequest.from(head, hasBody ? streamBody(req, limit, stream) : undefined);
+      } else {
+        const read = await readBody(req, limit);
+        if ('tooLarge' in read) return tooLarge();
+        request = bufferedRequest(head, hasBody ? read.body : undefined);
+      }
     } catch (e) {
+      // The fetch API refuses some methods Node accepts (CONNECT, TRACE, TRACK).
       return sendJson(res, 400, { error: 'Bad Request', message: (e as Error).message });
     }
 

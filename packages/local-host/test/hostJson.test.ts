@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyHostJsonOverrides, hostConfigFrom } from '../../src/local/hostJson';
+import { applyHostJsonOverrides, hostConfigFrom } from '../src/hostJson';
 
 describe('hostConfigFrom', () => {
   it('uses the documented defaults for an empty host.json', () => {

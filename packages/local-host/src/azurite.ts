@@ -6,7 +6,9 @@ import path from 'node:path';
 
 /**
  * Starts the Azurite storage emulator from the project's own dev dependency, for tests
- * and for `npm start` with `UseDevelopmentStorage=true`.
+ * and for `npm start` with `UseDevelopmentStorage=true`. The host does not depend on
+ * Azurite itself: a dependency of the host would be installed with the app's production
+ * dependencies, and only a project that uses development storage needs it.
  */
 
 export interface AzuritePorts {
@@ -16,6 +18,8 @@ export interface AzuritePorts {
 }
 
 export interface AzuriteOptions {
+  /** The project whose `azurite` dev dependency runs; the current directory by default. */
+  projectRoot?: string;
   location?: string;
   inMemory?: boolean;
   ports?: AzuritePorts | 'auto';
@@ -49,8 +53,14 @@ export function azuriteConnectionString(ports: AzuritePorts): string {
   );
 }
 
-function azuriteCli(): string {
-  return path.join(path.dirname(require.resolve('azurite/package.json')), 'dist', 'src', 'azurite.js');
+function azuriteCli(projectRoot: string): string {
+  let pkg: string;
+  try {
+    pkg = require.resolve('azurite/package.json', { paths: [projectRoot] });
+  } catch {
+    throw new Error(`Azurite is not installed in ${projectRoot}: add it as a dev dependency (npm install --save-dev azurite), or start a storage emulator yourself`);
+  }
+  return path.join(path.dirname(pkg), 'dist', 'src', 'azurite.js');
 }
 
 /** True when something accepts TCP connections on HOST:port. */
@@ -85,7 +95,7 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
 async function launch(opts: AzuriteOptions & { detached?: boolean }, ports: AzuritePorts, location: string | undefined): Promise<RunningAzurite> {
   const silent = opts.silent ?? true;
   const args = [
-    azuriteCli(),
+    azuriteCli(opts.projectRoot ?? process.cwd()),
     '--skipApiVersionCheck',
     '--loose',
     '--disableTelemetry',
@@ -198,5 +208,5 @@ export async function ensureDevelopmentStorage(
   }
   const location = path.join(projectRoot, '.azurite');
   say(`Starting Azurite on ${range} (data in ${location})...`);
-  return start({ location, ports, silent: true, detached: true });
+  return start({ projectRoot, location, ports, silent: true, detached: true });
 }

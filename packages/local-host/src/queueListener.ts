@@ -1,11 +1,10 @@
 import type { QueueClient, DequeuedMessageItem } from '@azure/storage-queue';
-import { queueServiceClient } from '../adapters/storage';
-import { resolveStorageConnection } from '../config';
 import type { FunctionRegistration } from './functionsCore';
 import type { QueuesOptions } from './hostJson';
 import type { Invoker } from './invoke';
 import { describeError, timestamped, type LogSink } from './log';
 import { resolveAppSettingReferences } from './settings';
+import { queueServiceClient, resolveQueueConnection } from './storageConnection';
 
 /**
  * Runs a `queueTrigger` function with the Storage queues extension's semantics:
@@ -82,10 +81,13 @@ export class QueueListener {
       throw new Error(`${where}: "${this.queueName}" is not a valid queue name (3-63 lowercase letters, digits and single hyphens)`);
     }
     this.poisonQueueName = `${this.queueName}-poison`;
-    // Like the host, a connection "X" is looked up as "AzureWebJobsX" first, then "X".
-    const name = typeof opts.fn.trigger.connection === 'string' && opts.fn.trigger.connection ? opts.fn.trigger.connection : 'AzureWebJobsStorage';
-    const settingName = env[`AzureWebJobs${name}`] !== undefined ? `AzureWebJobs${name}` : name;
-    const conn = resolveStorageConnection(env, settingName);
+    const connection = typeof opts.fn.trigger.connection === 'string' && opts.fn.trigger.connection ? opts.fn.trigger.connection : 'AzureWebJobsStorage';
+    let conn;
+    try {
+      conn = resolveQueueConnection(connection, env);
+    } catch (e) {
+      throw new Error(`Function "${opts.fn.name}" connection "${connection}": ${(e as Error).message}`, { cause: e });
+    }
     const service = queueServiceClient(conn);
     this.#queue = service.getQueueClient(this.queueName);
     this.#poison = service.getQueueClient(this.poisonQueueName);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { nextOccurrence, parseNcrontab } from '../../src/local/ncrontab';
-import { parseSchedule } from '../../src/local/timerScheduler';
+import { nextOccurrence, parseNcrontab } from '../src/ncrontab';
+import { parseSchedule } from '../src/timerScheduler';
 
 const next = (expression: string, after: string) => nextOccurrence(parseNcrontab(expression), new Date(after)).toISOString();
 

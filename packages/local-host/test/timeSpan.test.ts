@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTimeSpan, parseTimeSpan } from '../../src/local/timeSpan';
+import { formatTimeSpan, parseTimeSpan } from '../src/timeSpan';
 
 describe('parseTimeSpan', () => {
   it.each([

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { QueueServiceClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDevelopmentStorage, isListening, startAzurite, type AzuritePorts } from '../../src/local/azurite';
+import { ensureDevelopmentStorage, isListening, startAzurite, type AzuritePorts } from '../src/azurite';
 
 let tmp: string;
 beforeAll(() => {
@@ -95,15 +95,25 @@ describe('ensureDevelopmentStorage', () => {
     }
   });
 
-  it('starts Azurite with its data under <projectRoot>/.azurite when nothing listens', async () => {
+  it("starts the project's Azurite with its data under <projectRoot>/.azurite when nothing listens", async () => {
+    const project = path.join(tmp, 'with-azurite');
+    fs.mkdirSync(project);
+    fs.symlinkSync(path.resolve(path.dirname(require.resolve('azurite/package.json')), '..'), path.join(project, 'node_modules'), 'dir');
     const free = await occupy(0);
-    const azurite = await ensureDevelopmentStorage(tmp, dev, () => {}, free.ports);
+    const azurite = await ensureDevelopmentStorage(project, dev, () => {}, free.ports);
     try {
       expect(azurite?.ports).toEqual(free.ports);
       expect(await isListening(free.ports.table)).toBe(true);
-      expect(fs.existsSync(path.join(tmp, '.azurite'))).toBe(true);
+      expect(fs.existsSync(path.join(project, '.azurite'))).toBe(true);
     } finally {
       await azurite?.stop();
     }
+  });
+
+  it('says how to get Azurite when the project does not have it', async () => {
+    const free = await occupy(0);
+    await expect(ensureDevelopmentStorage(tmp, dev, () => {}, free.ports)).rejects.toThrow(
+      `Azurite is not installed in ${tmp}: add it as a dev dependency (npm install --save-dev azurite), or start a storage emulator yourself`,
+    );
   });
 });

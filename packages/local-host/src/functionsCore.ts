@@ -9,8 +9,6 @@ import { timestamped, type LogSink } from './log';
  */
 
 export type FunctionCallback = (...args: unknown[]) => unknown;
-export type HookCallback = (context: Record<string, unknown>) => unknown;
-export type HookName = 'appStart' | 'appTerminate' | 'preInvocation' | 'postInvocation' | 'log';
 
 export interface CoreBinding {
   type: string;
@@ -33,7 +31,13 @@ export interface FunctionRegistration {
   trigger: CoreBinding;
 }
 
-const HOOK_NAMES: readonly HookName[] = ['appStart', 'appTerminate', 'preInvocation', 'postInvocation', 'log'];
+/** Hooks (`app.hook.*`) are not run by this host; an app that registers one fails to load, naming it. */
+export class UnsupportedHookError extends Error {
+  constructor(readonly hookName: string) {
+    super(`app.hook.${hookName}() is not supported by the local host: it runs no hooks`);
+    this.name = 'UnsupportedHookError';
+  }
+}
 
 class Disposable {
   #dispose?: () => void;
@@ -51,9 +55,6 @@ class Disposable {
 
 export class FunctionRegistry {
   readonly #functions = new Map<string, FunctionRegistration>();
-  readonly #hooks = new Map<HookName, HookCallback[]>();
-  /** Shared by app-level hooks and visible to invocation hooks as `appHookData`, as in the worker. */
-  readonly appHookData: Record<string, unknown> = {};
   programmingModel: unknown;
 
   constructor(private readonly sink: LogSink) {}
@@ -78,30 +79,6 @@ export class FunctionRegistry {
     const [triggerName, trigger] = triggers[0]!;
     this.#functions.set(key, { name, bindings: metadata.bindings, retryOptions: metadata.retryOptions, handler, triggerName, trigger });
     return new Disposable(() => this.#functions.delete(key));
-  }
-
-  registerHook(hookName: string, callback: HookCallback): Disposable {
-    if (!HOOK_NAMES.includes(hookName as HookName)) {
-      // The worker rejects unknown hooks with a RangeError; the library relies on that for 'log'.
-      throw new RangeError(`Unrecognized hook "${hookName}"`);
-    }
-    if (typeof callback !== 'function') throw new Error(`registerHook("${hookName}"): the callback must be a function`);
-    const list = this.#hooks.get(hookName as HookName) ?? [];
-    list.push(callback);
-    this.#hooks.set(hookName as HookName, list);
-    return new Disposable(() => {
-      const i = list.indexOf(callback);
-      if (i >= 0) list.splice(i, 1);
-    });
-  }
-
-  hooks(name: HookName): HookCallback[] {
-    return [...(this.#hooks.get(name) ?? [])];
-  }
-
-  /** Runs hooks in registration order, awaiting each, as the worker does. */
-  async runHooks(name: HookName, context: Record<string, unknown>): Promise<void> {
-    for (const hook of this.hooks(name)) await hook(context);
   }
 
   /** `coreApi.log`: system messages from the library; only warnings and errors are worth showing. */
@@ -137,8 +114,8 @@ const coreApi = {
   getProgrammingModel(): unknown {
     return active?.programmingModel;
   },
-  registerHook(hookName: string, callback: HookCallback): Disposable {
-    return current(`registerHook("${hookName}")`)?.registerHook(hookName, callback) ?? new Disposable(() => {});
+  registerHook(hookName: string): never {
+    throw new UnsupportedHookError(hookName);
   },
   log(level: string, category: string, message: string): void {
     if (active) active.log(level, category, message);

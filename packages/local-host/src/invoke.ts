@@ -1,15 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { format } from 'node:util';
 import { InvocationContext, type EffectiveFunctionOptions, type FunctionInput, type FunctionOutput, type FunctionTrigger } from '@azure/functions';
-import type { FunctionRegistration, FunctionRegistry } from './functionsCore';
+import type { FunctionRegistration } from './functionsCore';
 import type { HostLogLevel } from './hostJson';
 import { describeError, isEnabled, timestamped, type LogLevel, type LogSink } from './log';
 import { formatTimeSpan } from './timeSpan';
 
 /**
- * One invocation, the way the Node worker runs it: preInvocation hooks (which may swap
- * inputs or the handler), the handler with `functionTimeout`, postInvocation hooks
- * (which may change the result or error), with the host's "Executing/Executed" lines.
+ * One invocation, the way the Node worker runs it: the handler with `functionTimeout`,
+ * its log lines at the host.json level, and the host's "Executing/Executed" lines.
  */
 
 export interface InvokeRequest {
@@ -46,7 +45,6 @@ export class InvocationError extends Error {
 }
 
 export interface InvokerOptions {
-  registry: FunctionRegistry;
   sink: LogSink;
   logLevel: HostLogLevel;
   functionTimeoutMs: number | null;
@@ -76,7 +74,7 @@ function withTimeout<T>(work: Promise<T>, ms: number | null, onTimeout: () => Er
 }
 
 export function createInvoker(opts: InvokerOptions): Invoker {
-  const { registry, sink } = opts;
+  const { sink } = opts;
   const hostLog = (level: LogLevel, message: string) => {
     if (isEnabled(level, opts.logLevel)) sink(level, timestamped(message));
   };
@@ -84,53 +82,27 @@ export function createInvoker(opts: InvokerOptions): Invoker {
   return async (fn, request) => {
     const invocationId = randomUUID();
     const started = Date.now();
-    const context: InvocationContext = new InvocationContext({
+    const context = new InvocationContext({
       invocationId,
       functionName: fn.name,
       triggerMetadata: request.triggerMetadata,
       options: effectiveOptions(fn),
       logHandler: (level, ...args) => {
-        const entry: Record<string, unknown> = { level, message: format(...args), category: 'user', invocationContext: context, hookData: {} };
-        for (const hook of registry.hooks('log')) {
-          try {
-            hook(entry);
-          } catch (err) {
-            sink('error', timestamped(`A log hook threw: ${describeError(err)}`));
-          }
-        }
-        const finalLevel = entry.level as HostLogLevel;
-        if (finalLevel === 'none' || !isEnabled(finalLevel, opts.logLevel)) return;
-        sink(finalLevel, timestamped(`[${fn.name}] [${invocationId}] ${String(entry.message)}`));
+        if (level === 'none' || !isEnabled(level, opts.logLevel)) return;
+        sink(level, timestamped(`[${fn.name}] [${invocationId}] ${format(...args)}`));
       },
     });
 
     hostLog('information', `Executing 'Functions.${fn.name}' (Reason='${request.reason}', Id=${invocationId})`);
-    const hookData: Record<string, unknown> = {};
-    let outcome: { result: unknown; error?: undefined } | { error: unknown; result?: undefined };
+    let result: unknown;
     try {
-      const pre = { hookData, appHookData: registry.appHookData, invocationContext: context, inputs: [request.input], functionCallback: fn.handler };
-      await registry.runHooks('preInvocation', pre);
-      let result: unknown;
-      let error: unknown;
-      try {
-        const run = Promise.resolve().then(() => pre.functionCallback(...pre.inputs, context));
-        result = await withTimeout(run, opts.functionTimeoutMs, () => new FunctionTimeoutError(fn.name, invocationId, opts.functionTimeoutMs!));
-      } catch (err) {
-        error = err;
-      }
-      const post: Record<string, unknown> = { hookData, appHookData: registry.appHookData, invocationContext: context, inputs: pre.inputs, result, error };
-      await registry.runHooks('postInvocation', post);
-      outcome = post.error !== undefined && post.error !== null ? { error: post.error } : { result: post.result };
-    } catch (hookError) {
-      outcome = { error: hookError };
+      const run = Promise.resolve().then(() => fn.handler(request.input, context));
+      result = await withTimeout(run, opts.functionTimeoutMs, () => new FunctionTimeoutError(fn.name, invocationId, opts.functionTimeoutMs!));
+    } catch (error) {
+      hostLog('error', `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${Date.now() - started}ms)\n${describeError(error)}`);
+      throw new InvocationError(fn.name, invocationId, error);
     }
-
-    const duration = Date.now() - started;
-    if (outcome.error !== undefined) {
-      hostLog('error', `Executed 'Functions.${fn.name}' (Failed, Id=${invocationId}, Duration=${duration}ms)\n${describeError(outcome.error)}`);
-      throw new InvocationError(fn.name, invocationId, outcome.error);
-    }
-    hostLog('information', `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${duration}ms)`);
-    return { result: outcome.result, context };
+    hostLog('information', `Executed 'Functions.${fn.name}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)`);
+    return { result, context };
   };
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applySettings, readLocalSettings, resolveAppSettingReferences } from '../../src/local/settings';
+import { applySettings, readLocalSettings, resolveAppSettingReferences } from '../src/settings';
 
 let dir: string;
 beforeEach(() => {
