@@ -120,11 +120,11 @@ async function launch(opts: AzuriteOptions & { detached?: boolean }, ports: Azur
     for (const m of output.matchAll(LISTENING)) bound[m[1]!.toLowerCase() as keyof AzuritePorts] = Number(m[2]);
     onProgress();
   };
-  child.stdout!.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     keep(chunk);
     if (!silent) process.stdout.write(chunk);
   });
-  child.stderr!.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     keep(chunk);
     if (!silent) process.stderr.write(chunk);
   });

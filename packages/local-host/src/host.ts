@@ -20,7 +20,7 @@ import { TimerScheduler } from './timerScheduler';
 export interface LoadAppOptions {
   projectRoot: string;
   /** Loads the app instead of package.json `main`. */
-  loadEntry?: () => unknown | Promise<unknown>;
+  loadEntry?: () => unknown;
   /** Where host and function log lines go; stdout/stderr by default. */
   log?: LogSink;
 }
@@ -139,6 +139,8 @@ export async function loadApp(opts: LoadAppOptions): Promise<LoadedApp> {
   if (!load) {
     // Resolved outside the load, so a wrong "main" is reported as such, not as the app failing.
     const entry = resolveEntryPoint(opts.projectRoot);
+    // The app is CommonJS (package.json main), loaded as the worker loads it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     load = () => require(entry);
   }
   await register(registry, load);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatTimeSpan, parseTimeSpan } from './timeSpan';
+import { text } from './text';
 
 /**
  * The parts of host.json the local host honours, with the defaults Microsoft documents
@@ -34,8 +35,12 @@ const DEFAULT_FUNCTION_TIMEOUT = '00:05:00';
 const LOG_LEVELS: readonly HostLogLevel[] = ['trace', 'debug', 'information', 'warning', 'error', 'critical', 'none'];
 
 export class HostJsonError extends Error {
-  constructor(setting: string, message: string) {
-    super(`host.json ${setting}: ${message}`);
+  constructor(
+    readonly setting: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`host.json ${setting}: ${message}`, options);
     this.name = 'HostJsonError';
   }
 }
@@ -89,7 +94,7 @@ export function applyHostJsonOverrides(hostJson: Json, env: NodeJS.ProcessEnv): 
 function int(obj: Json, keys: string[], def: number, min: number, max: number): number {
   const v = get(obj, ...keys);
   if (v === undefined || v === null || v === '') return def;
-  const n = typeof v === 'number' ? v : Number(String(v).trim());
+  const n = typeof v === 'number' ? v : Number(text(v).trim());
   if (!Number.isInteger(n) || n < min || n > max) {
     throw new HostJsonError(keys.join('.'), `must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
   }
@@ -98,22 +103,22 @@ function int(obj: Json, keys: string[], def: number, min: number, max: number): 
 
 function timeSpan(obj: Json, keys: string[], def: string, minMs: number): number {
   const v = get(obj, ...keys);
-  const text = v === undefined || v === null || v === '' ? def : String(v);
+  const given = v === undefined || v === null || v === '' ? def : text(v);
   let ms: number;
   try {
-    ms = parseTimeSpan(text);
+    ms = parseTimeSpan(given);
   } catch (e) {
-    throw new HostJsonError(keys.join('.'), (e as Error).message);
+    throw new HostJsonError(keys.join('.'), (e as Error).message, { cause: e });
   }
-  if (ms < minMs) throw new HostJsonError(keys.join('.'), `must be at least ${formatTimeSpan(minMs)}, got "${text}"`);
+  if (ms < minMs) throw new HostJsonError(keys.join('.'), `must be at least ${formatTimeSpan(minMs)}, got "${given}"`);
   return ms;
 }
 
 function logLevel(obj: Json): HostLogLevel {
   const v = get(obj, 'logging', 'logLevel', 'Function') ?? get(obj, 'logging', 'logLevel', 'default') ?? 'Information';
-  const level = String(v).toLowerCase() as HostLogLevel;
+  const level = text(v).toLowerCase() as HostLogLevel;
   if (!LOG_LEVELS.includes(level)) {
-    throw new HostJsonError('logging.logLevel', `"${String(v)}" is not a log level (${LOG_LEVELS.join(', ')})`);
+    throw new HostJsonError('logging.logLevel', `"${text(v)}" is not a log level (${LOG_LEVELS.join(', ')})`);
   }
   return level;
 }
@@ -122,14 +127,14 @@ function logLevel(obj: Json): HostLogLevel {
 export function hostConfigFrom(hostJson: Json): HostConfig {
   const q = ['extensions', 'queues'];
   const batchSize = int(hostJson, [...q, 'batchSize'], 16, 1, 32);
-  const encoding = String(get(hostJson, ...q, 'messageEncoding') ?? 'base64').toLowerCase();
+  const encoding = text(get(hostJson, ...q, 'messageEncoding') ?? 'base64').toLowerCase();
   if (encoding !== 'base64' && encoding !== 'none') {
     throw new HostJsonError('extensions.queues.messageEncoding', `must be "base64" or "none", got "${encoding}"`);
   }
   const routePrefix = get(hostJson, 'extensions', 'http', 'routePrefix');
   const timeout = get(hostJson, 'functionTimeout');
   return {
-    routePrefix: routePrefix === undefined || routePrefix === null ? 'api' : String(routePrefix).replace(/^\/+|\/+$/g, ''),
+    routePrefix: routePrefix === undefined || routePrefix === null ? 'api' : text(routePrefix).replace(/^\/+|\/+$/g, ''),
     functionTimeoutMs: String(timeout).trim() === '-1' ? null : timeSpan(hostJson, ['functionTimeout'], DEFAULT_FUNCTION_TIMEOUT, 1000),
     queues: {
       batchSize,
@@ -155,7 +160,7 @@ export function readHostJson(projectRoot: string): Json {
   try {
     parsed = JSON.parse(text);
   } catch (e) {
-    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   if (!isObject(parsed)) throw new Error(`${file} must contain a JSON object`);
   return parsed;

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HttpResponse, type HttpRequest, type HttpResponseInit } from '@azure/functions';
+import { HttpResponse, type HttpRequest } from '@azure/functions';
 import type { FunctionRegistration } from './functionsCore';
 import { InvocationError, type Invoker } from './invoke';
 import { describeError, timestamped, type LogSink } from './log';
@@ -76,7 +76,7 @@ async function writeResult(res: ServerResponse, method: string, value: unknown):
   if (typeof value !== 'object') {
     throw new Error('The HTTP response must be an object with optional properties "body", "status" and "headers".');
   }
-  const response = isResponseLike(value) ? value : new HttpResponse(value as HttpResponseInit);
+  const response = isResponseLike(value) ? value : new HttpResponse(value);
   if (response.cookies?.length) throw new Error('The HTTP response sets "cookies", which the local host does not support: set a Set-Cookie header instead.');
   const body = Buffer.from(await response.arrayBuffer());
   res.statusCode = response.status;

@@ -86,7 +86,7 @@ export function parseNcrontab(expression: string): CronSchedule {
     ];
     return { expression, seconds, minutes, hours, days, months, daysOfWeek };
   } catch (e) {
-    throw new Error(`"${expression}" is not a valid NCRONTAB expression: ${(e as Error).message}`);
+    throw new Error(`"${expression}" is not a valid NCRONTAB expression: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -5,6 +5,7 @@ import type { Invoker } from './invoke';
 import { describeError, timestamped, type LogSink } from './log';
 import { resolveAppSettingReferences } from './settings';
 import { queueServiceClient, resolveQueueConnection } from './storageConnection';
+import { text as asText } from './text';
 
 /**
  * Runs a `queueTrigger` function with the Storage queues extension's semantics:
@@ -76,7 +77,7 @@ export class QueueListener {
     this.#opts = opts.queues;
     this.#sink = opts.sink;
     const where = `function "${opts.fn.name}" queueName`;
-    this.queueName = resolveAppSettingReferences(String(opts.fn.trigger.queueName ?? ''), env, where);
+    this.queueName = resolveAppSettingReferences(asText(opts.fn.trigger.queueName ?? ''), env, where);
     if (!QUEUE_NAME.test(this.queueName)) {
       throw new Error(`${where}: "${this.queueName}" is not a valid queue name (3-63 lowercase letters, digits and single hyphens)`);
     }
@@ -221,7 +222,7 @@ export class QueueListener {
       if (failure === undefined) {
         await this.#queue.deleteMessage(messageId, popReceipt);
       } else if (message.dequeueCount >= this.#opts.maxDequeueCount) {
-        await this.#moveToPoison(message, popReceipt, (failure as Error)?.message ?? String(failure));
+        await this.#moveToPoison(message, popReceipt, failure instanceof Error ? failure.message : asText(failure));
       } else {
         await this.#queue.updateMessage(messageId, popReceipt, undefined, Math.round(this.#opts.visibilityTimeoutMs / 1000));
       }

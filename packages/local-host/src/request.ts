@@ -47,8 +47,8 @@ export class StreamedHttpRequest implements HttpRequest {
   }
 
   static from(head: RequestHead, body: ReadableStream<Uint8Array> | undefined): StreamedHttpRequest {
-    // `duplex: 'half'` is what lets a Request take a stream body; lib.dom does not know it yet.
-    const native = new Request(head.url, { method: head.method, headers: head.headers, body, ...(body ? { duplex: 'half' } : {}) } as RequestInit);
+    // `duplex: 'half'` is what lets a Request take a stream body.
+    const native = new Request(head.url, { method: head.method, headers: head.headers, body, ...(body ? { duplex: 'half' } : {}) });
     return new StreamedHttpRequest(new HttpRequest(init(head)), native);
   }
 

@@ -4,6 +4,7 @@ import type { Invoker } from './invoke';
 import { nextOccurrence, parseNcrontab } from './ncrontab';
 import { resolveAppSettingReferences } from './settings';
 import { parseTimeSpan } from './timeSpan';
+import { text } from './text';
 
 /**
  * Runs a `timerTrigger` function on its schedule, in UTC, never overlapping itself:
@@ -51,11 +52,11 @@ export class TimerScheduler {
   constructor(fn: FunctionRegistration, invoke: Invoker, env: NodeJS.ProcessEnv = process.env) {
     this.fn = fn;
     this.#invoke = invoke;
-    const raw = resolveAppSettingReferences(String(fn.trigger.schedule ?? ''), env, `function "${fn.name}" schedule`);
+    const raw = resolveAppSettingReferences(text(fn.trigger.schedule ?? ''), env, `function "${fn.name}" schedule`);
     try {
       this.schedule = parseSchedule(raw);
     } catch (e) {
-      throw new Error(`Function "${fn.name}": ${(e as Error).message}`);
+      throw new Error(`Function "${fn.name}": ${(e as Error).message}`, { cause: e });
     }
   }
 
