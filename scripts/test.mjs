@@ -15,6 +15,8 @@ ensureTls();
 if (run('npm', ['run', 'build']) !== 0) fail('"npm run build" failed; fix the TypeScript errors above');
 // vitest strips types without checking them: check tests, benchmarks and scripts too.
 if (run('npm', ['run', 'typecheck']) !== 0) fail('"npm run typecheck" failed; fix the TypeScript errors above');
+// Lint, format and unused-code checks gate the tests, as they gate CI: zero findings.
+if (run('npm', ['run', 'lint']) !== 0) fail('"npm run lint" failed: fix the findings above (`npm run format` rewrites formatting)');
 
 const env = { ...process.env, ...tlsEnv() };
 const vitest = spawn('npx', ['vitest', 'run', ...process.argv.slice(2)], { stdio: 'inherit', cwd: root, env });
