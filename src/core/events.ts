@@ -23,7 +23,6 @@ export const LOGIN_SERVER = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/;
  */
 export const MAX_REGISTRY_LENGTH = 253;
 export const MAX_REPOSITORY_LENGTH = 256;
-export const MAX_TAG_LENGTH = 128;
 /** os/arch/variant, e.g. linux/arm64/v8. */
 export const MAX_PLATFORM_LENGTH = 128;
 
