@@ -94,6 +94,35 @@ export interface UnsupportedManifest {
 
 export type ParsedManifest = ImageManifest | ImageIndex | UnsupportedManifest;
 
+const LayerSchema = z.object({
+  digest: z.string(),
+  mediaType: z.string(),
+  sizeBytes: Size,
+  foreign: z.boolean(),
+  createdBy: z.string().optional(),
+  steps: z.array(z.string()).optional(),
+  createdAt: z.string().optional(),
+}) satisfies z.ZodType<Layer>;
+
+/** A parse result as stored by digest: the schemas above describe what a registry serves, these what we keep of it. */
+export const ParsedManifestSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('image'),
+    mediaType: z.string(),
+    artifactType: z.string().optional(),
+    config: z.object({ digest: z.string(), mediaType: z.string(), sizeBytes: Size }),
+    layers: z.array(LayerSchema),
+  }) satisfies z.ZodType<ImageManifest>,
+  z.object({
+    kind: z.literal('index'),
+    mediaType: z.string(),
+    manifests: z.array(
+      z.object({ digest: z.string(), mediaType: z.string(), sizeBytes: Size, platform: z.string().optional(), attestation: z.boolean() }) satisfies z.ZodType<IndexEntry>,
+    ),
+  }) satisfies z.ZodType<ImageIndex>,
+  z.object({ kind: z.literal('unsupported'), mediaType: z.string(), reason: z.string() }) satisfies z.ZodType<UnsupportedManifest>,
+]) satisfies z.ZodType<ParsedManifest>;
+
 export function platformString(p: { os: string; architecture: string; variant?: string }): string {
   return [p.os, p.architecture, p.variant].filter((s) => !!s).join('/');
 }
