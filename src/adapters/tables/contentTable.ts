@@ -1,8 +1,9 @@
 import { odata } from '@azure/data-tables';
-import { CONFIG_PARSER_VERSION, type StoredConfig } from '../../core/imageConfig';
+import { CONFIG_PARSER_VERSION, StoredConfigSchema, type StoredConfig } from '../../core/imageConfig';
 import type { ContentStore } from '../../services/contentResolver';
 import { escapeKey } from '../../core/keys';
-import type { ParsedManifest } from '../../core/manifest';
+import { ParsedManifestSchema, type ParsedManifest } from '../../core/manifest';
+import type { z } from 'zod';
 import { packJson, readJsonRow, statusOf, unpackJson } from './entities';
 import type { Tables } from './tables';
 
@@ -19,7 +20,7 @@ export class ContentTable implements ContentStore {
   constructor(private readonly tables: Tables) {}
 
   async getManifest(registry: string, digest: string): Promise<ParsedManifest | undefined> {
-    return this.#get<ParsedManifest>(registry, manifestKey(digest));
+    return this.#get(registry, manifestKey(digest), ParsedManifestSchema);
   }
 
   async putManifest(registry: string, digest: string, manifest: ParsedManifest): Promise<void> {
@@ -31,8 +32,7 @@ export class ContentTable implements ContentStore {
     const client = await this.tables.get('content');
     try {
       const entity = await client.getEntity<Record<string, unknown>>(escapeKey(registry), configKey(digest));
-      const config = unpackJson<StoredConfig>(entity, 'json');
-      return config === undefined ? undefined : { config, stale: entity.parser !== CONFIG_PARSER_VERSION };
+      return { config: unpackJson(client.tableName, entity, 'json', StoredConfigSchema), stale: entity.parser !== CONFIG_PARSER_VERSION };
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
       throw e;
@@ -54,16 +54,15 @@ export class ContentTable implements ContentStore {
         queryOptions: { filter: odata`PartitionKey eq ${escapeKey(registry)}` + ` and (${rowFilter})` },
       });
       for await (const e of entities) {
-        const m = unpackJson<ParsedManifest>(e, 'json');
-        if (m) found.set(String(e.rowKey).slice(2), m);
+        found.set(String(e.rowKey).slice(2), unpackJson(client.tableName, e, 'json', ParsedManifestSchema));
       }
     }
     return found;
   }
 
-  async #get<T>(registry: string, rowKey: string): Promise<T | undefined> {
+  async #get<S extends z.ZodType>(registry: string, rowKey: string, schema: S): Promise<z.output<S> | undefined> {
     const client = await this.tables.get('content');
-    return (await readJsonRow<T>(client, escapeKey(registry), rowKey))?.value;
+    return (await readJsonRow(client, escapeKey(registry), rowKey, schema))?.value;
   }
 
   async #put(registry: string, rowKey: string, value: unknown, extra: Record<string, unknown> = {}): Promise<void> {
