@@ -10,6 +10,18 @@ import { INDEX_TYPES, IMAGE_MANIFEST_TYPES, MediaType, SCHEMA1_TYPES, isForeignL
 
 export const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
+/**
+ * Bumped whenever parsing changes what is kept or what is refused, so a manifest stored
+ * by an older parser is parsed again instead of keeping its old reading (or its old
+ * `unsupported` verdict) forever. Rows written before versions were stored count as older.
+ */
+export const MANIFEST_PARSER_VERSION = 1;
+
+/** Whether a stored parser version is the current one (or a newer one, written by a later release). */
+export function isCurrentManifestParse(version: unknown): boolean {
+  return typeof version === 'number' && version >= MANIFEST_PARSER_VERSION;
+}
+
 const Size = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 export const PlatformSchema = z.object({

@@ -61,6 +61,58 @@ export function packJson(name: string, value: unknown): Record<string, string | 
   return out;
 }
 
+/**
+ * A binary property holds at most 64 KiB: bytes are split across `<name>0`, `<name>1`, …
+ * (`<name>Chunks` of them), like JSON text, but stored as Edm.Binary, one byte a byte
+ * where a string costs two.
+ */
+const BYTES_CHUNK = 64 * 1024;
+
+export function packBytes(name: string, bytes: Uint8Array): Record<string, number | Uint8Array> {
+  const out: Record<string, number | Uint8Array> = { [`${name}Chunks`]: Math.ceil(bytes.length / BYTES_CHUNK) };
+  for (let i = 0, c = 0; i < bytes.length; i += BYTES_CHUNK, c++) out[`${name}${c}`] = bytes.subarray(i, i + BYTES_CHUNK);
+  return out;
+}
+
+/** The bytes `packBytes(name, …)` wrote, or undefined when the row holds none under `name`. */
+export function unpackBytes(table: string, entity: Record<string, unknown>, name: string): Buffer | undefined {
+  const chunks = entity[`${name}Chunks`];
+  if (chunks === undefined) return undefined;
+  if (typeof chunks !== 'number' || !Number.isInteger(chunks) || chunks < 0) throw rowError(table, entity, `${name}Chunks: expected a chunk count, got ${describeValue(chunks)}`);
+  const parts: Uint8Array[] = [];
+  for (let c = 0; c < chunks; c++) {
+    const part = entity[`${name}${c}`];
+    if (!(part instanceof Uint8Array)) throw rowError(table, entity, `${name}${c}: expected part ${c + 1} of ${chunks} as binary, got ${describeValue(part)}`);
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
+}
+
+/** The most an entity may hold, keys and property names included. */
+export const MAX_ENTITY_BYTES = 1024 * 1024;
+
+/**
+ * An entity's size as Table Storage counts it against MAX_ENTITY_BYTES (the documented
+ * formula: 4 bytes, the keys at 2 bytes a character, and per property 8 bytes, its name
+ * at 2 bytes a character and its value), to decide what fits before writing it.
+ */
+export function entityBytes(entity: Record<string, unknown>): number {
+  let size = 4 + (String(entity.partitionKey).length + String(entity.rowKey).length) * 2;
+  for (const [name, value] of Object.entries(entity)) {
+    if (name !== 'partitionKey' && name !== 'rowKey') size += 8 + name.length * 2 + valueBytes(value);
+  }
+  return size;
+}
+
+function valueBytes(value: unknown): number {
+  if (typeof value === 'string') return 4 + value.length * 2;
+  if (value instanceof Uint8Array) return 4 + value.length;
+  if (typeof value === 'boolean') return 1;
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 2 ** 31) return 4;
+  if (typeof value === 'number' || typeof value === 'bigint' || value instanceof Date) return 8;
+  throw new TypeError(`no Table Storage size for a ${typeof value}`);
+}
+
 /** The StoredRecordError for a row of `table`; a query's `select` must include the keys for the error to name it. */
 export function rowError(table: string, entity: Record<string, unknown>, issues: string): StoredRecordError {
   return new StoredRecordError(table, String(entity.partitionKey), String(entity.rowKey), issues);

@@ -16,6 +16,7 @@ import { RepositoryTable } from '../../../src/adapters/tables/repositoryTable';
 import { Tables, type TableName } from '../../../src/adapters/tables/tables';
 import { StoredRecordError } from '../../../src/core/errors';
 import { escapeKey, repositoryKey } from '../../../src/core/keys';
+import { MANIFEST_PARSER_VERSION } from '../../../src/core/manifest';
 import { TABLES } from '../../../src/names';
 import { samplePoint } from '../../support/samplePoint';
 import { startTestAzurite } from '../support/azurite';
@@ -83,9 +84,12 @@ describe('a stored record that does not match its schema', () => {
     const content = new ContentTable(tables);
     await writeRow('content', pk, `c|${digest}`, { parser: 2, ...packJson('json', { os: 'linux', layerHistory: 'RUN make' }) });
     await expectRefused(content.getConfig(registry, digest), 'content', pk, `c|${digest}`, /layerHistory/);
-    await writeRow('content', pk, `m|${digest}`, packJson('json', { kind: 'chart', mediaType: 'application/vnd.cncf.helm.config.v1+json' }));
+    await writeRow('content', pk, `m|${digest}`, { parser: MANIFEST_PARSER_VERSION, ...packJson('json', { kind: 'chart', mediaType: 'application/vnd.cncf.helm.config.v1+json' }) });
     await expectRefused(content.getManifest(registry, digest), 'content', pk, `m|${digest}`, /kind/);
     await expectRefused(content.getManifests(registry, [digest]), 'content', pk, `m|${digest}`, /kind/);
+    const parse = packJson('json', { kind: 'unsupported', mediaType: 'x', reason: 'old' });
+    await writeRow('content', pk, `m|${digest}`, { ...parse, rawMediaType: 'application/vnd.oci.image.manifest.v1+json', rawChunks: 1, raw0: '{"schemaVersion": 2}' });
+    await expectRefused(content.getManifest(registry, digest), 'content', pk, `m|${digest}`, /raw0: expected part 1 of 1 as binary, got a string/);
   });
 
   it('is skipped by the policy listing (the defaults apply), refused when read alone, and repaired by writing a policy over it', async () => {
