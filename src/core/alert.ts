@@ -1,7 +1,8 @@
 import type { PullEstimates } from './estimates/estimates';
 import type { BaseChange, StepDelta } from './layerDiff';
 import type { Layer } from './manifest';
-import type { Finding, Rule } from './rules';
+import { z } from 'zod';
+import { FindingSchema, RULES, type Finding, type Rule } from './rules';
 
 /** Which image of which push an alert is about. */
 export interface AlertSubject {
@@ -59,6 +60,27 @@ export interface AlertRecord extends AlertSubject {
   /** Which route it goes to; the URL itself (it carries a signature) is never returned by the API. */
   route: 'default' | 'policy';
 }
+
+export const AlertRecordSchema = z.object({
+  registry: z.string(),
+  repository: z.string(),
+  tag: z.string(),
+  platform: z.string(),
+  digest: z.string(),
+  indexDigest: z.string().optional(),
+  pushedAt: z.string(),
+  id: z.string(),
+  kind: z.enum(['regression', 'improvement']),
+  rules: z.array(z.enum(RULES)),
+  findings: z.array(FindingSchema),
+  state: z.enum(ALERT_STATES),
+  attempts: z.number().int().nonnegative(),
+  createdAt: z.string(),
+  nextAttemptAt: z.string(),
+  sentAt: z.string().optional(),
+  lastError: z.string().optional(),
+  route: z.enum(['default', 'policy']),
+}) satisfies z.ZodType<AlertRecord>;
 
 export const NO_ROUTE = 'no Teams route: set TEAMS_WEBHOOK_URL or the policy teamsRoute';
 

@@ -19,6 +19,24 @@ export class PermanentError extends Error {
   }
 }
 
+/**
+ * A row read back from Table Storage that does not match the schema of what is written
+ * there (a manual edit, a bug, a version that wrote another shape): reported with where
+ * it is and what is wrong, never used as if it were right. A retry meets it again until
+ * the row is fixed.
+ */
+export class StoredRecordError extends Error {
+  override readonly name = 'StoredRecordError';
+  constructor(
+    readonly table: string,
+    readonly partitionKey: string,
+    readonly rowKey: string,
+    readonly issues: string,
+  ) {
+    super(`stored record in ${table} (PartitionKey "${partitionKey}", RowKey "${rowKey}") does not match its schema: ${issues}`);
+  }
+}
+
 /** 404 and auth failures will not fix themselves; throttling, timeouts and 5xx may. */
 export function isTransientStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;

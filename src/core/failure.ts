@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { RegistryEvent } from './events';
+import { z } from 'zod';
+import { RegistryEventSchema, type RegistryEvent } from './events';
 
 /**
  * An event the service gave up on, kept where people can see it and replay it: messages
  * that are not registry events, events naming a registry that is not allowed, and events
  * whose every attempt failed.
  */
-export type FailureKind = 'invalid' | 'refused' | 'exhausted';
+export const FAILURE_KINDS = ['invalid', 'refused', 'exhausted'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
 
 export interface FailureRecord {
   /** Stable per message content, so the same event failing again updates one record. */
@@ -27,6 +29,21 @@ export interface FailureRecord {
   state: 'failed' | 'replayed';
   replayedAt?: string;
 }
+
+export const FailureRecordSchema = z.object({
+  id: z.string(),
+  registry: z.string(),
+  kind: z.enum(FAILURE_KINDS),
+  reason: z.string(),
+  message: z.string(),
+  event: RegistryEventSchema.optional(),
+  attempts: z.number().int().nonnegative(),
+  failures: z.number().int().nonnegative(),
+  firstFailedAt: z.string(),
+  lastFailedAt: z.string(),
+  state: z.enum(['failed', 'replayed']),
+  replayedAt: z.string().optional(),
+}) satisfies z.ZodType<FailureRecord>;
 
 export const UNKNOWN_REGISTRY = '-';
 

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ParsedManifest } from './manifest';
 import type { PlatformImage } from './sizing';
 
@@ -28,7 +29,8 @@ export type PlatformEntry = PlatformSummary | PlatformFailure;
  * `failed`: the last attempt failed too; the event is kept with the failures for a replay.
  * `deleted`: only a delete of this digest was seen so far (it may arrive before its push).
  */
-export type ImageStatus = 'ok' | 'partial' | 'unsupported' | 'error' | 'retrying' | 'failed' | 'deleted';
+export const IMAGE_STATUSES = ['ok', 'partial', 'unsupported', 'error', 'retrying', 'failed', 'deleted'] as const;
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 
 export interface ImageRecord {
   registry: string;
@@ -48,6 +50,42 @@ export interface ImageRecord {
   platforms: PlatformEntry[];
   deletedAt?: string;
 }
+
+const Whole = z.number().int().nonnegative();
+
+const PlatformSummarySchema = z.object({
+  digest: z.string(),
+  platform: z.string(),
+  sizeBytes: Whole,
+  configSizeBytes: Whole,
+  layerCount: Whole,
+  foreignLayerCount: Whole,
+  newRegistryBytes: Whole.optional(),
+}) satisfies z.ZodType<PlatformSummary>;
+
+const PlatformFailureSchema = z.object({
+  digest: z.string(),
+  platform: z.string().optional(),
+  error: z.string(),
+  errorStatus: z.number().int().optional(),
+}) satisfies z.ZodType<PlatformFailure>;
+
+export const ImageRecordSchema = z.object({
+  registry: z.string(),
+  repository: z.string(),
+  digest: z.string(),
+  mediaType: z.string(),
+  kind: z.enum(['image', 'index', 'unknown']),
+  status: z.enum(IMAGE_STATUSES),
+  reason: z.string().optional(),
+  errorStatus: z.number().int().optional(),
+  attempt: z.number().int().optional(),
+  tags: z.array(z.string()),
+  firstPushedAt: z.string(),
+  lastPushedAt: z.string(),
+  platforms: z.array(z.union([PlatformSummarySchema, PlatformFailureSchema])),
+  deletedAt: z.string().optional(),
+}) satisfies z.ZodType<ImageRecord>;
 
 export function isFailure(p: PlatformEntry): p is PlatformFailure {
   return 'error' in p;

@@ -130,6 +130,25 @@ export function parseImageConfig(body: string | Uint8Array): ImageConfigSummary 
 /** A config as stored by digest: its summary, or why it could not be read. */
 export type StoredConfig = ImageConfigSummary | { error: string };
 
+const LayerHistorySchema = z.object({
+  createdBy: z.string().optional(),
+  created: z.string().optional(),
+  steps: z.array(z.string()).optional(),
+  unattributed: z.literal(true).optional(),
+}) satisfies z.ZodType<LayerHistory>;
+
+const ImageConfigSummarySchema = z.object({
+  os: z.string().optional(),
+  architecture: z.string().optional(),
+  variant: z.string().optional(),
+  created: z.string().optional(),
+  layerHistory: z.array(LayerHistorySchema).optional(),
+  diffIds: z.array(z.string()).optional(),
+}) satisfies z.ZodType<ImageConfigSummary>;
+
+// The error first: every field of a summary is optional, so an error record would pass as an empty summary and lose its `error`.
+export const StoredConfigSchema = z.union([z.object({ error: z.string() }), ImageConfigSummarySchema]) satisfies z.ZodType<StoredConfig>;
+
 export type HistoryMatch = 'matched' | 'absent' | 'mismatched';
 
 /**

@@ -10,6 +10,18 @@ import { INDEX_TYPES, IMAGE_MANIFEST_TYPES, MediaType, SCHEMA1_TYPES, isForeignL
 
 export const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
+/**
+ * Bumped whenever parsing changes what is kept or what is refused, so a manifest stored
+ * by an older parser is parsed again instead of keeping its old reading (or its old
+ * `unsupported` verdict) forever. Rows written before versions were stored count as older.
+ */
+export const MANIFEST_PARSER_VERSION = 1;
+
+/** Whether a stored parser version is the current one (or a newer one, written by a later release). */
+export function isCurrentManifestParse(version: unknown): boolean {
+  return typeof version === 'number' && version >= MANIFEST_PARSER_VERSION;
+}
+
 const Size = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
 export const PlatformSchema = z.object({
@@ -93,6 +105,35 @@ export interface UnsupportedManifest {
 }
 
 export type ParsedManifest = ImageManifest | ImageIndex | UnsupportedManifest;
+
+const LayerSchema = z.object({
+  digest: z.string(),
+  mediaType: z.string(),
+  sizeBytes: Size,
+  foreign: z.boolean(),
+  createdBy: z.string().optional(),
+  steps: z.array(z.string()).optional(),
+  createdAt: z.string().optional(),
+}) satisfies z.ZodType<Layer>;
+
+/** A parse result as stored by digest: the schemas above describe what a registry serves, these what we keep of it. */
+export const ParsedManifestSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('image'),
+    mediaType: z.string(),
+    artifactType: z.string().optional(),
+    config: z.object({ digest: z.string(), mediaType: z.string(), sizeBytes: Size }),
+    layers: z.array(LayerSchema),
+  }) satisfies z.ZodType<ImageManifest>,
+  z.object({
+    kind: z.literal('index'),
+    mediaType: z.string(),
+    manifests: z.array(
+      z.object({ digest: z.string(), mediaType: z.string(), sizeBytes: Size, platform: z.string().optional(), attestation: z.boolean() }) satisfies z.ZodType<IndexEntry>,
+    ),
+  }) satisfies z.ZodType<ImageIndex>,
+  z.object({ kind: z.literal('unsupported'), mediaType: z.string(), reason: z.string() }) satisfies z.ZodType<UnsupportedManifest>,
+]) satisfies z.ZodType<ParsedManifest>;
 
 export function platformString(p: { os: string; architecture: string; variant?: string }): string {
   return [p.os, p.architecture, p.variant].filter((s) => !!s).join('/');

@@ -35,6 +35,8 @@ export interface StoredPolicy {
   updatedAt: string;
 }
 
+export const StoredPolicySchema = z.object({ pattern: z.string(), policy: PolicySchema, updatedAt: z.string() }) satisfies z.ZodType<StoredPolicy>;
+
 export interface EffectivePolicy {
   growthPercent: number;
   growthBytes: number;

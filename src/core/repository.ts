@@ -1,4 +1,5 @@
-import type { TrendPoint } from './trend';
+import { z } from 'zod';
+import { TrendPointSchema, type TrendPoint } from './trend';
 
 export interface RepositorySummary {
   registry: string;
@@ -10,6 +11,15 @@ export interface RepositorySummary {
   lastError?: { at: string; digest?: string; message: string };
   deletedAt?: string;
 }
+
+export const RepositorySummarySchema = z.object({
+  registry: z.string(),
+  repository: z.string(),
+  firstSeenAt: z.string(),
+  latestByPlatform: z.record(z.string(), TrendPointSchema),
+  lastError: z.object({ at: z.string(), digest: z.string().optional(), message: z.string() }).optional(),
+  deletedAt: z.string().optional(),
+}) satisfies z.ZodType<RepositorySummary>;
 
 /** The most recent point across platforms; ties go to the platform name for a stable answer. */
 export function latestPoint(summary: RepositorySummary): TrendPoint | undefined {

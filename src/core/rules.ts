@@ -1,9 +1,11 @@
+import { z } from 'zod';
 import { formatBytes, formatDeltaBytes, formatDeltaSeconds, formatPercent } from './format';
 import type { EffectivePolicy } from './policy';
 
 /** The regression rules and the improvement notice, evaluated for one new trend point. */
 
-export type Rule = 'growth' | 'budget' | 'largeLayer' | 'coldStart' | 'improvement';
+export const RULES = ['growth', 'budget', 'largeLayer', 'coldStart', 'improvement'] as const;
+export type Rule = (typeof RULES)[number];
 
 export interface Finding {
   rule: Rule;
@@ -13,6 +15,15 @@ export interface Finding {
   observed: number;
   threshold: number;
 }
+
+/** A finding as stored with its alert. */
+export const FindingSchema = z.object({
+  rule: z.enum(RULES),
+  kind: z.enum(['regression', 'improvement']),
+  summary: z.string(),
+  observed: z.number(),
+  threshold: z.number(),
+}) satisfies z.ZodType<Finding>;
 
 export interface RuleInput {
   sizeBytes: number;

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Registry storage as ACR bills it: each blob (layer or config) once per registry,
  * shared across repositories, kept while any manifest references it.
@@ -23,6 +25,27 @@ export interface BlobReference {
   since: string;
   deletedAt?: string;
 }
+
+const Whole = z.number().int().nonnegative();
+
+export const StoredBlobSchema = z.object({
+  digest: z.string(),
+  sizeBytes: Whole,
+  kind: z.enum(['layer', 'config']),
+  firstSeenAt: z.string(),
+  introducedBy: z.string(),
+  introducedIn: z.string(),
+  reclaimableSince: z.string().optional(),
+}) satisfies z.ZodType<StoredBlob>;
+
+export const BlobReferenceSchema = z.object({
+  blobDigest: z.string(),
+  repository: z.string(),
+  manifestDigest: z.string(),
+  live: z.boolean(),
+  since: z.string(),
+  deletedAt: z.string().optional(),
+}) satisfies z.ZodType<BlobReference>;
 
 export interface BlobUse {
   digest: string;

@@ -1,4 +1,5 @@
-import type { CostEstimates, PullEstimates } from './estimates/estimates';
+import { z } from 'zod';
+import { CostEstimatesSchema, PullEstimatesSchema, type CostEstimates, type PullEstimates } from './estimates/estimates';
 import type { LayerDiff } from './layerDiff';
 import type { PlatformImage } from './sizing';
 
@@ -40,6 +41,37 @@ export interface PointEstimates {
   cost: CostEstimates;
   pull: PullEstimates;
 }
+
+const Whole = z.number().int().nonnegative();
+const Delta = z.number().int();
+
+export const PointEstimatesSchema = z.object({ cost: CostEstimatesSchema, pull: PullEstimatesSchema }) satisfies z.ZodType<PointEstimates>;
+
+/** A trend point as read back from storage: the JSON of a repository summary, or a point row's columns. */
+export const TrendPointSchema = z.object({
+  pushedAt: z.string(),
+  tag: z.string(),
+  digest: z.string(),
+  indexDigest: z.string().optional(),
+  platform: z.string(),
+  sizeBytes: Whole,
+  configSizeBytes: Whole,
+  layerCount: Whole,
+  mediaType: z.string(),
+  eventId: z.string(),
+  reportedPushedAt: z.string().optional(),
+  baselineDigest: z.string().optional(),
+  baselineTag: z.string().optional(),
+  sizeDeltaBytes: Delta.nullable(),
+  addedBytes: Whole,
+  removedBytes: Whole,
+  reusedBytes: Whole,
+  layerCountDelta: Delta.nullable(),
+  baseChanged: z.boolean().optional(),
+  newRegistryBytes: Whole,
+  estimates: PointEstimatesSchema.optional(),
+  deletedAt: z.string().optional(),
+}) satisfies z.ZodType<TrendPoint>;
 
 export interface PointComparison {
   baseline?: { digest: string; tag: string };

@@ -8,7 +8,17 @@ export interface Issue {
 
 /** zod's issues as dotted paths; `drop` removes wrapper segments a caller's names do not have. */
 export function issuesOf(error: z.ZodError, drop: readonly PropertyKey[] = []): Issue[] {
-  return error.issues.map((i) => ({ path: i.path.filter((p) => !drop.includes(p)).map(String).join('.'), message: i.message }));
+  return error.issues.map((i) => ({ path: i.path.filter((p) => !drop.includes(p)).map(String).join('.'), message: explained(i) }));
+}
+
+/**
+ * zod says only "Invalid input" of a value that matches no option of a plain union: say
+ * what each option found wrong instead, so the refusal can be acted on.
+ */
+function explained(issue: z.core.$ZodIssue): string {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue.message;
+  const options = issue.errors.map((issues) => issues.map((i) => `${i.path.map(String).join('.') || '(value)'}: ${explained(i)}`).join(', '));
+  return `matches none of its forms: ${options.map((o) => `(${o})`).join(' or ')}`;
 }
 
 /**

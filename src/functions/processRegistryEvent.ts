@@ -1,5 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { TransientError } from '../core/errors';
+import { StoredRecordError, TransientError } from '../core/errors';
 import { boundQueuedEvent, RegistryEventSchema } from '../core/events';
 import { EVENTS_QUEUE, STORAGE_CONNECTION } from '../names';
 import { getRuntime } from '../runtime';
@@ -33,7 +33,8 @@ app.storageQueue('processRegistryEvent', {
     } catch (e) {
       const attempt = Number(context.triggerMetadata?.dequeueCount ?? 1);
       context.warn(`${what}: attempt ${attempt} failed, the queue will retry: ${(e as Error).message}`);
-      if (e instanceof TransientError) await recordTransientFailure(event, runtime, e, attempt).catch(() => undefined);
+      // A stored record that does not validate is retried like a transient failure (it may be repaired meanwhile), and noted the same way.
+      if (e instanceof TransientError || e instanceof StoredRecordError) await recordTransientFailure(event, runtime, e, attempt).catch(() => undefined);
       throw e;
     }
   },

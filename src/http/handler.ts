@@ -1,5 +1,6 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { StorageUnavailableError } from '../adapters/storage';
+import { StoredRecordError } from '../core/errors';
 import { HttpProblem, problem } from './responses';
 
 /** How long a client should wait before trying again after a storage outage answer. */
@@ -11,10 +12,19 @@ export function storageUnavailable(e: StorageUnavailableError, details: Record<s
 }
 
 /**
+ * The 500 for a stored record that does not match its schema: retrying will not help,
+ * so the answer names the record for whoever has to repair or remove it.
+ */
+function storedRecordProblem(e: StoredRecordError, invocationId: string): HttpResponseInit {
+  return problem(500, e.message, { record: { table: e.table, partitionKey: e.partitionKey, rowKey: e.rowKey }, issues: e.issues, invocationId });
+}
+
+/**
  * Wraps an HTTP handler so request problems thrown while parsing become their 4xx
  * answer, storage that cannot be reached or does not answer becomes a 503 with
- * Retry-After, and anything unexpected becomes a JSON 500 with the invocation id to
- * quote, never a stack trace.
+ * Retry-After, a stored record that does not match its schema becomes a JSON 500 naming
+ * it, and anything unexpected becomes a JSON 500 with the invocation id to quote, never
+ * a stack trace.
  */
 export function handle(fn: (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>): HttpHandler {
   return async (request, context) => {
@@ -25,6 +35,10 @@ export function handle(fn: (request: HttpRequest, context: InvocationContext) =>
       if (e instanceof StorageUnavailableError) {
         context.warn(`answered 503: ${e.message}`);
         return storageUnavailable(e);
+      }
+      if (e instanceof StoredRecordError) {
+        context.error(`answered 500: ${e.message}`);
+        return storedRecordProblem(e, context.invocationId);
       }
       context.error(`unhandled error: ${(e as Error)?.stack ?? String(e)}`);
       return problem(500, 'internal error', { invocationId: context.invocationId });

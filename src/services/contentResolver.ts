@@ -11,6 +11,18 @@ export interface FetchedManifest {
   content: Buffer;
 }
 
+/** A manifest as served: the bytes and the media type they were served with. */
+export type RawManifest = Pick<FetchedManifest, 'mediaType' | 'content'>;
+
+/** A manifest as stored by digest. */
+export interface StoredManifest {
+  manifest: ParsedManifest;
+  /** Parsed by an older parser (MANIFEST_PARSER_VERSION): parse again, from `raw` or the registry. */
+  stale: boolean;
+  /** What it was parsed from, when the row could hold it. */
+  raw?: RawManifest;
+}
+
 export interface RegistryReader {
   getManifest(registry: string, repository: string, digest: string): Promise<FetchedManifest>;
   getBlob(registry: string, repository: string, digest: string): Promise<Buffer>;
@@ -18,8 +30,10 @@ export interface RegistryReader {
 
 /** Content stored by digest, per registry: a digest names immutable bytes. */
 export interface ContentStore {
-  getManifest(registry: string, digest: string): Promise<ParsedManifest | undefined>;
-  putManifest(registry: string, digest: string, manifest: ParsedManifest): Promise<void>;
+  getManifest(registry: string, digest: string): Promise<StoredManifest | undefined>;
+  /** `raw` is kept with the parse when the row can hold it, so a later parser can parse it again without the registry. */
+  putManifest(registry: string, digest: string, manifest: ParsedManifest, raw?: RawManifest): Promise<void>;
+  /** Manifests among `digests` stored by the current parser; stale ones are left out, for `getManifest` to report. */
   getManifests(registry: string, digests: string[]): Promise<Map<string, ParsedManifest>>;
   /** `stale`: parsed by an older parser; parse again when the blob can be fetched. */
   getConfig(registry: string, digest: string): Promise<{ config: StoredConfig; stale: boolean } | undefined>;
@@ -52,17 +66,35 @@ export class ContentResolver {
     private readonly repository: string,
   ) {}
 
+  /**
+   * A stored parse by an older parser is parsed again: from the bytes stored with it, or
+   * else fetched again. When the registry no longer has them (or this resolver reads
+   * stored content only), the older parse is served rather than none.
+   */
   async manifest(digest: string, known?: Map<string, ParsedManifest>): Promise<ParsedManifest> {
-    const stored = known?.get(digest) ?? (await this.content.getManifest(this.registryName, digest));
-    if (stored) return stored;
+    const current = known?.get(digest);
+    if (current) return current;
+    const stored = await this.content.getManifest(this.registryName, digest);
+    if (stored && !stored.stale) return stored.manifest;
+    if (stored?.raw) return this.#parseAndStore(digest, stored.raw);
     this.registryRequests++;
-    const fetched = await this.registry.getManifest(this.registryName, this.repository, digest);
-    const parsed = parseManifest(fetched.content, fetched.mediaType);
-    await this.content.putManifest(this.registryName, digest, parsed);
+    let fetched: FetchedManifest;
+    try {
+      fetched = await this.registry.getManifest(this.registryName, this.repository, digest);
+    } catch (e) {
+      if (stored && e instanceof PermanentError) return stored.manifest;
+      throw e;
+    }
+    return this.#parseAndStore(digest, fetched);
+  }
+
+  async #parseAndStore(digest: string, raw: RawManifest): Promise<ParsedManifest> {
+    const parsed = parseManifest(raw.content, raw.mediaType);
+    await this.content.putManifest(this.registryName, digest, parsed, { mediaType: raw.mediaType, content: raw.content });
     return parsed;
   }
 
-  /** Stored manifests among `digests`, fetched from the table in one query. */
+  /** Manifests among `digests` stored by the current parser, fetched from the table in one query. */
   async knownManifests(digests: string[]): Promise<Map<string, ParsedManifest>> {
     return this.content.getManifests(this.registryName, digests);
   }

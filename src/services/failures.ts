@@ -1,3 +1,4 @@
+import { StoredRecordError } from '../core/errors';
 import { RegistryEventSchema, type RegistryEvent } from '../core/events';
 import { failureId, registryNamedBy, replayProblem, type FailureKind, type FailureRecord } from '../core/failure';
 import { describeIssues } from '../core/validation';
@@ -43,13 +44,25 @@ export async function recordPoisoned(deps: FailureDeps, message: unknown, attemp
     return deps.failures.record({ ...base, ...refused, ...(parsed.success ? { event: parsed.data } : {}) }, at);
   }
   const event = RegistryEventSchema.parse(message);
-  // The last transient failure left its reason on the image record.
-  const image = event.digest ? await deps.images.get(event.registry, event.repository, event.digest) : undefined;
+  // The last failed attempt left its reason on the image record, unless that record is what failed.
+  const found = event.digest ? await unlessUnreadable(deps.images.get(event.registry, event.repository, event.digest)) : undefined;
+  const image = found instanceof StoredRecordError ? undefined : found;
   const last = image?.status === 'retrying' || image?.status === 'failed' ? image.reason : undefined;
   const tried = Math.max(attempts, image?.attempt ?? 0);
-  const reason = last ?? 'every attempt failed (the function logs say why)';
-  await recordTransientFailure(event, deps, new Error(reason.replace(/^gave up after \d+ attempts: /, '')), tried, true);
-  return deps.failures.record({ ...base, attempts: tried, kind: 'exhausted', reason: `gave up after ${tried} attempts: ${reason.replace(/^gave up after \d+ attempts: /, '')}`, event }, at);
+  const reason = (found instanceof StoredRecordError ? found.message : (last ?? 'every attempt failed (the function logs say why)')).replace(/^gave up after \d+ attempts: /, '');
+  // Marking the image and repository reads them again: a record that does not validate must not also lose the failure.
+  await unlessUnreadable(recordTransientFailure(event, deps, new Error(reason), tried, true));
+  return deps.failures.record({ ...base, attempts: tried, kind: 'exhausted', reason: `gave up after ${tried} attempts: ${reason}`, event }, at);
+}
+
+/** The value, or the StoredRecordError it failed with; any other failure is thrown. */
+async function unlessUnreadable<T>(work: Promise<T>): Promise<T | StoredRecordError> {
+  try {
+    return await work;
+  } catch (e) {
+    if (e instanceof StoredRecordError) return e;
+    throw e;
+  }
 }
 
 export interface ReplayResult {

@@ -73,10 +73,10 @@ export async function ingest(event: RegistryEvent, deps: IngestDeps): Promise<In
 }
 
 /**
- * Before a transient failure is rethrown for the queue to retry, note it where people
- * look. On the last attempt (`final`) the record says `failed`: the event is kept with the
- * failures for a replay, and the repository shows the reason. A record that is already
- * complete is left alone.
+ * Before a failure is rethrown for the queue to retry (a transient one, or a stored
+ * record that does not validate), note it where people look. On the last attempt
+ * (`final`) the record says `failed`: the event is kept with the failures for a replay,
+ * and the repository shows the reason. A record that is already complete is left alone.
  */
 export async function recordTransientFailure(
   event: RegistryEvent,
@@ -87,8 +87,9 @@ export async function recordTransientFailure(
 ): Promise<void> {
   if (event.action !== 'push') return;
   const failure = { reason: error.message, attempt, final, ...((error as { status?: number }).status ? { status: (error as { status?: number }).status } : {}) };
-  await deps.images.update(event.registry, event.repository, event.digest, (existing) => withFailedAttempt(existing, event, failure));
+  // The repository first: an image record that does not validate must not keep the reason off the repository too.
   if (final) await noteError(event, deps, `${event.tag ? `${event.tag}: ` : ''}gave up after ${attempt} attempts: ${error.message}`);
+  await deps.images.update(event.registry, event.repository, event.digest, (existing) => withFailedAttempt(existing, event, failure));
 }
 
 export async function noteError(event: RegistryEvent, deps: Pick<IngestDeps, 'repositories'>, message: string): Promise<void> {

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { alertKind, isTransientDeliveryStatus, newAlert, NO_ROUTE, parseRetryAfter } from '../../src/core/alert';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import { AlertRecordSchema, alertKind, isTransientDeliveryStatus, newAlert, NO_ROUTE, parseRetryAfter, type AlertRecord } from '../../src/core/alert';
 import type { Finding } from '../../src/core/rules';
 
 describe('parseRetryAfter', () => {
@@ -33,5 +34,22 @@ describe('new alerts', () => {
   it('retries 408, 429 and 5xx, not other refusals', () => {
     expect([408, 429, 500, 503].every(isTransientDeliveryStatus)).toBe(true);
     expect([400, 401, 403, 404, 413].some(isTransientDeliveryStatus)).toBe(false);
+  });
+});
+
+describe('AlertRecordSchema', () => {
+  const growth: Finding = { rule: 'growth', kind: 'regression', summary: 'Grew', observed: 1, threshold: 1 };
+  const subject = { registry: 'r.io', repository: 'a/b', tag: 'v1', platform: 'linux/amd64', digest: 'sha256:' + 'a'.repeat(64), pushedAt: '2026-11-27T10:00:00.000Z', createdAt: '2026-11-27T10:00:30.000Z' };
+
+  it('describes AlertRecord field for field, so reading through it drops nothing', () => {
+    expectTypeOf<z.output<typeof AlertRecordSchema>>().toEqualTypeOf<AlertRecord>();
+  });
+
+  it('reads back every alert the core makes unchanged, and refuses an unknown state or rule', () => {
+    const failed = newAlert({ ...subject, indexDigest: 'sha256:' + 'b'.repeat(64) }, [growth], { kind: 'default', url: null }, 'id-1');
+    const sent: AlertRecord = { ...newAlert(subject, [growth], { kind: 'policy', url: 'https://x.logic.azure.com/w' }, 'id-2'), state: 'sent', attempts: 1, sentAt: subject.createdAt };
+    for (const alert of [failed, sent]) expect(AlertRecordSchema.parse(alert)).toEqual(alert);
+    expect(AlertRecordSchema.safeParse({ ...sent, state: 'lost' }).success).toBe(false);
+    expect(AlertRecordSchema.safeParse({ ...sent, rules: ['shrink'] }).success).toBe(false);
   });
 });

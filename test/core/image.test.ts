@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { mergeImage, type ImageRecord } from '../../src/core/image';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import { deleteImage, ImageRecordSchema, mergeImage, withFailedAttempt, type ImageRecord } from '../../src/core/image';
 import { latestPoint, withPoint, type RepositorySummary } from '../../src/core/repository';
 import type { TrendPoint } from '../../src/core/trend';
 
@@ -50,5 +51,32 @@ describe('repository summary', () => {
     expect(s.latestByPlatform['linux/amd64']!.pushedAt).toBe('2026-01-03');
     expect(latestPoint(s)!.pushedAt).toBe('2026-01-03');
     expect(latestPoint(empty)).toBeUndefined();
+  });
+});
+
+describe('ImageRecordSchema', () => {
+  it('describes ImageRecord field for field, so reading through it drops nothing', () => {
+    expectTypeOf<z.output<typeof ImageRecordSchema>>().toEqualTypeOf<ImageRecord>();
+  });
+
+  it('reads back records of every kind the core makes unchanged, platforms and failures alike', () => {
+    const index = record({
+      kind: 'index',
+      status: 'partial',
+      reason: '1 of 2 platform manifests could not be read',
+      tags: ['v1'],
+      platforms: [
+        { digest: 'sha256:a', platform: 'linux/amd64', sizeBytes: 5 * 1024 ** 3, configSizeBytes: 10, layerCount: 3, foreignLayerCount: 0, newRegistryBytes: 7 },
+        { digest: 'sha256:b', platform: 'linux/arm64', error: 'manifest unknown', errorStatus: 404 },
+      ],
+    });
+    const retrying = withFailedAttempt(undefined, { registry: 'r', repository: 'p', digest: 'sha256:x', tag: 'v1', timestamp: '2026-01-02T00:00:00.000Z' }, { reason: 'HTTP 503', status: 503, attempt: 2, final: false });
+    const deleted = deleteImage(undefined, '2026-01-03T00:00:00.000Z', { registry: 'r', repository: 'p', digest: 'sha256:x' });
+    for (const r of [index, retrying, deleted]) expect(ImageRecordSchema.parse(r)).toEqual(r);
+  });
+
+  it('refuses an unknown status and a platform that is neither a summary nor a failure', () => {
+    expect(ImageRecordSchema.safeParse(record({ status: 'gone' as ImageRecord['status'] })).success).toBe(false);
+    expect(ImageRecordSchema.safeParse({ ...record({}), platforms: [{ digest: 'sha256:a', platform: 'linux/amd64' }] }).success).toBe(false);
   });
 });

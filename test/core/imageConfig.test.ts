@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { applyHistory, parseImageConfig, shortenStep } from '../../src/core/imageConfig';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import { applyHistory, parseImageConfig, shortenStep, StoredConfigSchema, type StoredConfig } from '../../src/core/imageConfig';
 import type { Layer } from '../../src/core/manifest';
 
 const layer = (n: number, size: number): Layer => ({ digest: `sha256:${String(n).padStart(64, '0')}`, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', sizeBytes: size, foreign: false });
@@ -97,5 +98,19 @@ describe('applyHistory', () => {
     expect(applyHistory(layers, undefined)).toEqual({ layers, history: 'absent' });
     const r = applyHistory(layers, [{}, { createdBy: 'RUN x' }]);
     expect(r.layers.map((l) => l.createdBy)).toEqual([undefined, 'RUN x']);
+  });
+});
+
+describe('StoredConfigSchema', () => {
+  it('describes StoredConfig field for field, so reading through it drops nothing', () => {
+    expectTypeOf<z.output<typeof StoredConfigSchema>>().toEqualTypeOf<StoredConfig>();
+  });
+
+  it('reads back a summary and an error unchanged (an error is not taken for an empty summary)', () => {
+    const summary = parseImageConfig(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { diff_ids: ['sha256:1'] }, history: [{ created_by: 'CMD ["x"]' }] }));
+    const error = parseImageConfig('not json');
+    expect(error).toEqual({ error: 'image config is not valid JSON' });
+    for (const c of [summary, error]) expect(StoredConfigSchema.parse(c)).toEqual(c);
+    expect(StoredConfigSchema.safeParse({ os: 'linux', layerHistory: [{ unattributed: false }] }).success).toBe(false);
   });
 });

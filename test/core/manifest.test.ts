@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { parseManifest, platformString } from '../../src/core/manifest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import { parseManifest, ParsedManifestSchema, platformString, type ParsedManifest } from '../../src/core/manifest';
 import { MediaType } from '../../src/core/mediaTypes';
 
 const d = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -122,5 +123,20 @@ describe('parseManifest', () => {
   it('formats platforms as os/arch[/variant]', () => {
     expect(platformString({ os: 'linux', architecture: 'arm', variant: 'v7' })).toBe('linux/arm/v7');
     expect(platformString({ os: 'linux', architecture: 'amd64' })).toBe('linux/amd64');
+  });
+});
+
+describe('ParsedManifestSchema', () => {
+  it('describes ParsedManifest field for field, so reading through it drops nothing', () => {
+    expectTypeOf<z.output<typeof ParsedManifestSchema>>().toEqualTypeOf<ParsedManifest>();
+  });
+
+  it('reads back every kind of parse result unchanged, and refuses a record of no known kind', () => {
+    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: d(10), size: 500, platform: { os: 'linux', architecture: 'amd64' } }] };
+    const results = [parseManifest(JSON.stringify(ociManifest), MediaType.ociManifest), parseManifest(JSON.stringify(index), MediaType.ociIndex), parseManifest('not json', MediaType.ociManifest)];
+    expect(results.map((r) => r.kind)).toEqual(['image', 'index', 'unsupported']);
+    for (const r of results) expect(ParsedManifestSchema.parse(r)).toEqual(r);
+    expect(ParsedManifestSchema.safeParse({ kind: 'chart', mediaType: 'x' }).success).toBe(false);
+    expect(ParsedManifestSchema.safeParse({ ...results[0], layers: [{ digest: d(2), sizeBytes: '3000000' }] }).success).toBe(false);
   });
 });

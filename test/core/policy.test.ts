@@ -1,6 +1,7 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { effectivePolicy, globMatches, MAX_POLICY_PATTERN_LENGTH, matchPolicy, PolicySchema, type PolicyDefaults } from '../../src/core/policy';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import { effectivePolicy, globMatches, MAX_POLICY_PATTERN_LENGTH, matchPolicy, PolicySchema, StoredPolicySchema, type PolicyDefaults, type StoredPolicy } from '../../src/core/policy';
 
 /** The regex translation globs used before: correct, but exponential on `*a*a*a…*b`. Kept as the oracle. */
 function oldGlobToRegExp(pattern: string): RegExp {
@@ -72,5 +73,17 @@ describe('policy matching', () => {
     const bad = PolicySchema.safeParse({ growthPercnt: 10, layerBytes: -1, teamsRoute: 'ftp://x', budgetBytes: 0 });
     expect(bad.success).toBe(false);
     expect(bad.error!.issues.map((i) => i.path.join('.') || i.message).sort()).toEqual(['budgetBytes', 'layerBytes', 'teamsRoute', expect.stringMatching(/growthPercnt/)].sort());
+  });
+});
+
+describe('StoredPolicySchema', () => {
+  it('describes StoredPolicy field for field, so reading through it drops nothing', () => {
+    expectTypeOf<z.output<typeof StoredPolicySchema>>().toEqualTypeOf<StoredPolicy>();
+  });
+
+  it('reads back a stored policy unchanged, and refuses one whose policy no longer validates', () => {
+    const stored: StoredPolicy = { pattern: 'team-a/*', policy: { growthPercent: 5, baselineMode: 'sameTag', budgetBytes: null }, updatedAt: '2026-11-27T10:00:00.000Z' };
+    expect(StoredPolicySchema.parse(stored)).toEqual(stored);
+    expect(StoredPolicySchema.safeParse({ ...stored, policy: { growthPercent: 5, retired: true } }).success).toBe(false);
   });
 });

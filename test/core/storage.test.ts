@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { blobsOf, countedFor, introducedBytes, type StoredBlob } from '../../src/core/storage';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { z } from 'zod';
+import { BlobReferenceSchema, blobsOf, countedFor, introducedBytes, StoredBlobSchema, type BlobReference, type StoredBlob } from '../../src/core/storage';
 
 const blob = (digest: string, sizeBytes: number, introducedBy: string, introducedIn: string, reclaimableSince?: string): StoredBlob => ({
   digest,
@@ -29,5 +30,21 @@ describe('registry storage accounting rules', () => {
       { digest: 'c', sizeBytes: 1, kind: 'config' },
       { digest: 'l', sizeBytes: 5, kind: 'layer' },
     ]);
+  });
+});
+
+describe('stored blob schemas', () => {
+  it('describe StoredBlob and BlobReference field for field, so reading through them drops nothing', () => {
+    expectTypeOf<z.output<typeof StoredBlobSchema>>().toEqualTypeOf<StoredBlob>();
+    expectTypeOf<z.output<typeof BlobReferenceSchema>>().toEqualTypeOf<BlobReference>();
+  });
+
+  it('read back blobs and references unchanged, and refuse a blob of unknown kind or a negative size', () => {
+    const b = blob('sha256:a', 10, 'sha256:m', 'team/app', '2026-11-02T00:00:00.000Z');
+    const ref: BlobReference = { blobDigest: 'sha256:a', repository: 'team/app', manifestDigest: 'sha256:m', live: false, since: '2026-11-01T00:00:00.000Z', deletedAt: '2026-11-02T00:00:00.000Z' };
+    expect(StoredBlobSchema.parse(b)).toEqual(b);
+    expect(BlobReferenceSchema.parse(ref)).toEqual(ref);
+    expect(StoredBlobSchema.safeParse({ ...b, kind: 'index' }).success).toBe(false);
+    expect(StoredBlobSchema.safeParse({ ...b, sizeBytes: -1 }).success).toBe(false);
   });
 });

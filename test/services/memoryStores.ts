@@ -10,7 +10,7 @@ import type { ImageRecord } from '../../src/core/image';
 import type { RepositorySummary } from '../../src/core/repository';
 import { countedFor, introducedBytes, type BlobReference, type BlobUse, type Registration, type StorageSnapshot, type StoredBlob } from '../../src/core/storage';
 import type { PointRef, TrendPoint } from '../../src/core/trend';
-import type { ContentStore, FetchedManifest, RegistryReader } from '../../src/services/contentResolver';
+import type { ContentStore, FetchedManifest, RawManifest, RegistryReader, StoredManifest } from '../../src/services/contentResolver';
 import type { TrendQuery, TrendReader } from '../../src/services/queries';
 import type { BlobLedger, ImageStore } from '../../src/services/ingest';
 import type { IndexedPoint, PointStore, StoredPoint, SummaryStore } from '../../src/services/trendPoints';
@@ -45,7 +45,7 @@ export class MemoryRegistry implements RegistryReader {
 }
 
 export class MemoryContent implements ContentStore {
-  readonly manifests = new Map<string, ParsedManifest>();
+  readonly manifests = new Map<string, StoredManifest>();
   readonly configs = new Map<string, StoredConfig>();
 
   async getManifest(registry: string, digest: string) {
@@ -53,16 +53,16 @@ export class MemoryContent implements ContentStore {
     const m = this.manifests.get(`${registry}|${digest}`);
     return m && clone(m);
   }
-  async putManifest(registry: string, digest: string, manifest: ParsedManifest) {
+  async putManifest(registry: string, digest: string, manifest: ParsedManifest, raw?: RawManifest) {
     await tick();
-    this.manifests.set(`${registry}|${digest}`, clone(manifest));
+    this.manifests.set(`${registry}|${digest}`, clone({ manifest, stale: false, ...(raw ? { raw } : {}) }));
   }
   async getManifests(registry: string, digests: string[]) {
     await tick();
     const found = new Map<string, ParsedManifest>();
     for (const d of digests) {
       const m = this.manifests.get(`${registry}|${d}`);
-      if (m) found.set(d, clone(m));
+      if (m && !m.stale) found.set(d, clone(m.manifest));
     }
     return found;
   }

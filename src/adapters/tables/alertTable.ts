@@ -1,9 +1,10 @@
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
-import type { AlertRecord, AlertState } from '../../core/alert';
+import { z } from 'zod';
+import { AlertRecordSchema, type AlertRecord, type AlertState } from '../../core/alert';
 import type { AlertRef } from '../../core/alertMessages';
 import { escapeKey, invertedTime } from '../../core/keys';
-import type { Finding, Rule } from '../../core/rules';
-import { packJson, statusOf, unpackJson, prefixFilter, retryOnConflict } from './entities';
+import type { Finding } from '../../core/rules';
+import { intColumn, jsonColumn, optionalColumn, packJson, parseRow, statusOf, unpackJson, prefixFilter, retryOnConflict } from './entities';
 import type { AlertStore, ClaimedAlert as ServiceClaimedAlert } from '../../services/alerts';
 import type { Tables } from './tables';
 
@@ -18,6 +19,14 @@ import type { Tables } from './tables';
  * The pending index row changes in the same transaction as the alert's state.
  */
 
+/** The Teams message is posted as it was composed: only that it is a JSON object is checked. */
+const TeamsMessageSchema = z.record(z.string(), z.unknown());
+
+/** The outbox columns beside the record: where it goes, the lease of an attempt, its pending index row. */
+const OutboxColumnsSchema = z.object({ routeUrl: z.string().optional(), leaseUntil: z.string().optional(), dueKey: z.string().optional() });
+
+/** A pending index row or a dedupe marker: the alert row it stands for. */
+const IndexRowSchema = z.object({ alertRowKey: z.string().min(1) });
 
 export interface ClaimedAlert extends ServiceClaimedAlert {
   etag: string;
@@ -75,11 +84,12 @@ export class AlertTable implements AlertStore {
       if (statusOf(err) === 404) return undefined;
       throw err;
     }
-    const record = fromEntity(e);
+    const record = fromEntity(client.tableName, e);
     if (record.state !== 'pending') return undefined;
     // A message ahead of its time (a duplicate): the one scheduled with the retry, or the timer, comes later.
     if (Date.parse(record.nextAttemptAt) > now.getTime()) return undefined;
-    if (typeof e.leaseUntil === 'string' && Date.parse(e.leaseUntil) > now.getTime()) return undefined;
+    const outbox = parseRow(client.tableName, e, OutboxColumnsSchema, e);
+    if (outbox.leaseUntil && Date.parse(outbox.leaseUntil) > now.getTime()) return undefined;
     try {
       const res = await client.updateEntity(
         { partitionKey: escapeKey(ref.registry), rowKey: ref.rowKey, leaseUntil: new Date(now.getTime() + leaseMs).toISOString() },
@@ -90,9 +100,9 @@ export class AlertTable implements AlertStore {
         ref,
         etag: String(res.etag),
         record,
-        routeUrl: typeof e.routeUrl === 'string' ? e.routeUrl : null,
-        message: unpackJson(e, 'message'),
-        ...(typeof e.dueKey === 'string' && e.dueKey ? { dueKey: e.dueKey } : {}),
+        routeUrl: outbox.routeUrl || null,
+        message: unpackJson(client.tableName, e, 'message', TeamsMessageSchema),
+        ...(outbox.dueKey ? { dueKey: outbox.dueKey } : {}),
       };
     } catch (err) {
       if (statusOf(err) === 412) return undefined;
@@ -127,8 +137,8 @@ export class AlertTable implements AlertStore {
     const client = await this.tables.get('alerts');
     const filter = odata`PartitionKey eq ${escapeKey(registry)} and RowKey ge ${'q|'} and RowKey lt ${`q|${now.toISOString()}|~`}`;
     const refs: AlertRef[] = [];
-    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['alertRowKey'] } })) {
-      refs.push({ registry, rowKey: String(e.alertRowKey) });
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'alertRowKey'] } })) {
+      refs.push({ registry, rowKey: parseRow(client.tableName, e, IndexRowSchema, e).alertRowKey });
       if (refs.length >= max) break;
     }
     return refs;
@@ -142,7 +152,7 @@ export class AlertTable implements AlertStore {
     if (q.state) filter += odata` and state eq ${q.state}`;
     const out: AlertRecord[] = [];
     for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-      out.push(fromEntity(e));
+      out.push(fromEntity(client.tableName, e));
       if (out.length >= q.limit) break;
     }
     return out;
@@ -180,26 +190,25 @@ function toEntity(r: AlertRecord): Record<string, unknown> {
   };
 }
 
-function fromEntity(e: Record<string, unknown>): AlertRecord {
-  const s = (k: string) => (typeof e[k] === 'string' && e[k] !== '' ? (e[k] as string) : undefined);
-  return {
-    id: String(e.id),
-    registry: String(e.registry),
-    repository: String(e.repository),
-    tag: String(e.tag),
-    platform: String(e.platform),
-    digest: String(e.digest),
-    ...(s('indexDigest') ? { indexDigest: s('indexDigest')! } : {}),
-    pushedAt: String(e.pushedAt),
-    kind: e.kind === 'improvement' ? 'improvement' : 'regression',
-    rules: JSON.parse(String(e.rules)) as Rule[],
-    findings: JSON.parse(String(e.findings)) as Finding[],
-    state: e.state as AlertState,
-    attempts: Number(e.attempts),
-    createdAt: String(e.createdAt),
-    nextAttemptAt: String(e.nextAttemptAt),
-    ...(s('sentAt') ? { sentAt: s('sentAt')! } : {}),
-    ...(s('lastError') ? { lastError: s('lastError')! } : {}),
-    route: e.route === 'policy' ? 'policy' : 'default',
-  };
+function fromEntity(table: string, e: Record<string, unknown>): AlertRecord {
+  return parseRow(table, e, AlertRecordSchema, {
+    id: e.id,
+    registry: e.registry,
+    repository: e.repository,
+    tag: e.tag,
+    platform: e.platform,
+    digest: e.digest,
+    ...optionalColumn(e, 'indexDigest'),
+    pushedAt: e.pushedAt,
+    kind: e.kind,
+    rules: jsonColumn(table, e, 'rules'),
+    findings: jsonColumn(table, e, 'findings'),
+    state: e.state,
+    attempts: intColumn(e.attempts),
+    createdAt: e.createdAt,
+    nextAttemptAt: e.nextAttemptAt,
+    ...optionalColumn(e, 'sentAt'),
+    ...optionalColumn(e, 'lastError'),
+    route: e.route,
+  });
 }

@@ -1,9 +1,10 @@
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
+import { z } from 'zod';
 import { escapeKey } from '../../core/keys';
-import { countedFor, introducedBytes, type BlobReference, type BlobUse, type Registration, type StorageSnapshot, type StoredBlob } from '../../core/storage';
+import { BlobReferenceSchema, countedFor, introducedBytes, StoredBlobSchema, type BlobReference, type BlobUse, type Registration, type StorageSnapshot, type StoredBlob } from '../../core/storage';
 
 export type { Registration };
-import { int64, prefixFilter, readInt, retryOnConflict, statusOf } from './entities';
+import { int64, intColumn, optionalColumn, parseRow, prefixFilter, retryOnConflict, statusOf } from './entities';
 import type { BlobLedger } from '../../services/ingest';
 import type { Tables } from './tables';
 
@@ -26,6 +27,9 @@ interface BlobRow extends StoredBlob {
   counted: boolean;
   etag: string;
 }
+
+const CountedSchema = z.object({ counted: z.boolean() });
+const TotalsSchema = z.object({ liveBytes: z.number().int().nonnegative() });
 
 
 export class BlobTable implements BlobLedger {
@@ -91,7 +95,7 @@ export class BlobTable implements BlobLedger {
     let filter = odata`PartitionKey eq ${pk} and repository eq ${repository} and live eq true and since le ${at}`;
     if (manifestDigest) filter += odata` and manifestDigest eq ${manifestDigest}`;
     const refs: BlobReference[] = [];
-    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) refs.push(toReference(e));
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) refs.push(toReference(client.tableName, e));
     await Promise.all(
       refs.map((r) => client.updateEntity({ partitionKey: pk, rowKey: refKey(r.blobDigest, r.repository, r.manifestDigest), live: false, deletedAt: at }, 'Merge')),
     );
@@ -112,9 +116,9 @@ export class BlobTable implements BlobLedger {
     let liveBytes = 0;
     for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${escapeKey(registry)}` } })) {
       const rk = String(e.rowKey);
-      if (rk.startsWith('b|')) blobs.push(fromEntity(e));
-      else if (rk.startsWith('r|')) references.push(toReference(e));
-      else if (rk === TOTALS) liveBytes = readInt(e.liveBytes);
+      if (rk.startsWith('b|')) blobs.push(fromEntity(client.tableName, e));
+      else if (rk.startsWith('r|')) references.push(toReference(client.tableName, e));
+      else if (rk === TOTALS) liveBytes = totalsOf(client.tableName, e);
     }
     return { blobs, references, liveBytes };
   }
@@ -144,7 +148,7 @@ export class BlobTable implements BlobLedger {
   async #totals(client: TableClient, pk: string): Promise<{ liveBytes: number; etag?: string }> {
     try {
       const e = await client.getEntity<Record<string, unknown>>(pk, TOTALS);
-      return { liveBytes: readInt(e.liveBytes), etag: String(e.etag) };
+      return { liveBytes: totalsOf(client.tableName, e), etag: String(e.etag) };
     } catch (e) {
       if (statusOf(e) === 404) return { liveBytes: 0 };
       throw e;
@@ -154,7 +158,7 @@ export class BlobTable implements BlobLedger {
   async #read(client: TableClient, pk: string, digest: string): Promise<BlobRow | undefined> {
     try {
       const e = await client.getEntity<Record<string, unknown>>(pk, blobKey(digest));
-      return { ...fromEntity(e), counted: e.counted === true, etag: String(e.etag) };
+      return { ...fromEntity(client.tableName, e), ...parseRow(client.tableName, e, CountedSchema, { counted: e.counted }), etag: String(e.etag) };
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
       throw e;
@@ -189,25 +193,29 @@ function toEntity(r: Omit<StoredBlob, 'reclaimableSince'> & { reclaimableSince?:
   };
 }
 
-function fromEntity(e: Record<string, unknown>): StoredBlob {
-  return {
-    digest: String(e.digest),
-    sizeBytes: readInt(e.sizeBytes),
-    kind: e.kind === 'config' ? 'config' : 'layer',
-    firstSeenAt: String(e.firstSeenAt),
-    introducedBy: String(e.introducedBy),
-    introducedIn: String(e.introducedIn),
-    ...(e.reclaimableSince ? { reclaimableSince: String(e.reclaimableSince) } : {}),
-  };
+function fromEntity(table: string, e: Record<string, unknown>): StoredBlob {
+  return parseRow(table, e, StoredBlobSchema, {
+    digest: e.digest,
+    sizeBytes: intColumn(e.sizeBytes),
+    kind: e.kind,
+    firstSeenAt: e.firstSeenAt,
+    introducedBy: e.introducedBy,
+    introducedIn: e.introducedIn,
+    ...optionalColumn(e, 'reclaimableSince'),
+  });
 }
 
-function toReference(e: Record<string, unknown>): BlobReference {
-  return {
-    blobDigest: String(e.blobDigest),
-    repository: String(e.repository),
-    manifestDigest: String(e.manifestDigest),
-    live: e.live === true,
-    since: String(e.since),
-    ...(e.deletedAt ? { deletedAt: String(e.deletedAt) } : {}),
-  };
+function toReference(table: string, e: Record<string, unknown>): BlobReference {
+  return parseRow(table, e, BlobReferenceSchema, {
+    blobDigest: e.blobDigest,
+    repository: e.repository,
+    manifestDigest: e.manifestDigest,
+    live: e.live,
+    since: e.since,
+    ...optionalColumn(e, 'deletedAt'),
+  });
+}
+
+function totalsOf(table: string, e: Record<string, unknown>): number {
+  return parseRow(table, e, TotalsSchema, { liveBytes: intColumn(e.liveBytes) }).liveBytes;
 }

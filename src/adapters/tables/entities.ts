@@ -1,4 +1,7 @@
 import { odata } from '@azure/data-tables';
+import type { z } from 'zod';
+import { StoredRecordError } from '../../core/errors';
+import { describeIssues } from '../../core/validation';
 
 /**
  * Table Storage encodings shared by the table adapters. Numbers are stored as Int64
@@ -11,15 +14,34 @@ export function int64(n: number): bigint {
   return BigInt(n);
 }
 
-export function readInt(value: unknown): number {
-  if (typeof value === 'bigint') {
-    const n = Number(value);
-    if (!Number.isSafeInteger(n)) throw new RangeError(`stored value ${value} exceeds 2^53`);
-    return n;
+/**
+ * An integer column as a number, for a schema to check: anything that is not a stored
+ * integer within 2^53 is passed on as it is, for the schema to refuse and name.
+ */
+export function intColumn(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value;
+  if (typeof value === 'string' && /^-?\d+$/.test(value)) return intColumn(BigInt(value));
+  return value;
+}
+
+/**
+ * An optional column, as a property only when it holds something: absent optional
+ * columns are written as '' where a Merge has to clear them.
+ */
+export function optionalColumn(entity: Record<string, unknown>, name: string): Record<string, unknown> {
+  const value = entity[name];
+  return value === undefined || value === null || value === '' ? {} : { [name]: value };
+}
+
+/** A column holding JSON text (`JSON.stringify` of a small value), parsed for a schema to check. */
+export function jsonColumn(table: string, entity: Record<string, unknown>, name: string): unknown {
+  const text = entity[name];
+  if (typeof text !== 'string') return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw rowError(table, entity, `${name}: not valid JSON`);
   }
-  if (typeof value === 'number') return value;
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return readInt(BigInt(value));
-  throw new TypeError(`stored value is not an integer: ${String(value)}`);
 }
 
 /**
@@ -39,12 +61,95 @@ export function packJson(name: string, value: unknown): Record<string, string | 
   return out;
 }
 
-export function unpackJson<T>(entity: Record<string, unknown>, name: string): T | undefined {
+/**
+ * A binary property holds at most 64 KiB: bytes are split across `<name>0`, `<name>1`, …
+ * (`<name>Chunks` of them), like JSON text, but stored as Edm.Binary, one byte a byte
+ * where a string costs two.
+ */
+const BYTES_CHUNK = 64 * 1024;
+
+export function packBytes(name: string, bytes: Uint8Array): Record<string, number | Uint8Array> {
+  const out: Record<string, number | Uint8Array> = { [`${name}Chunks`]: Math.ceil(bytes.length / BYTES_CHUNK) };
+  for (let i = 0, c = 0; i < bytes.length; i += BYTES_CHUNK, c++) out[`${name}${c}`] = bytes.subarray(i, i + BYTES_CHUNK);
+  return out;
+}
+
+/** The bytes `packBytes(name, …)` wrote, or undefined when the row holds none under `name`. */
+export function unpackBytes(table: string, entity: Record<string, unknown>, name: string): Buffer | undefined {
   const chunks = entity[`${name}Chunks`];
-  if (typeof chunks !== 'number') return undefined;
+  if (chunks === undefined) return undefined;
+  if (typeof chunks !== 'number' || !Number.isInteger(chunks) || chunks < 0) throw rowError(table, entity, `${name}Chunks: expected a chunk count, got ${describeValue(chunks)}`);
+  const parts: Uint8Array[] = [];
+  for (let c = 0; c < chunks; c++) {
+    const part = entity[`${name}${c}`];
+    if (!(part instanceof Uint8Array)) throw rowError(table, entity, `${name}${c}: expected part ${c + 1} of ${chunks} as binary, got ${describeValue(part)}`);
+    parts.push(part);
+  }
+  return Buffer.concat(parts);
+}
+
+/** The most an entity may hold, keys and property names included. */
+export const MAX_ENTITY_BYTES = 1024 * 1024;
+
+/**
+ * An entity's size as Table Storage counts it against MAX_ENTITY_BYTES (the documented
+ * formula: 4 bytes, the keys at 2 bytes a character, and per property 8 bytes, its name
+ * at 2 bytes a character and its value), to decide what fits before writing it.
+ */
+export function entityBytes(entity: Record<string, unknown>): number {
+  let size = 4 + (String(entity.partitionKey).length + String(entity.rowKey).length) * 2;
+  for (const [name, value] of Object.entries(entity)) {
+    if (name !== 'partitionKey' && name !== 'rowKey') size += 8 + name.length * 2 + valueBytes(value);
+  }
+  return size;
+}
+
+function valueBytes(value: unknown): number {
+  if (typeof value === 'string') return 4 + value.length * 2;
+  if (value instanceof Uint8Array) return 4 + value.length;
+  if (typeof value === 'boolean') return 1;
+  if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 2 ** 31) return 4;
+  if (typeof value === 'number' || typeof value === 'bigint' || value instanceof Date) return 8;
+  throw new TypeError(`no Table Storage size for a ${typeof value}`);
+}
+
+/** The StoredRecordError for a row of `table`; a query's `select` must include the keys for the error to name it. */
+export function rowError(table: string, entity: Record<string, unknown>, issues: string): StoredRecordError {
+  return new StoredRecordError(table, String(entity.partitionKey), String(entity.rowKey), issues);
+}
+
+/**
+ * What a row holds, checked against the schema of what is written there: what is read
+ * back from storage is a boundary like any other.
+ */
+export function parseRow<S extends z.ZodType>(table: string, entity: Record<string, unknown>, schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw rowError(table, entity, describeIssues(parsed.error));
+  return parsed.data;
+}
+
+/** The JSON document `packJson(name, …)` wrote, reassembled and checked against `schema`. */
+export function unpackJson<S extends z.ZodType>(table: string, entity: Record<string, unknown>, name: string, schema: S): z.output<S> {
+  const chunks = entity[`${name}Chunks`];
+  if (typeof chunks !== 'number' || !Number.isInteger(chunks) || chunks < 1) throw rowError(table, entity, `${name}Chunks: expected a chunk count, got ${describeValue(chunks)}`);
   let text = '';
-  for (let c = 0; c < chunks; c++) text += String(entity[`${name}${c}`] ?? '');
-  return JSON.parse(text) as T;
+  for (let c = 0; c < chunks; c++) {
+    const part = entity[`${name}${c}`];
+    if (typeof part !== 'string') throw rowError(table, entity, `${name}${c}: expected part ${c + 1} of ${chunks} of the JSON, got ${describeValue(part)}`);
+    text += part;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw rowError(table, entity, `${name}: not valid JSON`);
+  }
+  return parseRow(table, entity, schema, json);
+}
+
+/** A stored value's type, never the value: it may be large, and rows hold things like route URLs. */
+function describeValue(value: unknown): string {
+  return value === undefined ? 'nothing' : `a ${typeof value}`;
 }
 
 /** Storage SDK errors are RestErrors carrying the HTTP status. */
@@ -54,21 +159,22 @@ export function statusOf(e: unknown): number | undefined {
 }
 
 interface JsonRowClient {
+  readonly tableName: string;
   getEntity<T extends object>(partitionKey: string, rowKey: string): Promise<T & { etag: string }>;
   createEntity(entity: { partitionKey: string; rowKey: string }): Promise<unknown>;
   updateEntity(entity: { partitionKey: string; rowKey: string }, mode: 'Replace', options: { etag: string }): Promise<unknown>;
 }
 
-/** Reads a row holding one JSON document (`packJson('json', …)`), or undefined when absent. */
-export async function readJsonRow<T>(client: JsonRowClient, partitionKey: string, rowKey: string): Promise<{ value: T; etag: string } | undefined> {
+/** Reads a row holding one JSON document (`packJson('json', …)`) of `schema`, or undefined when absent. */
+export async function readJsonRow<S extends z.ZodType>(client: JsonRowClient, partitionKey: string, rowKey: string, schema: S): Promise<{ value: z.output<S>; etag: string } | undefined> {
+  let entity: Record<string, unknown>;
   try {
-    const entity = await client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
-    const value = unpackJson<T>(entity, 'json');
-    return value === undefined ? undefined : { value, etag: String(entity.etag) };
+    entity = await client.getEntity<Record<string, unknown>>(partitionKey, rowKey);
   } catch (e) {
     if (statusOf(e) === 404) return undefined;
     throw e;
   }
+  return { value: unpackJson(client.tableName, entity, 'json', schema), etag: String(entity.etag) };
 }
 
 /**
@@ -81,11 +187,12 @@ export async function updateJsonRow<T>(
   client: JsonRowClient,
   partitionKey: string,
   rowKey: string,
+  schema: z.ZodType<T>,
   change: (current: T | undefined) => T | Promise<T>,
   extra: (value: T) => Record<string, unknown> = () => ({}),
 ): Promise<T> {
   return retryOnConflict(`update ${rowKey}`, 10, async () => {
-    const current = await readJsonRow<T>(client, partitionKey, rowKey);
+    const current = await readJsonRow(client, partitionKey, rowKey, schema);
     const next = await change(current?.value);
     if (current && JSON.stringify(next) === JSON.stringify(current.value)) return next;
     const entity = { partitionKey, rowKey, ...extra(next), ...packJson('json', next) };

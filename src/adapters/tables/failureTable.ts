@@ -1,5 +1,5 @@
 import { odata } from '@azure/data-tables';
-import type { FailureRecord } from '../../core/failure';
+import { FailureRecordSchema, type FailureRecord } from '../../core/failure';
 import { escapeKey } from '../../core/keys';
 import { packJson, unpackJson, updateJsonRow } from './entities';
 import type { Tables } from './tables';
@@ -15,6 +15,7 @@ export class FailureTable {
       client,
       escapeKey(f.registry),
       f.id,
+      FailureRecordSchema,
       (current) => {
         const { replayedAt: _r, ...rest } = current ?? ({} as Partial<FailureRecord>);
         return {
@@ -36,8 +37,7 @@ export class FailureTable {
     // Failures are few; each partition is read whole and sorted, newest first.
     const filter = registry ? odata`PartitionKey eq ${escapeKey(registry)}` : undefined;
     for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: filter ? { filter } : {} })) {
-      const f = unpackJson<FailureRecord>(e, 'json');
-      if (f) out.push(f);
+      out.push(unpackJson(client.tableName, e, 'json', FailureRecordSchema));
     }
     return out.sort((a, b) => b.lastFailedAt.localeCompare(a.lastFailedAt) || a.id.localeCompare(b.id)).slice(0, limit);
   }

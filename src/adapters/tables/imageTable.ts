@@ -1,4 +1,4 @@
-import type { ImageRecord } from '../../core/image';
+import { ImageRecordSchema, type ImageRecord } from '../../core/image';
 import { repositoryKey } from '../../core/keys';
 import { readJsonRow, updateJsonRow } from './entities';
 import type { Tables } from './tables';
@@ -9,12 +9,12 @@ export class ImageTable {
 
   async get(registry: string, repository: string, digest: string): Promise<ImageRecord | undefined> {
     const client = await this.tables.get('images');
-    return (await readJsonRow<ImageRecord>(client, repositoryKey(registry, repository), digest))?.value;
+    return (await readJsonRow(client, repositoryKey(registry, repository), digest, ImageRecordSchema))?.value;
   }
 
   async update(registry: string, repository: string, digest: string, change: (existing: ImageRecord | undefined) => ImageRecord): Promise<ImageRecord> {
     const client = await this.tables.get('images');
     // status and tags as plain columns too, so the table reads sensibly in Storage Explorer.
-    return updateJsonRow(client, repositoryKey(registry, repository), digest, change, (r) => ({ status: r.status, tags: r.tags.join(',') }));
+    return updateJsonRow(client, repositoryKey(registry, repository), digest, ImageRecordSchema, change, (r) => ({ status: r.status, tags: r.tags.join(',') }));
   }
 }

@@ -1,9 +1,10 @@
 import { odata, type TableTransaction } from '@azure/data-tables';
+import { z } from 'zod';
 import { escapeKey, repositoryKey, invertedTime } from '../../core/keys';
-import type { PointRef, TrendPoint } from '../../core/trend';
+import { TrendPointSchema, type PointRef, type TrendPoint } from '../../core/trend';
 import type { TrendQuery, TrendReader } from '../../services/queries';
 import type { IndexedPoint, PointStore, StoredPoint } from '../../services/trendPoints';
-import { int64, readInt, statusOf, prefixEnd, prefixFilter } from './entities';
+import { int64, intColumn, jsonColumn, optionalColumn, parseRow, statusOf, prefixEnd, prefixFilter } from './entities';
 import type { Tables } from './tables';
 
 /**
@@ -27,6 +28,11 @@ const newestFirstKey = (p: Pick<TrendPoint, 'platform' | 'pushedAt' | 'tag' | 'd
 const AFTER_POINTS = 'p}';
 /** Rows per page when the first few rows usually answer: the default page is 1,000. */
 const SMALL_PAGE = 10;
+
+/** A uniqueness marker: the point row it stands for. */
+const MarkerSchema = z.object({ pointRowKey: z.string().min(1) });
+/** What a newest-first index row repeats of its point. */
+const IndexRowSchema = TrendPointSchema.pick({ digest: true, tag: true, pushedAt: true, deletedAt: true });
 
 export class PointTable implements PointStore, TrendReader {
   constructor(private readonly tables: Tables) {}
@@ -59,7 +65,7 @@ export class PointTable implements PointStore, TrendReader {
     const client = await this.tables.get('points');
     try {
       const e = await client.getEntity<Record<string, unknown>>(repositoryKey(ref.registry, ref.repository), pointKey(ref));
-      return { point: fromEntity(e), etag: String(e.etag) };
+      return { point: fromEntity(client.tableName, e), etag: String(e.etag) };
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
       throw e;
@@ -99,8 +105,8 @@ export class PointTable implements PointStore, TrendReader {
     const pk = repositoryKey(registry, repository);
     try {
       const marker = await client.getEntity<Record<string, unknown>>(pk, markerKey({ tag, digest }));
-      const e = await client.getEntity<Record<string, unknown>>(pk, String(marker.pointRowKey));
-      return { point: fromEntity(e), etag: String(e.etag) };
+      const e = await client.getEntity<Record<string, unknown>>(pk, parseRow(client.tableName, marker, MarkerSchema, marker).pointRowKey);
+      return { point: fromEntity(client.tableName, e), etag: String(e.etag) };
     } catch (e) {
       if (statusOf(e) === 404) return undefined;
       throw e;
@@ -113,12 +119,14 @@ export class PointTable implements PointStore, TrendReader {
     const pk = repositoryKey(registry, repository);
     const filter = prefixFilter(pk, `u|${digest}|`);
     const rowKeys: string[] = [];
-    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['pointRowKey'] } })) rowKeys.push(String(e.pointRowKey));
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'pointRowKey'] } })) {
+      rowKeys.push(parseRow(client.tableName, e, MarkerSchema, e).pointRowKey);
+    }
     const out: StoredPoint[] = [];
     for (const rk of rowKeys) {
       try {
         const e = await client.getEntity<Record<string, unknown>>(pk, rk);
-        out.push({ point: fromEntity(e), etag: String(e.etag) });
+        out.push({ point: fromEntity(client.tableName, e), etag: String(e.etag) });
       } catch (err) {
         if (statusOf(err) !== 404) throw err;
       }
@@ -144,10 +152,11 @@ export class PointTable implements PointStore, TrendReader {
     let filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey gt ${from} and RowKey lt ${prefixEnd(prefix)}`;
     if (opts.digestNot) filter += odata` and digest ne ${opts.digestNot}`;
     if (opts.tag !== undefined) filter += odata` and tag eq ${opts.tag}`;
-    const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['digest', 'tag', 'pushedAt', 'deletedAt'] } });
+    const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'digest', 'tag', 'pushedAt', 'deletedAt'] } });
     for await (const page of rows.byPage({ maxPageSize: SMALL_PAGE })) {
       for (const e of page) {
-        yield { platform, digest: String(e.digest), tag: String(e.tag), pushedAt: String(e.pushedAt), ...(e.deletedAt ? { deletedAt: String(e.deletedAt) } : {}) };
+        const row = parseRow(client.tableName, e, IndexRowSchema, { digest: e.digest, tag: e.tag, pushedAt: e.pushedAt, ...optionalColumn(e, 'deletedAt') });
+        yield { platform, ...row };
       }
     }
   }
@@ -158,7 +167,7 @@ export class PointTable implements PointStore, TrendReader {
     let filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey gt ${`p|${after}|~`} and RowKey lt ${AFTER_POINTS} and platform eq ${platform}`;
     if (opts.tag !== undefined) filter += odata` and tag eq ${opts.tag}`;
     for await (const page of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: SMALL_PAGE })) {
-      for (const e of page) yield { point: fromEntity(e), etag: String(e.etag) };
+      for (const e of page) yield { point: fromEntity(client.tableName, e), etag: String(e.etag) };
     }
   }
 
@@ -176,7 +185,7 @@ export class PointTable implements PointStore, TrendReader {
     for await (const page of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: Math.min(q.limit + 1, 1000) })) {
       for (const entity of page) {
         if (points.length === q.limit) return { points, last, more: true };
-        points.push(fromEntity(entity));
+        points.push(fromEntity(client.tableName, entity));
         last = String(entity.rowKey);
       }
     }
@@ -222,29 +231,29 @@ function toEntity(p: TrendPoint): Record<string, unknown> {
   };
 }
 
-function fromEntity(e: Record<string, unknown>): TrendPoint {
-  return {
-    pushedAt: String(e.pushedAt),
-    tag: String(e.tag),
-    digest: String(e.digest),
-    ...(e.indexDigest ? { indexDigest: String(e.indexDigest) } : {}),
-    platform: String(e.platform),
-    sizeBytes: readInt(e.sizeBytes),
-    configSizeBytes: readInt(e.configSizeBytes),
-    layerCount: readInt(e.layerCount),
-    mediaType: String(e.mediaType),
-    eventId: String(e.eventId),
-    ...(e.reportedPushedAt ? { reportedPushedAt: String(e.reportedPushedAt) } : {}),
-    ...(e.baselineDigest ? { baselineDigest: String(e.baselineDigest), baselineTag: String(e.baselineTag) } : {}),
+function fromEntity(table: string, e: Record<string, unknown>): TrendPoint {
+  return parseRow(table, e, TrendPointSchema, {
+    pushedAt: e.pushedAt,
+    tag: e.tag,
+    digest: e.digest,
+    ...optionalColumn(e, 'indexDigest'),
+    platform: e.platform,
+    sizeBytes: intColumn(e.sizeBytes),
+    configSizeBytes: intColumn(e.configSizeBytes),
+    layerCount: intColumn(e.layerCount),
+    mediaType: e.mediaType,
+    eventId: e.eventId,
+    ...optionalColumn(e, 'reportedPushedAt'),
+    ...(e.baselineDigest ? { baselineDigest: e.baselineDigest, baselineTag: e.baselineTag } : {}),
     // Points stored before deltas became null without a baseline carried the whole image.
-    sizeDeltaBytes: e.baselineDigest && e.sizeDeltaBytes !== undefined ? readInt(e.sizeDeltaBytes) : null,
-    addedBytes: readInt(e.addedBytes),
-    removedBytes: readInt(e.removedBytes),
-    reusedBytes: readInt(e.reusedBytes),
-    layerCountDelta: e.baselineDigest && e.layerCountDelta !== undefined ? readInt(e.layerCountDelta) : null,
-    ...(typeof e.baseChanged === 'boolean' ? { baseChanged: e.baseChanged } : {}),
-    newRegistryBytes: readInt(e.newRegistryBytes),
-    ...(typeof e.estimates === 'string' ? { estimates: JSON.parse(e.estimates) as TrendPoint['estimates'] } : {}),
-    ...(e.deletedAt ? { deletedAt: String(e.deletedAt) } : {}),
-  };
+    sizeDeltaBytes: e.baselineDigest && e.sizeDeltaBytes !== undefined ? intColumn(e.sizeDeltaBytes) : null,
+    addedBytes: intColumn(e.addedBytes),
+    removedBytes: intColumn(e.removedBytes),
+    reusedBytes: intColumn(e.reusedBytes),
+    layerCountDelta: e.baselineDigest && e.layerCountDelta !== undefined ? intColumn(e.layerCountDelta) : null,
+    ...optionalColumn(e, 'baseChanged'),
+    newRegistryBytes: intColumn(e.newRegistryBytes),
+    ...(e.estimates !== undefined ? { estimates: jsonColumn(table, e, 'estimates') } : {}),
+    ...optionalColumn(e, 'deletedAt'),
+  });
 }

@@ -1,6 +1,7 @@
 import { odata } from '@azure/data-tables';
+import { StoredRecordError } from '../../core/errors';
 import { escapeKey } from '../../core/keys';
-import { PolicySchema, type Policy, type StoredPolicy } from '../../core/policy';
+import { StoredPolicySchema, type Policy, type StoredPolicy } from '../../core/policy';
 import type { PolicyStore } from '../../services/policies';
 import { readJsonRow, statusOf, unpackJson, packJson } from './entities';
 import type { Tables } from './tables';
@@ -13,21 +14,32 @@ export class PolicyTable implements PolicyStore {
     const client = await this.tables.get('policies');
     const out: StoredPolicy[] = [];
     for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${escapeKey(registry)}` } })) {
-      const stored = unpackJson<StoredPolicy>(e, 'json');
-      // A row written by an older version that no longer validates is skipped, not fatal.
-      if (stored && PolicySchema.safeParse(stored.policy).success) out.push(stored);
+      try {
+        out.push(unpackJson(client.tableName, e, 'json', StoredPolicySchema));
+      } catch (err) {
+        // A row written by an older version that no longer validates is skipped, not fatal:
+        // every push of the registry reads this list, and the defaults still apply.
+        if (!(err instanceof StoredRecordError)) throw err;
+      }
     }
     return out;
   }
 
   async get(registry: string, pattern: string): Promise<StoredPolicy | undefined> {
     const client = await this.tables.get('policies');
-    return (await readJsonRow<StoredPolicy>(client, escapeKey(registry), escapeKey(pattern)))?.value;
+    return (await readJsonRow(client, escapeKey(registry), escapeKey(pattern), StoredPolicySchema))?.value;
   }
 
   async put(registry: string, pattern: string, policy: Policy, at: string): Promise<{ created: boolean; stored: StoredPolicy }> {
     const client = await this.tables.get('policies');
-    const existed = (await this.get(registry, pattern)) !== undefined;
+    // A row that no longer validates existed all the same: writing a valid policy over it is how it is repaired.
+    const existed = await this.get(registry, pattern).then(
+      (found) => found !== undefined,
+      (e: unknown) => {
+        if (e instanceof StoredRecordError) return true;
+        throw e;
+      },
+    );
     const stored: StoredPolicy = { pattern, policy, updatedAt: at };
     await client.upsertEntity({ partitionKey: escapeKey(registry), rowKey: escapeKey(pattern), ...packJson('json', stored) }, 'Replace');
     return { created: !existed, stored };

@@ -1,6 +1,6 @@
 import { odata } from '@azure/data-tables';
 import { escapeKey } from '../../core/keys';
-import type { RepositorySummary } from '../../core/repository';
+import { RepositorySummarySchema, type RepositorySummary } from '../../core/repository';
 import { readJsonRow, unpackJson, updateJsonRow } from './entities';
 import type { Tables } from './tables';
 
@@ -10,22 +10,21 @@ export class RepositoryTable {
 
   async get(registry: string, repository: string): Promise<RepositorySummary | undefined> {
     const client = await this.tables.get('repositories');
-    return (await readJsonRow<RepositorySummary>(client, escapeKey(registry), escapeKey(repository)))?.value;
+    return (await readJsonRow(client, escapeKey(registry), escapeKey(repository), RepositorySummarySchema))?.value;
   }
 
   async list(registry: string): Promise<RepositorySummary[]> {
     const client = await this.tables.get('repositories');
     const out: RepositorySummary[] = [];
     for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${escapeKey(registry)}` } })) {
-      const summary = unpackJson<RepositorySummary>(e, 'json');
-      if (summary) out.push(summary);
+      out.push(unpackJson(client.tableName, e, 'json', RepositorySummarySchema));
     }
     return out;
   }
 
   async update(registry: string, repository: string, at: string, change: (s: RepositorySummary) => RepositorySummary | Promise<RepositorySummary>): Promise<RepositorySummary> {
     const client = await this.tables.get('repositories');
-    return updateJsonRow<RepositorySummary>(client, escapeKey(registry), escapeKey(repository), (current) =>
+    return updateJsonRow(client, escapeKey(registry), escapeKey(repository), RepositorySummarySchema, (current) =>
       change(current ?? { registry, repository, firstSeenAt: at, latestByPlatform: {} }),
     );
   }

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { PlatformImage } from '../sizing';
 import { imageMonthlyStorageCost, pushMarginalMonthlyCost, type PriceTable, type RegistryProfile, type Sku } from './pricing';
 import { pullSeconds, type PullLayer, type PullModelParams, type Target } from './pullModel';
@@ -23,6 +24,16 @@ export interface PullEstimates {
   appService: { coldStartSeconds: number; restartSeconds: number; coldStartDeltaSeconds: number | null };
   aks: { coldStartSeconds: number; warmNodeSeconds: number; coldStartDeltaSeconds: number | null; serialImagePulls: boolean };
 }
+
+const Seconds = z.number();
+const DeltaSeconds = z.number().nullable();
+
+/** Pull estimates as stored with a trend point. */
+export const PullEstimatesSchema = z.object({
+  aci: z.object({ coldStartSeconds: Seconds, coldStartDeltaSeconds: DeltaSeconds }),
+  appService: z.object({ coldStartSeconds: Seconds, restartSeconds: Seconds, coldStartDeltaSeconds: DeltaSeconds }),
+  aks: z.object({ coldStartSeconds: Seconds, warmNodeSeconds: Seconds, coldStartDeltaSeconds: DeltaSeconds, serialImagePulls: z.boolean() }),
+}) satisfies z.ZodType<PullEstimates>;
 
 /** Daemonset images are almost always gzip; their mix is unknown anyway. */
 const GZIP_LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';
@@ -100,6 +111,15 @@ export interface CostEstimates {
   withinIncluded: boolean;
   note: string;
 }
+
+/** Cost estimates as stored with a trend point. */
+export const CostEstimatesSchema = z.object({
+  currency: z.string(),
+  imageMonthly: z.number(),
+  pushMarginalMonthly: z.number(),
+  withinIncluded: z.boolean(),
+  note: z.string(),
+}) satisfies z.ZodType<CostEstimates>;
 
 /**
  * @param sizes.newRegistryBytes bytes the push added to the registry (layers it did not hold yet)

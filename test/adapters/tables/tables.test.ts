@@ -51,7 +51,7 @@ describe('Table Storage adapters against Azurite', () => {
       layers: Array.from({ length: 120 }, (_, i) => ({ digest: `sha256:${i}`, mediaType: 'm', sizeBytes: 2 ** 40 + i, foreign: false, createdBy: 'RUN ' + 'x'.repeat(900) })),
     };
     await content.putManifest('localhost:5443', 'sha256:m1', manifest);
-    expect(await content.getManifest('localhost:5443', 'sha256:m1')).toEqual(manifest);
+    expect(await content.getManifest('localhost:5443', 'sha256:m1')).toEqual({ manifest, stale: false });
     expect(await content.getManifest('other:5443', 'sha256:m1')).toBeUndefined();
     const batch = await content.getManifests('localhost:5443', ['sha256:m1', 'sha256:nope']);
     expect([...batch.keys()]).toEqual(['sha256:m1']);
