@@ -30,7 +30,6 @@ export const PlatformSchema = z.object({
   variant: z.string().optional(),
   'os.version': z.string().optional(),
 });
-export type Platform = z.infer<typeof PlatformSchema>;
 
 export const DescriptorSchema = z.object({
   mediaType: z.string(),
