@@ -16,7 +16,10 @@ const MiB = 1024 * 1024;
 
 async function main() {
   const teams = await startReceiver();
-  const app = await startApp({ hostJsonQueueSettings: true, env: { TEAMS_WEBHOOK_URL: `${teams.url}/hook`, REGISTRY_MAX_RETRIES: '2', ALERT_SETTLE_SECONDS: '0' } });
+  const app = await startApp({
+    hostJsonQueueSettings: true,
+    env: { TEAMS_WEBHOOK_URL: `${teams.url}/hook`, REGISTRY_MAX_RETRIES: '2', ALERT_SETTLE_SECONDS: '0' },
+  });
   try {
     const latencies: number[] = [];
     const bytes: number[] = [];

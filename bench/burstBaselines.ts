@@ -18,9 +18,11 @@ const concurrency = Number(process.argv[4] ?? 64);
 
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>) {
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 async function main() {
@@ -34,7 +36,13 @@ async function main() {
         const layers = [base, makeLayer(500 + i)];
         const config = makeConfig({ architecture: 'amd64', os: 'linux', diffIds: layers.map((l) => l.diffId) });
         const image = { config, layers, manifest: makeManifest({ format: 'oci', config, layers }), totalSize: 0 };
-        pushes.push({ repository: `burst/r${r}`, image, tag: `v${i}`, timestamp: new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3 * 86_400_000 + i * 60_000).toISOString(), index: i });
+        pushes.push({
+          repository: `burst/r${r}`,
+          image,
+          tag: `v${i}`,
+          timestamp: new Date(Math.floor(Date.now() / 60_000) * 60_000 - 3 * 86_400_000 + i * 60_000).toISOString(),
+          index: i,
+        });
       }
     }
     await pool(pushes, 8, async (p) => {

@@ -53,9 +53,27 @@ async function main() {
       multi.push(await timePush('bench/multi', pushed.indexDigest, `m${i}`, MediaType.ociIndex, 2));
     }
     const reqs = (xs: { requests: number }[]) => `${Math.min(...xs.map((x) => x.requests))}–${Math.max(...xs.map((x) => x.requests))}`;
-    rows.push(summarize('new single-platform image', single.map((x) => x.ms), { registry_requests: reqs(single), minimum: 2 }));
-    rows.push(summarize('known digest, new tag', retag.map((x) => x.ms), { registry_requests: reqs(retag), minimum: 0 }));
-    rows.push(summarize('new index, 2 platforms (+2 attestations)', multi.map((x) => x.ms), { registry_requests: reqs(multi), minimum: 1 + 2 * 2 }));
+    rows.push(
+      summarize(
+        'new single-platform image',
+        single.map((x) => x.ms),
+        { registry_requests: reqs(single), minimum: 2 },
+      ),
+    );
+    rows.push(
+      summarize(
+        'known digest, new tag',
+        retag.map((x) => x.ms),
+        { registry_requests: reqs(retag), minimum: 0 },
+      ),
+    );
+    rows.push(
+      summarize(
+        'new index, 2 platforms (+2 attestations)',
+        multi.map((x) => x.ms),
+        { registry_requests: reqs(multi), minimum: 1 + 2 * 2 },
+      ),
+    );
     console.log(`\nPush-to-point latency (webhook sent → point in /api/trend), host.json polling (maxPollingInterval 2 s):`);
     console.table(rows);
   } finally {

@@ -43,16 +43,24 @@ async function openLoop(url: string, body: (i: number) => string, durationS: num
         const payload = body(i);
         const sent = performance.now();
         const second = Math.floor((sent - start) / 1000);
-        const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}`, 'content-length': Buffer.byteLength(payload) } }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            const ms = performance.now() - sent;
-            run.latencies.push(ms);
-            run.worstPerSecond[second] = Math.max(run.worstPerSecond[second] ?? 0, ms);
-            run.statuses[res.statusCode ?? 0] = (run.statuses[res.statusCode ?? 0] ?? 0) + 1;
-            resolve();
-          });
-        });
+        const req = http.request(
+          url,
+          {
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${SECRET}`, 'content-length': Buffer.byteLength(payload) },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => {
+              const ms = performance.now() - sent;
+              run.latencies.push(ms);
+              run.worstPerSecond[second] = Math.max(run.worstPerSecond[second] ?? 0, ms);
+              run.statuses[res.statusCode ?? 0] = (run.statuses[res.statusCode ?? 0] ?? 0) + 1;
+              resolve();
+            });
+          },
+        );
         req.on('error', () => {
           run.errors++;
           resolve();
@@ -67,7 +75,9 @@ async function openLoop(url: string, body: (i: number) => string, durationS: num
 }
 
 function startFloor(connectionString: string): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'floorServer.ts'), connectionString], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'support', 'floorServer.ts'), connectionString], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     child.stdout.once('data', (d: Buffer) => resolve({ url: d.toString().trim(), stop: () => child.kill() }));
     child.once('exit', (code) => reject(new Error(`floor server exited with ${code}`)));
@@ -86,7 +96,14 @@ async function main() {
         id: `bench-${n}-${Date.now()}`,
         timestamp: new Date().toISOString(),
         action: 'push',
-        target: { mediaType: pushed.mediaType, size: pushed.manifestSize, digest: pushed.digest, length: pushed.manifestSize, repository: 'bench/app', tag: `t${n++}` },
+        target: {
+          mediaType: pushed.mediaType,
+          size: pushed.manifestSize,
+          digest: pushed.digest,
+          length: pushed.manifestSize,
+          repository: 'bench/app',
+          tag: `t${n++}`,
+        },
         request: { id: `r${n}`, host: app.proxy.loginServer, method: 'PUT', useragent: 'bench' },
       });
     const targets = [
@@ -98,18 +115,33 @@ async function main() {
     const runs = new Map<string, Run[]>(targets.map((t) => [t.name, []]));
     for (let r = 0; r < rounds; r++) for (const t of targets) runs.get(t.name)!.push(await openLoop(t.url, event, seconds));
 
-    console.log(`\nWebhook acknowledgement latency, ${rate} req/s, ${rounds} alternating rounds of ${seconds} s after 2 s of warm-up each (open loop), Azurite queue, same machine:`);
+    console.log(
+      `\nWebhook acknowledgement latency, ${rate} req/s, ${rounds} alternating rounds of ${seconds} s after 2 s of warm-up each (open loop), Azurite queue, same machine:`,
+    );
     const rows = targets.map((t) => {
       const all = runs.get(t.name)!;
       const latencies = all.flatMap((x) => x.latencies);
       return summarize(t.name, latencies, {
         errors: all.reduce((s, x) => s + x.errors, 0),
-        non_202: all.reduce((s, x) => s + Object.entries(x.statuses).filter(([k]) => k !== '202').reduce((a, [, v]) => a + v, 0), 0),
+        non_202: all.reduce(
+          (s, x) =>
+            s +
+            Object.entries(x.statuses)
+              .filter(([k]) => k !== '202')
+              .reduce((a, [, v]) => a + v, 0),
+          0,
+        ),
         p99_per_round: all.map((x) => Math.round(percentile(x.latencies, 99))).join(' / '),
       });
     });
     console.table(rows);
-    for (const t of targets) console.log(`${t.name}: worst latency per second of sending (ms): ${runs.get(t.name)!.map((x) => x.worstPerSecond.map(Math.round).join(' ')).join(' | ')}`);
+    for (const t of targets)
+      console.log(
+        `${t.name}: worst latency per second of sending (ms): ${runs
+          .get(t.name)!
+          .map((x) => x.worstPerSecond.map(Math.round).join(' '))
+          .join(' | ')}`,
+      );
     const [service, bare] = rows;
     console.log(`p99 service / floor: ${(service!.p99_ms / bare!.p99_ms).toFixed(2)}`);
   } finally {

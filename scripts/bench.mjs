@@ -10,7 +10,10 @@ ensureTls();
 if (run('npm', ['run', 'build']) !== 0) fail('"npm run build" failed');
 
 const [name, ...args] = process.argv.slice(2);
-const all = fs.readdirSync(path.join(root, 'bench')).filter((f) => f.endsWith('.ts') && f !== 'stats.ts').map((f) => f.replace(/\.ts$/, ''));
+const all = fs
+  .readdirSync(path.join(root, 'bench'))
+  .filter((f) => f.endsWith('.ts') && f !== 'stats.ts')
+  .map((f) => f.replace(/\.ts$/, ''));
 const selected = name ? [name] : all;
 for (const bench of selected) {
   if (!all.includes(bench)) fail(`no benchmark "${bench}"; available: ${all.join(', ')}`);

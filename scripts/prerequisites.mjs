@@ -117,17 +117,42 @@ function generateTls(dir) {
   // P-256 keys: accepted by both Go's crypto/tls (Distribution) and Node/OpenSSL 3.
   openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'ca.key');
   openssl(
-    'req', '-x509', '-new', '-key', 'ca.key', '-sha256', '-days', String(CERT_DAYS),
-    '-subj', '/CN=acr-size-tracker test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-out', 'ca.crt',
+    'req',
+    '-x509',
+    '-new',
+    '-key',
+    'ca.key',
+    '-sha256',
+    '-days',
+    String(CERT_DAYS),
+    '-subj',
+    '/CN=acr-size-tracker test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE,pathlen:0',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-out',
+    'ca.crt',
   );
   openssl('ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', 'server.key');
   openssl('req', '-new', '-key', 'server.key', '-subj', '/CN=localhost', '-out', 'server.csr');
   openssl(
-    'x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-sha256', '-days', String(CERT_DAYS), '-extfile', 'server.ext', '-out', 'server.crt',
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-sha256',
+    '-days',
+    String(CERT_DAYS),
+    '-extfile',
+    'server.ext',
+    '-out',
+    'server.crt',
   );
   for (const f of ['ca.key', 'server.key']) fs.chmodSync(path.join(tmp, f), 0o600);
   fs.chmodSync(tmp, 0o755); // mkdtemp makes it 0700; the CA cert must stay readable

@@ -16,10 +16,7 @@ import { BaselineModeSchema } from './core/baseline';
 
 export class ConfigError extends Error {
   constructor(readonly problems: { setting: string; message: string }[]) {
-    super(
-      'Invalid configuration:\n' +
-        problems.map((p) => `  - ${p.setting}: ${p.message}`).join('\n'),
-    );
+    super('Invalid configuration:\n' + problems.map((p) => `  - ${p.setting}: ${p.message}`).join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -35,7 +32,6 @@ export type StorageConnection =
       credential?: string;
       clientId?: string;
     };
-
 
 const intSetting = (def: number, min: number, max: number) => numberText(def, { min, max });
 
@@ -82,7 +78,10 @@ function secretSetting(required?: string) {
   return z
     .string(required ? { error: required } : undefined)
     .min(16, 'must be at least 16 characters')
-    .refine((v) => !v.startsWith('@Microsoft.KeyVault('), 'is an unresolved Key Vault reference: check the identity has Key Vault Secrets User and the secret exists');
+    .refine(
+      (v) => !v.startsWith('@Microsoft.KeyVault('),
+      'is an unresolved Key Vault reference: check the identity has Key Vault Secrets User and the secret exists',
+    );
 }
 
 /** An empty value (a blank line in local.settings.json) means unset. */
@@ -95,25 +94,23 @@ const settingsSchema = z.object({
   WEBHOOK_SECRET: secretSetting('is required: the shared secret registries send as "Authorization: Bearer <secret>"'),
   /** During a rotation, the secret being replaced: both are accepted until this is removed. */
   WEBHOOK_SECRET_PREVIOUS: secretSetting().optional(),
-  ALLOWED_REGISTRIES: z
-    .string({ error: 'is required: a comma-separated list of registry login servers, e.g. "myregistry.azurecr.io"' })
-    .transform((v, ctx) => {
-      const list = v
-        .split(',')
-        .map((s) => s.trim().toLowerCase())
-        .filter((s) => s.length > 0);
-      if (list.length === 0) {
-        ctx.addIssue({ code: 'custom', message: 'must name at least one registry login server' });
+  ALLOWED_REGISTRIES: z.string({ error: 'is required: a comma-separated list of registry login servers, e.g. "myregistry.azurecr.io"' }).transform((v, ctx) => {
+    const list = v
+      .split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter((s) => s.length > 0);
+    if (list.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'must name at least one registry login server' });
+      return z.NEVER;
+    }
+    for (const server of list) {
+      if (!LOGIN_SERVER.test(server)) {
+        ctx.addIssue({ code: 'custom', message: `"${server}" is not a login server (host or host:port)` });
         return z.NEVER;
       }
-      for (const server of list) {
-        if (!LOGIN_SERVER.test(server)) {
-          ctx.addIssue({ code: 'custom', message: `"${server}" is not a login server (host or host:port)` });
-          return z.NEVER;
-        }
-      }
-      return [...new Set(list)];
-    }),
+    }
+    return [...new Set(list)];
+  }),
   REGISTRY_TIMEOUT_MS: intSetting(15_000, 1_000, 120_000),
   /** Each try of a storage call (tables, queue) is cut after this; see StorageRetry in adapters/storage.ts. */
   STORAGE_TRY_TIMEOUT_MS: intSetting(DEFAULT_STORAGE_RETRY.tryTimeoutMs, 100, 60_000),
@@ -161,7 +158,10 @@ const settingsSchema = z.object({
    */
   TEAMS_TIMEOUT_SECONDS: intSetting(60, 1, 240),
   /** Teams Workflows webhook ("When a Teams webhook request is received") for alerts. */
-  TEAMS_WEBHOOK_URL: optionalUrl.refine((v) => v === undefined || !hasCredentials(v), 'must not contain credentials (user:password@): the Workflows URL carries its own signature'),
+  TEAMS_WEBHOOK_URL: optionalUrl.refine(
+    (v) => v === undefined || !hasCredentials(v),
+    'must not contain credentials (user:password@): the Workflows URL carries its own signature',
+  ),
   /**
    * Hosts a policy's `teamsRoute` may point at (wildcards allowed), so the policy API
    * cannot be used to make the service post to arbitrary hosts. TEAMS_WEBHOOK_URL's own host is always allowed.
@@ -185,7 +185,10 @@ const settingsSchema = z.object({
     .optional()
     .transform((v, ctx) => {
       const prefixes: string[] = [];
-      for (const item of (v ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+      for (const item of (v ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const problem = routePrefixProblem(item);
         if (problem) {
           ctx.addIssue({ code: 'custom', message: `"${redactUrl(item)}" ${problem}` });
@@ -238,7 +241,12 @@ export function resolveStorageConnection(env: NodeJS.ProcessEnv, name = 'AzureWe
   const connectionString = trimmed(env, name);
   if (connectionString) {
     if (connectionString !== 'UseDevelopmentStorage=true' && !/AccountName=|QueueEndpoint=|TableEndpoint=/i.test(connectionString)) {
-      throw new ConfigError([{ setting: name, message: 'is not a storage connection string (expected "UseDevelopmentStorage=true" or "DefaultEndpointsProtocol=...;AccountName=...")' }]);
+      throw new ConfigError([
+        {
+          setting: name,
+          message: 'is not a storage connection string (expected "UseDevelopmentStorage=true" or "DefaultEndpointsProtocol=...;AccountName=...")',
+        },
+      ]);
     }
     return { kind: 'connectionString', connectionString };
   }

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, resolveStorageConnection } from '../src/config';
 
-const base = { AzureWebJobsStorage: 'UseDevelopmentStorage=true', WEBHOOK_SECRET: 'a-secret-of-enough-length', ALLOWED_REGISTRIES: 'MyReg.azurecr.io, localhost:5443' };
+const base = {
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  WEBHOOK_SECRET: 'a-secret-of-enough-length',
+  ALLOWED_REGISTRIES: 'MyReg.azurecr.io, localhost:5443',
+};
 
 describe('loadConfig', () => {
   it('reads settings with defaults and normalises the allow-list', () => {
@@ -38,11 +42,16 @@ describe('alert and Teams settings', () => {
     expect(c.TEAMS_TIMEOUT_SECONDS).toBe(60);
     expect(c.API_WRITE_AUTH_LEVEL).toBe('function');
     expect(c.TEAMS_ALLOWED_ROUTE_PREFIXES).toEqual([]);
-    expect(loadConfig({ ...base, API_WRITE_AUTH_LEVEL: 'admin', ALERT_SETTLE_SECONDS: '0' })).toMatchObject({ API_WRITE_AUTH_LEVEL: 'admin', ALERT_SETTLE_SECONDS: 0 });
+    expect(loadConfig({ ...base, API_WRITE_AUTH_LEVEL: 'admin', ALERT_SETTLE_SECONDS: '0' })).toMatchObject({
+      API_WRITE_AUTH_LEVEL: 'admin',
+      ALERT_SETTLE_SECONDS: 0,
+    });
   });
 
   it('never lets policy writes be anonymous', () => {
-    expect(() => loadConfig({ ...base, API_AUTH_LEVEL: 'anonymous', API_WRITE_AUTH_LEVEL: 'anonymous' })).toThrow(/API_WRITE_AUTH_LEVEL: must be "function" or "admin"/);
+    expect(() => loadConfig({ ...base, API_AUTH_LEVEL: 'anonymous', API_WRITE_AUTH_LEVEL: 'anonymous' })).toThrow(
+      /API_WRITE_AUTH_LEVEL: must be "function" or "admin"/,
+    );
   });
 
   it('bounds the Teams timeout inside the function timeout', () => {
@@ -62,27 +71,50 @@ describe('alert and Teams settings', () => {
   });
 
   it('normalises route prefixes and holds them to the allowed hosts', () => {
-    const c = loadConfig({ ...base, TEAMS_ALLOWED_ROUTE_PREFIXES: 'https://Prod-1.WestEurope.logic.azure.com:443/workflows/abc/ , https://prod-2.westeurope.logic.azure.com/workflows/def' });
-    expect(c.TEAMS_ALLOWED_ROUTE_PREFIXES).toEqual(['https://prod-1.westeurope.logic.azure.com/workflows/abc', 'https://prod-2.westeurope.logic.azure.com/workflows/def']);
-    expect(() => loadConfig({ ...base, TEAMS_ALLOWED_ROUTE_PREFIXES: 'https://evil.example.com/workflows/a' })).toThrow(/TEAMS_ALLOWED_ROUTE_PREFIXES: host evil\.example\.com .* is not in TEAMS_ALLOWED_HOSTS/);
-    expect(() => loadConfig({ ...base, TEAMS_ALLOWED_ROUTE_PREFIXES: 'https://prod-1.logic.azure.com/w?sig=SECRET' })).toThrow(/TEAMS_ALLOWED_ROUTE_PREFIXES: .*must not contain a query/);
+    const c = loadConfig({
+      ...base,
+      TEAMS_ALLOWED_ROUTE_PREFIXES: 'https://Prod-1.WestEurope.logic.azure.com:443/workflows/abc/ , https://prod-2.westeurope.logic.azure.com/workflows/def',
+    });
+    expect(c.TEAMS_ALLOWED_ROUTE_PREFIXES).toEqual([
+      'https://prod-1.westeurope.logic.azure.com/workflows/abc',
+      'https://prod-2.westeurope.logic.azure.com/workflows/def',
+    ]);
+    expect(() => loadConfig({ ...base, TEAMS_ALLOWED_ROUTE_PREFIXES: 'https://evil.example.com/workflows/a' })).toThrow(
+      /TEAMS_ALLOWED_ROUTE_PREFIXES: host evil\.example\.com .* is not in TEAMS_ALLOWED_HOSTS/,
+    );
+    expect(() => loadConfig({ ...base, TEAMS_ALLOWED_ROUTE_PREFIXES: 'https://prod-1.logic.azure.com/w?sig=SECRET' })).toThrow(
+      /TEAMS_ALLOWED_ROUTE_PREFIXES: .*must not contain a query/,
+    );
   });
 });
 
 describe('resolveStorageConnection', () => {
   it('uses identity-based settings the way the Functions host does', () => {
-    expect(resolveStorageConnection({ AzureWebJobsStorage__accountName: 'acct123', AzureWebJobsStorage__credential: 'managedidentity', AzureWebJobsStorage__clientId: 'cid' })).toEqual({
+    expect(
+      resolveStorageConnection({
+        AzureWebJobsStorage__accountName: 'acct123',
+        AzureWebJobsStorage__credential: 'managedidentity',
+        AzureWebJobsStorage__clientId: 'cid',
+      }),
+    ).toEqual({
       kind: 'identity',
       queueServiceUri: 'https://acct123.queue.core.windows.net',
       tableServiceUri: 'https://acct123.table.core.windows.net',
       credential: 'managedidentity',
       clientId: 'cid',
     });
-    expect(resolveStorageConnection({ AzureWebJobsStorage__queueServiceUri: 'https://a.queue.core.windows.net', AzureWebJobsStorage__tableServiceUri: 'https://a.table.core.windows.net' })).toMatchObject({ kind: 'identity' });
+    expect(
+      resolveStorageConnection({
+        AzureWebJobsStorage__queueServiceUri: 'https://a.queue.core.windows.net',
+        AzureWebJobsStorage__tableServiceUri: 'https://a.table.core.windows.net',
+      }),
+    ).toMatchObject({ kind: 'identity' });
   });
 
   it('names the missing service URI', () => {
-    expect(() => resolveStorageConnection({ AzureWebJobsStorage__queueServiceUri: 'https://a.queue.core.windows.net' })).toThrow(/AzureWebJobsStorage__tableServiceUri/);
+    expect(() => resolveStorageConnection({ AzureWebJobsStorage__queueServiceUri: 'https://a.queue.core.windows.net' })).toThrow(
+      /AzureWebJobsStorage__tableServiceUri/,
+    );
     expect(() => resolveStorageConnection({ AzureWebJobsStorage: 'garbage' })).toThrow(/AzureWebJobsStorage: is not a storage connection string/);
   });
 });
@@ -94,7 +126,9 @@ describe('estimate settings', () => {
     expect(c.PULL_MODEL).toEqual({ compressionRatio: 3 });
     expect(() => loadConfig({ ...base, PULL_MODEL: '{"targets": {"aci": {"throughputMBps": -1}}}' })).toThrow(/PULL_MODEL: targets\.aci\.throughputMBps/);
     expect(() => loadConfig({ ...base, ACR_PRICES: '{nope' })).toThrow(/ACR_PRICES: is not valid JSON/);
-    expect(() => loadConfig({ ...base, REGISTRY_PROFILES: '{"r": {"sku": "Standard", "replicas": 3}}' })).toThrow(/REGISTRY_PROFILES: r\.replicas: geo-replication/);
+    expect(() => loadConfig({ ...base, REGISTRY_PROFILES: '{"r": {"sku": "Standard", "replicas": 3}}' })).toThrow(
+      /REGISTRY_PROFILES: r\.replicas: geo-replication/,
+    );
     expect(() => loadConfig({ ...base, ACR_GEO_REPLICAS: '2' })).toThrow(/ACR_GEO_REPLICAS: geo-replication needs ACR_SKU=Premium/);
     expect(() => loadConfig({ ...base, BASELINE_MODE: 'latest' })).toThrow(/BASELINE_MODE/);
   });

@@ -16,9 +16,7 @@ export default function setup(): void {
   if (!caFile || !tlsDir) {
     throw new Error(`NODE_EXTRA_CA_CERTS and TEST_TLS_DIR must be set: ${hint}`);
   }
-  const missing = [caFile, ...['ca.crt', 'server.crt', 'server.key'].map((f) => path.join(tlsDir, f))].filter(
-    (f) => !fs.existsSync(f),
-  );
+  const missing = [caFile, ...['ca.crt', 'server.crt', 'server.key'].map((f) => path.join(tlsDir, f))].filter((f) => !fs.existsSync(f));
   if (missing.length > 0) {
     throw new Error(`test TLS files are missing (${missing.join(', ')}): ${hint}`);
   }

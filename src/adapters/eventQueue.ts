@@ -27,7 +27,10 @@ const AMBIGUOUS_CODES = new Set(['ECONNRESET', 'EPIPE', 'ESOCKETTIMEDOUT']);
 function outcomeOf(event: RegistryEvent, e: unknown): EnqueueFailure {
   if (!(e instanceof StorageUnavailableError)) throw e;
   const cause = e.cause as { code?: unknown; statusCode?: unknown } | undefined;
-  const ambiguous = e.kind === 'timeout' || (typeof cause?.code === 'string' && AMBIGUOUS_CODES.has(cause.code)) || (e.kind === 'unavailable' && cause?.statusCode !== 503 && cause?.statusCode !== 429);
+  const ambiguous =
+    e.kind === 'timeout' ||
+    (typeof cause?.code === 'string' && AMBIGUOUS_CODES.has(cause.code)) ||
+    (e.kind === 'unavailable' && cause?.statusCode !== 503 && cause?.statusCode !== 429);
   return { event, outcome: ambiguous ? 'unknown' : 'not_queued', reason: e.message, error: e };
 }
 
@@ -93,11 +96,14 @@ export class EventQueue {
         this.#inFlight++;
         resolve(true);
       };
-      const timer = setTimeout(() => {
-        const i = this.#waiting.indexOf(grant);
-        if (i >= 0) this.#waiting.splice(i, 1);
-        resolve(false);
-      }, Math.max(0, deadline - Date.now()));
+      const timer = setTimeout(
+        () => {
+          const i = this.#waiting.indexOf(grant);
+          if (i >= 0) this.#waiting.splice(i, 1);
+          resolve(false);
+        },
+        Math.max(0, deadline - Date.now()),
+      );
       this.#waiting.push(grant);
     });
   }

@@ -11,7 +11,6 @@ export type { FetchedManifest, RegistryReader };
  * `https://<login server>`: the content client refuses to send tokens over plain HTTP.
  */
 
-
 export interface RegistryClientOptions {
   timeoutMs: number;
   maxRetries: number;
@@ -42,7 +41,7 @@ export class RegistryClient implements RegistryReader {
       const chunks: Buffer[] = [];
       let total = 0;
       for await (const chunk of blob.content) {
-        const buf = typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk);
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
         total += buf.length;
         if (total > MAX_CONFIG_BYTES) throw new PermanentError(`blob ${digest} is larger than ${MAX_CONFIG_BYTES} bytes; not an image config`);
         chunks.push(buf);
@@ -71,7 +70,12 @@ export class RegistryClient implements RegistryReader {
     return client;
   }
 
-  async #call<T>(registry: string, repository: string, what: string, fn: (client: ContainerRegistryContentClient, signal: AbortSignal) => Promise<T>): Promise<T> {
+  async #call<T>(
+    registry: string,
+    repository: string,
+    what: string,
+    fn: (client: ContainerRegistryContentClient, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const signal = AbortSignal.timeout(this.options.timeoutMs);
     try {
       return await fn(this.#client(registry, repository), signal);

@@ -63,7 +63,18 @@ export class StorageUnavailableError extends TransientError {
 
 /** Set on a try that ran out of time, so the retry strategies see a retriable network error. */
 const TRY_TIMED_OUT = 'ETIMEDOUT';
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ESOCKETTIMEDOUT', 'REQUEST_SEND_ERROR']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ESOCKETTIMEDOUT',
+  'REQUEST_SEND_ERROR',
+]);
 
 function failureOf(e: unknown): { code?: string; status?: number } {
   const err = e as { code?: unknown; statusCode?: unknown; cause?: unknown } | null;
@@ -89,10 +100,17 @@ export function asStorageFailure(e: unknown, service: StorageService, retry: Sto
   if (e instanceof StorageUnavailableError || !isRetriable(e)) return e;
   const { code, status } = failureOf(e);
   const tries = `${retry.maxTries} ${retry.maxTries === 1 ? 'try' : 'tries'}`;
-  if (code === TRY_TIMED_OUT) return new StorageUnavailableError(service, 'timeout', `${service} storage did not answer within ${retry.tryTimeoutMs} ms (${tries})`, { cause: e });
-  if (status === undefined) return new StorageUnavailableError(service, 'unreachable', `${service} storage is unreachable (${code ?? 'no connection'}, ${tries})`, { cause: e });
+  if (code === TRY_TIMED_OUT)
+    return new StorageUnavailableError(service, 'timeout', `${service} storage did not answer within ${retry.tryTimeoutMs} ms (${tries})`, { cause: e });
+  if (status === undefined)
+    return new StorageUnavailableError(service, 'unreachable', `${service} storage is unreachable (${code ?? 'no connection'}, ${tries})`, { cause: e });
   const detail = (e as { code?: unknown }).code;
-  return new StorageUnavailableError(service, 'unavailable', `${service} storage answered ${status}${typeof detail === 'string' ? ` ${detail}` : ''} (${tries})`, { cause: e });
+  return new StorageUnavailableError(
+    service,
+    'unavailable',
+    `${service} storage answered ${status}${typeof detail === 'string' ? ` ${detail}` : ''} (${tries})`,
+    { cause: e },
+  );
 }
 
 /**

@@ -19,7 +19,12 @@ export async function postToTeams(url: string, message: unknown, timeoutMs: numb
   } catch (e) {
     const err = e as Error;
     if (err.name === 'TimeoutError') {
-      return { ok: false, transient: true, unknownOutcome: true, error: `outcome unknown: no answer within ${timeoutMs / 1000} s (the card may have been posted)` };
+      return {
+        ok: false,
+        transient: true,
+        unknownOutcome: true,
+        error: `outcome unknown: no answer within ${timeoutMs / 1000} s (the card may have been posted)`,
+      };
     }
     // Undici quotes the URL in some messages (one with credentials, for instance).
     const cause = (err.cause as Error | undefined)?.message;
@@ -31,5 +36,11 @@ export async function postToTeams(url: string, message: unknown, timeoutMs: numb
   if (res.ok) return { ok: true, status: res.status };
   const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
   const transient = isTransientDeliveryStatus(res.status);
-  return { ok: false, transient, status: res.status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}), error: redactUrls(`HTTP ${res.status}${text ? `: ${text}` : ''}`) };
+  return {
+    ok: false,
+    transient,
+    status: res.status,
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    error: redactUrls(`HTTP ${res.status}${text ? `: ${text}` : ''}`),
+  };
 }

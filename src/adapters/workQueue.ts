@@ -11,8 +11,13 @@ export class WorkQueue<T> {
   readonly #client: QueueClient;
   #created: Promise<unknown> | undefined;
 
-  constructor(conn: StorageConnection, readonly name: string) {
-    this.#client = queueServiceClient(conn, { retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000, tryTimeoutInMs: 10_000 } }).getQueueClient(name);
+  constructor(
+    conn: StorageConnection,
+    readonly name: string,
+  ) {
+    this.#client = queueServiceClient(conn, {
+      retryOptions: { maxTries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 2_000, tryTimeoutInMs: 10_000 },
+    }).getQueueClient(name);
   }
 
   async send(message: T, delaySeconds = 0): Promise<void> {

@@ -32,9 +32,12 @@ interface Rule {
   fix: (cmd: string) => string;
 }
 
-const OS_INSTALL = /\bapt-get\s+(?:-\S+\s+)*install\b|\bapt\s+(?:-\S+\s+)*install\b|\bapk\s+(?:-\S+\s+)*add\b|\b(?:yum|dnf|microdnf|tdnf)\s+(?:-\S+\s+)*install\b|\bzypper\s+(?:-\S+\s+)*(?:in|install)\b/;
-const DEPS_INSTALL = /\bnpm\s+(?:ci|install|i)\b|\byarn\s+install\b|\byarn\s*(?:$|&&|;|\s--)|\bpnpm\s+(?:install|i)\b|\bpip3?\s+install\b|\bpoetry\s+install\b|\bbundle\s+install\b|\bcomposer\s+install\b|\bgo\s+mod\s+download\b|\bdotnet\s+restore\b/;
-const TOOLCHAIN = /\bgo\s+build\b|\bcargo\s+(?:build|install)\b|\bmvnw?\b|\bgradlew?\b|\bdotnet\s+(?:publish|build)\b|\bmake\b|\bg?cc\b|\bg\+\+|\b(?:npm|pnpm)\s+run\s+build\b|\byarn\s+(?:run\s+)?build\b|\bbuild-essential\b/;
+const OS_INSTALL =
+  /\bapt-get\s+(?:-\S+\s+)*install\b|\bapt\s+(?:-\S+\s+)*install\b|\bapk\s+(?:-\S+\s+)*add\b|\b(?:yum|dnf|microdnf|tdnf)\s+(?:-\S+\s+)*install\b|\bzypper\s+(?:-\S+\s+)*(?:in|install)\b/;
+const DEPS_INSTALL =
+  /\bnpm\s+(?:ci|install|i)\b|\byarn\s+install\b|\byarn\s*(?:$|&&|;|\s--)|\bpnpm\s+(?:install|i)\b|\bpip3?\s+install\b|\bpoetry\s+install\b|\bbundle\s+install\b|\bcomposer\s+install\b|\bgo\s+mod\s+download\b|\bdotnet\s+restore\b/;
+const TOOLCHAIN =
+  /\bgo\s+build\b|\bcargo\s+(?:build|install)\b|\bmvnw?\b|\bgradlew?\b|\bdotnet\s+(?:publish|build)\b|\bmake\b|\bg?cc\b|\bg\+\+|\b(?:npm|pnpm)\s+run\s+build\b|\byarn\s+(?:run\s+)?build\b|\bbuild-essential\b/;
 const BUILD_ONLY_DEPS = /\bgo\s+mod\s+download\b|\bdotnet\s+restore\b/;
 /** `COPY . .`, `ADD . /app`, and the classic builder's `COPY dir:<hash> in /app` (a whole directory from the context). */
 const COPY_CONTEXT = /^(?:copy|add)\s+(?:--(?!from)\S+\s+)*(?:\.\/?|dir:\S+)\s/;
@@ -190,7 +193,9 @@ export function adviceFor(view: AdviceInput): string[] {
     if (rules.length === 0) continue;
     for (const r of rules) used.add(r.id);
     advised.add(step.text);
-    items.push(`${label(step.text)} ${step.verb} ${step.verb === 'grew' ? formatDeltaBytes(step.deltaBytes) : formatBytes(step.deltaBytes)}: ${rules.map((r) => r.fix(cmd)).join('; ')}.`);
+    items.push(
+      `${label(step.text)} ${step.verb} ${step.verb === 'grew' ? formatDeltaBytes(step.deltaBytes) : formatBytes(step.deltaBytes)}: ${rules.map((r) => r.fix(cmd)).join('; ')}.`,
+    );
   }
 
   const large = view.findings.find((f) => f.rule === 'largeLayer');

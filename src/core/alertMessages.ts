@@ -11,13 +11,21 @@ import type { PointRef } from './trend';
 /** Stricter than manifests' generic `algorithm:encoded`: the digests registries compute. */
 const PLATFORM_DIGEST = /^(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 
-const loginServer = z.string().min(1).max(253).regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/, 'is not a login server');
+const loginServer = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?$/, 'is not a login server');
 
 /** `acrsize-alerts`: a stored point whose rules are to run (after the settle delay). */
 export const PointRefMessage = z.strictObject({
   registry: loginServer,
   repository: z.string().max(256).regex(REPOSITORY, 'is not a repository name'),
-  platform: z.string().min(1).max(128).regex(/^[a-z0-9._-]+(?:\/[a-z0-9._-]+){0,2}$/i, 'is not a platform'),
+  platform: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[a-z0-9._-]+(?:\/[a-z0-9._-]+){0,2}$/i, 'is not a platform'),
   pushedAt: z.iso.datetime({ offset: true }),
   tag: z.string().regex(TAG, 'is not a tag'),
   digest: z.string().regex(PLATFORM_DIGEST, 'is not a sha256 or sha512 digest'),

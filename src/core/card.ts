@@ -150,7 +150,9 @@ function stepDetail(s: StepDelta): string {
 /** Regressions list what grew, improvements what shrank: the steps that explain the alert. */
 function stepSection(view: AlertView, limit: number, chars: number): Element[] {
   const grew = view.kind === 'regression';
-  const moved = view.steps.filter((s) => (grew ? s.deltaBytes > 0 : s.deltaBytes < 0)).sort((a, b) => (grew ? b.deltaBytes - a.deltaBytes : a.deltaBytes - b.deltaBytes));
+  const moved = view.steps
+    .filter((s) => (grew ? s.deltaBytes > 0 : s.deltaBytes < 0))
+    .sort((a, b) => (grew ? b.deltaBytes - a.deltaBytes : a.deltaBytes - b.deltaBytes));
   if (moved.length === 0) return [];
   const shown = moved.slice(0, limit);
   const title = grew ? 'Dockerfile steps that grew most' : 'Dockerfile steps that shrank most';
@@ -177,7 +179,9 @@ function layerSection(view: AlertView, limit: number, chars: number): Element[] 
   const elements = [heading(counted)];
   for (const l of shown) {
     // Foreign layers are downloaded from elsewhere (often Microsoft's servers), yet every pull still pays for them.
-    const flag = l.foreign ? [subtle('foreign layer: served from outside the registry, still pulled by every client', { color: 'Warning', spacing: 'None' })] : [];
+    const flag = l.foreign
+      ? [subtle('foreign layer: served from outside the registry, still pulled by every client', { color: 'Warning', spacing: 'None' })]
+      : [];
     elements.push(row(layerLabel(l, chars), formatBytes(l.sizeBytes), null, 'Default', flag));
   }
   const rest = sorted.slice(shown.length);
@@ -194,16 +198,16 @@ function baseSection(view: AlertView, long: number): Element[] {
   return [
     heading('Base image'),
     // A changed base explains a regression, so it is marked; for an improvement it is the likely reason and good news.
-    textBlock(shorten(`${b.changed ? 'Changed' : 'Unchanged'}: ${b.reason}`, long), { spacing: 'Small', ...(b.changed && view.kind === 'regression' ? { color: 'Warning' } : {}) }),
+    textBlock(shorten(`${b.changed ? 'Changed' : 'Unchanged'}: ${b.reason}`, long), {
+      spacing: 'Small',
+      ...(b.changed && view.kind === 'regression' ? { color: 'Warning' } : {}),
+    }),
   ];
 }
 
 function costSection(view: AlertView, long: number): Element[] {
   const c = view.cost;
-  const image =
-    c.monthlyBefore === null
-      ? formatMoney(c.monthlyAfter, c.currency)
-      : formatMoneyChange(c.monthlyBefore, c.monthlyAfter, c.currency);
+  const image = c.monthlyBefore === null ? formatMoney(c.monthlyAfter, c.currency) : formatMoneyChange(c.monthlyBefore, c.monthlyAfter, c.currency);
   const push = c.withinIncluded ? `${formatMoney(c.pushMarginalMonthly, c.currency)}: within included storage` : formatMoney(c.pushMarginalMonthly, c.currency);
   return [
     heading('Storage cost per month'),
@@ -215,7 +219,8 @@ function costSection(view: AlertView, long: number): Element[] {
 function pullSection(view: AlertView): Element[] {
   const p = view.pull;
   if (!p) return [];
-  const cold = (seconds: number, delta: number | null) => (delta === null ? formatSeconds(seconds) : `${formatSeconds(seconds)} (${formatDeltaSeconds(delta)})`);
+  const cold = (seconds: number, delta: number | null) =>
+    delta === null ? formatSeconds(seconds) : `${formatSeconds(seconds)} (${formatDeltaSeconds(delta)})`;
   return [
     heading('Pull and start time (estimates)'),
     {
@@ -283,7 +288,9 @@ function renderCard(view: AlertView, limits: CardLimits, trimmed: boolean): Reco
     ...costSection(view, long),
     ...pullSection(view),
     ...(advice.length > 0 ? [heading(good ? 'Notes' : 'What to try'), ...advice.map((a) => bullet(shorten(a, long)))] : []),
-    ...(trimmed ? [subtle(`Details were left out to fit a Teams message${view.compareUrl ? ': Compare in API has them all' : ''}.`, { spacing: 'Medium' })] : []),
+    ...(trimmed
+      ? [subtle(`Details were left out to fit a Teams message${view.compareUrl ? ': Compare in API has them all' : ''}.`, { spacing: 'Medium' })]
+      : []),
   ];
   return card(body, view.compareUrl);
 }

@@ -14,7 +14,4 @@ export const MAX_DIGEST_LENGTH = 'sha512:'.length + DIGEST_ALGORITHMS.sha512;
 export const DIGEST_RULE = 'must be sha256: and 64 lower-case hex digits, or sha512: and 128';
 
 /** Length first, so a 70,000-character value is refused without running the pattern over it. */
-export const digestSchema = z
-  .string()
-  .max(MAX_DIGEST_LENGTH, { message: DIGEST_RULE, abort: true })
-  .regex(STRICT_DIGEST, DIGEST_RULE);
+export const digestSchema = z.string().max(MAX_DIGEST_LENGTH, { message: DIGEST_RULE, abort: true }).regex(STRICT_DIGEST, DIGEST_RULE);

@@ -119,7 +119,8 @@ export const MAX_QUEUE_MESSAGE_BYTES = 64 * 1024;
  */
 export function encodeEventMessage(event: RegistryEvent): string {
   const message = Buffer.from(JSON.stringify(event)).toString('base64');
-  if (message.length > MAX_QUEUE_MESSAGE_BYTES) throw new RangeError(`event ${event.id} encodes to ${message.length} bytes, over the queue's ${MAX_QUEUE_MESSAGE_BYTES}`);
+  if (message.length > MAX_QUEUE_MESSAGE_BYTES)
+    throw new RangeError(`event ${event.id} encodes to ${message.length} bytes, over the queue's ${MAX_QUEUE_MESSAGE_BYTES}`);
   return message;
 }
 
@@ -243,7 +244,11 @@ export function normalizeAcrWebhook(body: unknown): NormalizedNotification {
   const untracked = ACR_UNTRACKED[p.action];
   if (untracked) return { events: [], ignored: [{ id: p.id, action: p.action, reason: untracked }], ping: false };
 
-  const made = eventFrom({ id: p.id, timestamp: p.timestamp, action: p.action as 'push' | 'delete', ...(p.request?.host ? { host: p.request.host } : {}), target: p.target ?? {} }, 'acr', '');
+  const made = eventFrom(
+    { id: p.id, timestamp: p.timestamp, action: p.action as 'push' | 'delete', ...(p.request?.host ? { host: p.request.host } : {}), target: p.target ?? {} },
+    'acr',
+    '',
+  );
   return 'event' in made ? { events: [made.event], ignored: [], ping: false } : { events: [], ignored: [made.ignored], ping: false };
 }
 
@@ -294,7 +299,11 @@ export function normalizeDistributionEnvelope(body: unknown): NormalizedNotifica
       ignored.push({ id: e.id, action: e.action, reason: 'blob event' });
       return;
     }
-    const made = eventFrom({ id: e.id, timestamp: e.timestamp, action: e.action as 'push' | 'delete', ...(e.request?.host ? { host: e.request.host } : {}), target: e.target }, 'distribution', where);
+    const made = eventFrom(
+      { id: e.id, timestamp: e.timestamp, action: e.action as 'push' | 'delete', ...(e.request?.host ? { host: e.request.host } : {}), target: e.target },
+      'distribution',
+      where,
+    );
     if ('event' in made) events.push(made.event);
     else ignored.push(made.ignored);
   });
@@ -360,7 +369,8 @@ function fromSystemTopic(where: string, e: { id: string; type: string; time: str
  */
 export function normalizeEventGrid(body: unknown): NormalizedNotification {
   const batch = EventGridBatchSchema.safeParse(body);
-  if (!batch.success) throw new InvalidNotificationError(`not an Event Grid event batch (a JSON array of events): ${describeIssues(batch.error, { root: '(body)' })}`);
+  if (!batch.success)
+    throw new InvalidNotificationError(`not an Event Grid event batch (a JSON array of events): ${describeIssues(batch.error, { root: '(body)' })}`);
   const events: RegistryEvent[] = [];
   const ignored: Ignored[] = [];
   batch.data.forEach((raw, i) => {
@@ -397,7 +407,8 @@ export const CLOUDEVENTS_BATCH_CONTENT_TYPE = 'application/cloudevents-batch+jso
  */
 export function normalizeCloudEvents(body: unknown, batch: boolean): NormalizedNotification {
   if (batch && !Array.isArray(body)) throw new InvalidNotificationError(`a ${CLOUDEVENTS_BATCH_CONTENT_TYPE} body must be a JSON array of events`);
-  if (!batch && Array.isArray(body)) throw new InvalidNotificationError(`a ${CLOUDEVENTS_CONTENT_TYPE} body is one event; send a batch as ${CLOUDEVENTS_BATCH_CONTENT_TYPE}`);
+  if (!batch && Array.isArray(body))
+    throw new InvalidNotificationError(`a ${CLOUDEVENTS_CONTENT_TYPE} body is one event; send a batch as ${CLOUDEVENTS_BATCH_CONTENT_TYPE}`);
   const list = EventGridBatchSchema.safeParse(batch ? body : [body]);
   if (!list.success) throw new InvalidNotificationError(`not a CloudEvents batch: ${describeIssues(list.error, { root: '(body)' })}`);
   const events: RegistryEvent[] = [];

@@ -79,7 +79,10 @@ export function shorten(text: string, max: number): string {
  * builder ran it through, the ARG values BuildKit records, or the `# buildkit` marker.
  */
 export function formatStep(createdBy: string): string {
-  let s = createdBy.replace(/\s+/g, ' ').trim().replace(/\s*# buildkit$/, '');
+  let s = createdBy
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/\s*# buildkit$/, '');
   const run = /^RUN\s+/.exec(s);
   if (run) s = s.slice(run[0].length);
   s = s.replace(/^\|\d+\s+(?:[A-Za-z_][A-Za-z0-9_]*=\S*\s+)*/, '');

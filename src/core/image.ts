@@ -120,7 +120,17 @@ export function mergeImage(existing: ImageRecord | undefined, update: ImageRecor
 /** What a delete at `at` makes of the stored record: a push after it wins; a later delete moves the mark. */
 export function deleteImage(existing: ImageRecord | undefined, at: string, subject: Pick<ImageRecord, 'registry' | 'repository' | 'digest'>): ImageRecord {
   if (!existing) {
-    return { ...subject, mediaType: 'unknown', kind: 'unknown', status: 'deleted', tags: [], firstPushedAt: at, lastPushedAt: at, platforms: [], deletedAt: at };
+    return {
+      ...subject,
+      mediaType: 'unknown',
+      kind: 'unknown',
+      status: 'deleted',
+      tags: [],
+      firstPushedAt: at,
+      lastPushedAt: at,
+      platforms: [],
+      deletedAt: at,
+    };
   }
   if (existing.status !== 'deleted' && existing.lastPushedAt > at) return existing;
   return { ...existing, deletedAt: existing.deletedAt && existing.deletedAt > at ? existing.deletedAt : at };

@@ -63,12 +63,31 @@ export const MAX_CREATED_BY_CHARS = 1000;
 const SOURCE_HASH = /^((?:COPY|ADD) (?:file|dir|multi)):[0-9a-f]{64}(?= in )/;
 
 export function shortenStep(step: string, max = MAX_CREATED_BY_CHARS): string {
-  const s = step.replace(/^\/bin\/sh -c #\(nop\)\s+/, '').replace(/\s+/g, ' ').trim().replace(SOURCE_HASH, '$1');
+  const s = step
+    .replace(/^\/bin\/sh -c #\(nop\)\s+/, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(SOURCE_HASH, '$1');
   return s.length <= max ? s : s.slice(0, max - 1) + '…';
 }
 
 /** Dockerfile instructions that change only the config: whatever a layer holds, they did not write it. */
-const METADATA_ONLY = new Set(['CMD', 'ENTRYPOINT', 'ENV', 'LABEL', 'EXPOSE', 'USER', 'VOLUME', 'STOPSIGNAL', 'HEALTHCHECK', 'SHELL', 'ONBUILD', 'ARG', 'MAINTAINER', 'WORKDIR']);
+const METADATA_ONLY = new Set([
+  'CMD',
+  'ENTRYPOINT',
+  'ENV',
+  'LABEL',
+  'EXPOSE',
+  'USER',
+  'VOLUME',
+  'STOPSIGNAL',
+  'HEALTHCHECK',
+  'SHELL',
+  'ONBUILD',
+  'ARG',
+  'MAINTAINER',
+  'WORKDIR',
+]);
 
 /** The instruction of a (shortened) step, when it names one: `CMD ["x"]` → CMD; a bare shell command → undefined. */
 export function instructionOf(step: string): string | undefined {

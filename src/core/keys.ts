@@ -4,7 +4,7 @@
  * keys readable in Storage Explorer and reversible.
  */
 
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- Table Storage forbids control characters in keys
 const FORBIDDEN = /[%/\\#?|\u0000-\u001f\u007f-\u009f]/g;
 
 export const KEY_SEPARATOR = '|';

@@ -5,7 +5,7 @@
  * as a JSON-style escape instead, and the backslash itself is doubled so escapes stay
  * unambiguous.
  */
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- control characters are what is escaped
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\\]/g;
 const SHORT: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\\': '\\\\' };
 

@@ -128,7 +128,13 @@ export const ParsedManifestSchema = z.discriminatedUnion('kind', [
     kind: z.literal('index'),
     mediaType: z.string(),
     manifests: z.array(
-      z.object({ digest: z.string(), mediaType: z.string(), sizeBytes: Size, platform: z.string().optional(), attestation: z.boolean() }) satisfies z.ZodType<IndexEntry>,
+      z.object({
+        digest: z.string(),
+        mediaType: z.string(),
+        sizeBytes: Size,
+        platform: z.string().optional(),
+        attestation: z.boolean(),
+      }) satisfies z.ZodType<IndexEntry>,
     ),
   }) satisfies z.ZodType<ImageIndex>,
   z.object({ kind: z.literal('unsupported'), mediaType: z.string(), reason: z.string() }) satisfies z.ZodType<UnsupportedManifest>,
@@ -139,10 +145,7 @@ export function platformString(p: { os: string; architecture: string; variant?: 
 }
 
 export function isAttestation(d: Descriptor): boolean {
-  return (
-    d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' ||
-    (d.platform?.os === 'unknown' && d.platform.architecture === 'unknown')
-  );
+  return d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || (d.platform?.os === 'unknown' && d.platform.architecture === 'unknown');
 }
 
 /**

@@ -24,7 +24,10 @@ export const PolicySchema = z.strictObject({
   muted: z.boolean().optional(),
   improvements: z.boolean().optional(),
   /** A Teams Workflows webhook URL for this repository's alerts instead of TEAMS_WEBHOOK_URL. */
-  teamsRoute: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048, 'must be at most 2048 characters').optional(),
+  teamsRoute: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2048, 'must be at most 2048 characters')
+    .optional(),
 });
 export type Policy = z.infer<typeof PolicySchema>;
 
@@ -64,7 +67,7 @@ type GlobToken = { literal: string } | 'segment' | 'any';
 /** A run of two or more stars is `**`: `***` matched what `**` matches under the old regex translation too. */
 function tokenizeGlob(pattern: string): GlobToken[] {
   const tokens: GlobToken[] = [];
-  for (let i = 0; i < pattern.length; ) {
+  for (let i = 0; i < pattern.length;) {
     if (pattern[i] !== '*') {
       tokens.push({ literal: pattern[i]! });
       i++;

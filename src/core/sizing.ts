@@ -33,12 +33,7 @@ export function imageSizeBytes(manifest: Pick<ImageManifest, 'config' | 'layers'
  * @param indexPlatform the platform the index advertises, which is what clients select
  *   on; the config's own os/architecture fill in when there is no index
  */
-export function buildPlatformImage(
-  digest: string,
-  manifest: ImageManifest,
-  config: ImageConfigSummary | undefined,
-  indexPlatform?: string,
-): PlatformImage {
+export function buildPlatformImage(digest: string, manifest: ImageManifest, config: ImageConfigSummary | undefined, indexPlatform?: string): PlatformImage {
   const { layers, history } = applyHistory(manifest.layers, config?.layerHistory);
   const configPlatform =
     config?.os && config.architecture

@@ -82,7 +82,9 @@ export function storageReport(blobs: StoredBlob[], references: BlobReference[], 
     blobCount: live.length,
     reclaimableBytes: sum(reclaimable),
     reclaimableBlobCount: reclaimable.length,
-    repositories: [...perRepo.values()].sort((a, b) => b.exclusiveBytes + b.sharedBytes - (a.exclusiveBytes + a.sharedBytes) || a.repository.localeCompare(b.repository)),
+    repositories: [...perRepo.values()].sort(
+      (a, b) => b.exclusiveBytes + b.sharedBytes - (a.exclusiveBytes + a.sharedBytes) || a.repository.localeCompare(b.repository),
+    ),
     growth: {
       windowDays,
       from: new Date(start).toISOString(),

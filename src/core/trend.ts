@@ -81,7 +81,11 @@ export interface PointComparison {
 }
 
 /** A point for one platform image, described against its baseline when there is one. */
-export function pointFor(push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string; reportedPushedAt?: string }, p: PlatformImage, c: PointComparison): TrendPoint {
+export function pointFor(
+  push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string; reportedPushedAt?: string },
+  p: PlatformImage,
+  c: PointComparison,
+): TrendPoint {
   const layerBytes = p.layers.reduce((s, l) => s + l.sizeBytes, 0);
   return {
     pushedAt: push.pushedAt,
@@ -116,12 +120,7 @@ export function withComparison(
   image: PlatformImage,
   c: { baseline?: { digest: string; tag: string }; diff?: PointComparison['diff']; pull?: PullEstimates },
 ): TrendPoint {
-  const {
-    baselineDigest: _d,
-    baselineTag: _t,
-    baseChanged: _b,
-    ...rest
-  } = point;
+  const { baselineDigest: _d, baselineTag: _t, baseChanged: _b, ...rest } = point;
   const fresh = pointFor(point, image, { ...c, newRegistryBytes: point.newRegistryBytes });
   return {
     ...rest,
@@ -139,7 +138,18 @@ export function withComparison(
 /** Whether two descriptions of a point say the same (so nothing needs writing). */
 export function sameComparison(a: TrendPoint, b: TrendPoint): boolean {
   const key = (p: TrendPoint) =>
-    JSON.stringify([p.baselineDigest, p.baselineTag, p.sizeDeltaBytes, p.addedBytes, p.removedBytes, p.reusedBytes, p.layerCountDelta, p.baseChanged, p.estimates?.pull, p.deletedAt]);
+    JSON.stringify([
+      p.baselineDigest,
+      p.baselineTag,
+      p.sizeDeltaBytes,
+      p.addedBytes,
+      p.removedBytes,
+      p.reusedBytes,
+      p.layerCountDelta,
+      p.baseChanged,
+      p.estimates?.pull,
+      p.deletedAt,
+    ]);
   return key(a) === key(b);
 }
 

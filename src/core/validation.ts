@@ -8,7 +8,13 @@ export interface Issue {
 
 /** zod's issues as dotted paths; `drop` removes wrapper segments a caller's names do not have. */
 export function issuesOf(error: z.ZodError, drop: readonly PropertyKey[] = []): Issue[] {
-  return error.issues.map((i) => ({ path: i.path.filter((p) => !drop.includes(p)).map(String).join('.'), message: explained(i) }));
+  return error.issues.map((i) => ({
+    path: i.path
+      .filter((p) => !drop.includes(p))
+      .map(String)
+      .join('.'),
+    message: explained(i),
+  }));
 }
 
 /**

@@ -15,6 +15,4 @@ const AlertsQuery = z.object({
   limit: limitParam(100, 1000),
 });
 
-registerReadApi('alerts', AlertsQuery, async ({ registry, ...filters }) =>
-  json(200, { registry, alerts: await listAlerts(getRuntime(), registry, filters) }),
-);
+registerReadApi('alerts', AlertsQuery, async ({ registry, ...filters }) => json(200, { registry, alerts: await listAlerts(getRuntime(), registry, filters) }));

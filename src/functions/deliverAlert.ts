@@ -18,7 +18,9 @@ app.storageQueue('deliverAlert', {
     }
     const r = result.record;
     if (result.outcome === 'deferred') {
-      context.info(`alert delivery ${r.id} for ${r.repository}:${r.tag} ${r.platform}: deferred to ${r.nextAttemptAt}, its route has the most deliveries in flight already`);
+      context.info(
+        `alert delivery ${r.id} for ${r.repository}:${r.tag} ${r.platform}: deferred to ${r.nextAttemptAt}, its route has the most deliveries in flight already`,
+      );
       return;
     }
     context.info(

@@ -11,9 +11,17 @@ import { listFailures, replay } from '../services/failures';
 
 const FailuresQuery = z.object({ registry: registryParam.optional(), limit: limitParam(100, 1000) });
 
-registerReadApi('failures', FailuresQuery, async (q) => json(200, { registry: q.registry ?? null, failures: await listFailures(getRuntime().failureDeps, q.registry, q.limit) }));
+registerReadApi('failures', FailuresQuery, async (q) =>
+  json(200, { registry: q.registry ?? null, failures: await listFailures(getRuntime().failureDeps, q.registry, q.limit) }),
+);
 
-const ReplayQuery = z.object({ registry: registryParam, id: z.string().regex(/^[0-9a-f]{32}$/, 'is not a failure id').optional() });
+const ReplayQuery = z.object({
+  registry: registryParam,
+  id: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/, 'is not a failure id')
+    .optional(),
+});
 
 app.http('replayFailures', {
   methods: ['POST'],

@@ -41,7 +41,9 @@ app.http('policyWrite', {
     const q = parseQuery(request, PolicyQuery);
     if (!q.repository) return problem(400, 'repository: is required (a repository name or a glob such as team-a/*)');
     if (request.method === 'DELETE') {
-      return (await removePolicy(runtime.policyDeps, q.registry, q.repository)) ? { status: 204 } : problem(404, `no policy for ${q.repository} in ${q.registry}`);
+      return (await removePolicy(runtime.policyDeps, q.registry, q.repository))
+        ? { status: 204 }
+        : problem(404, `no policy for ${q.repository} in ${q.registry}`);
     }
     const saved = await savePolicy(runtime.policyDeps, q.registry, q.repository, await readJsonBody(request, 64 * 1024));
     if (!saved.ok) return problem(400, saved.error, { problems: saved.problems });

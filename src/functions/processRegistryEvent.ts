@@ -21,7 +21,8 @@ app.storageQueue('processRegistryEvent', {
       return;
     }
     // Times on the queue are claims too: a year-9999 push would stay `latest` for good.
-    const enqueuedAt = typeof context.triggerMetadata?.insertionTime === 'string' ? new Date(context.triggerMetadata.insertionTime).toISOString() : new Date().toISOString();
+    const enqueuedAt =
+      typeof context.triggerMetadata?.insertionTime === 'string' ? new Date(context.triggerMetadata.insertionTime).toISOString() : new Date().toISOString();
     const event = boundQueuedEvent(RegistryEventSchema.parse(message), enqueuedAt, runtime.config.EVENT_MAX_AGE_HOURS * 3_600_000);
     const what = `${event.action} ${event.registry}/${event.repository}${event.tag ? `:${event.tag}` : ''}${event.digest ? `@${event.digest}` : ''} (event ${event.id})`;
     try {

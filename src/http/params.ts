@@ -22,15 +22,14 @@ export const repositoryParam = z
   .max(MAX_REPOSITORY_LENGTH, { message: `must be at most ${MAX_REPOSITORY_LENGTH} characters`, abort: true })
   .regex(REPOSITORY, 'is not a repository name');
 export const tagParam = z.string().regex(TAG, 'is not a tag (at most 128 of letters, digits, _ . -; not starting with . or -)');
-export const digestParam = z
-  .string({ error: 'is required' })
-  .max(MAX_DIGEST_LENGTH, { message: DIGEST_RULE, abort: true })
-  .regex(STRICT_DIGEST, DIGEST_RULE);
+export const digestParam = z.string({ error: 'is required' }).max(MAX_DIGEST_LENGTH, { message: DIGEST_RULE, abort: true }).regex(STRICT_DIGEST, DIGEST_RULE);
 export const platformParam = z
   .string()
   .max(MAX_PLATFORM_LENGTH, { message: `must be at most ${MAX_PLATFORM_LENGTH} characters`, abort: true })
   .regex(/^[a-z0-9._-]+\/[a-z0-9._-]+(\/[a-z0-9._-]+)?$/i, 'must look like os/arch or os/arch/variant');
-export const timeParam = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z' }).transform((s) => new Date(s).toISOString());
+export const timeParam = z.iso
+  .datetime({ offset: true, error: 'must be an ISO 8601 date-time, e.g. 2026-01-31T00:00:00Z' })
+  .transform((s) => new Date(s).toISOString());
 
 export function limitParam(def: number, max: number) {
   return numberText(def, { min: 1, max });

@@ -10,7 +10,5 @@ export function parseQuery<S extends z.ZodType>(request: HttpRequest, schema: S)
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
   const problems = issuesOf(parsed.error).map((i) => ({ parameter: i.path.split('.')[0]!, message: i.message }));
-  throw new HttpProblem(
-    problem(400, problems.map((p) => (p.parameter ? `${p.parameter}: ${p.message}` : p.message)).join('; '), { problems }),
-  );
+  throw new HttpProblem(problem(400, problems.map((p) => (p.parameter ? `${p.parameter}: ${p.message}` : p.message)).join('; '), { problems }));
 }

@@ -74,7 +74,12 @@ function notQueued(outcomes: EnqueueOutcome[], accepted: number, ignored: { acti
   const failed = outcomes.filter((o): o is EnqueueFailure => o.outcome !== 'queued');
   const reasons = [...new Set(failed.map((o) => o.reason))];
   const kinds = [...new Set(failed.map((o) => o.error?.kind ?? 'timeout'))];
-  const what = outcomes.length === 1 ? 'the event was not queued' : accepted === 0 ? `none of the ${outcomes.length} events was queued` : `${failed.length} of ${outcomes.length} events were not queued (${accepted} were)`;
+  const what =
+    outcomes.length === 1
+      ? 'the event was not queued'
+      : accepted === 0
+        ? `none of the ${outcomes.length} events was queued`
+        : `${failed.length} of ${outcomes.length} events were not queued (${accepted} were)`;
   return problem(
     503,
     `${what}: ${reasons.slice(0, 3).join('; ')}; retry later (events already queued are processed once)`,

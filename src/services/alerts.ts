@@ -137,7 +137,6 @@ const MAX_BACKOFF_MS = 60 * 60_000;
 /** A Retry-After beyond a day is not back-pressure any more; it is capped there. */
 const MAX_RETRY_AFTER_MS = 24 * 60 * 60_000;
 
-
 export type Evaluation =
   | { outcome: 'gone' }
   | { outcome: 'unreadable'; reason: string }
@@ -214,7 +213,10 @@ export async function raiseAlert(deps: AlertDeps, ctx: PointContext): Promise<{ 
     return { record, routeUrl: url, message: alertMessage({ ...view, findings: remaining, kind: record.kind }).message };
   });
   if (!created) return { findings };
-  deps.log?.('info', `alert ${created.record.id} (${created.record.rules.join(', ')}) for ${ctx.repository}:${point.tag} ${point.platform}: ${created.record.state}`);
+  deps.log?.(
+    'info',
+    `alert ${created.record.id} (${created.record.rules.join(', ')}) for ${ctx.repository}:${point.tag} ${point.platform}: ${created.record.state}`,
+  );
   return { findings, created };
 }
 
@@ -290,7 +292,12 @@ export async function deliverOnce(deps: DeliveryDeps, ref: AlertRef): Promise<De
   const refused = deps.routeProblem(claimed.routeUrl);
   if (refused) {
     deps.log?.('warn', `alert ${record.id}: not sent, its route is no longer allowed: ${refused}`);
-    return settled({ state: 'failed', attempts: record.attempts, nextAttemptAt: record.nextAttemptAt, lastError: `not sent: the route is no longer allowed (${refused})` });
+    return settled({
+      state: 'failed',
+      attempts: record.attempts,
+      nextAttemptAt: record.nextAttemptAt,
+      lastError: `not sent: the route is no longer allowed (${refused})`,
+    });
   }
   const release = deps.slots.tryTake(claimed.routeUrl);
   if (!release) {
@@ -312,7 +319,12 @@ export async function deliverOnce(deps: DeliveryDeps, ref: AlertRef): Promise<De
   const what = `alert ${record.id} attempt ${attempts}: ${error}`;
   if (!result.transient || attempts >= deps.maxAttempts) {
     deps.log?.('warn', `${what}; giving up`);
-    return settled({ state: 'failed', attempts, nextAttemptAt: at.toISOString(), lastError: result.transient ? `${error} (gave up after ${attempts} attempts)` : error });
+    return settled({
+      state: 'failed',
+      attempts,
+      nextAttemptAt: at.toISOString(),
+      lastError: result.transient ? `${error} (gave up after ${attempts} attempts)` : error,
+    });
   }
   const delayMs = Math.max(Math.min(result.retryAfterMs ?? 0, MAX_RETRY_AFTER_MS), backoffMs(attempts, deps.retryBaseMs));
   const next = new Date(at.getTime() + delayMs);
@@ -336,7 +348,12 @@ async function requeue(deps: DeliveryDeps, ref: AlertRef, delayMs: number, id: s
  * that is due gets a delivery message (a duplicate of one still queued finds the alert
  * claimed or not yet due, and does nothing). One key-range read per registry.
  */
-export async function resendDue(deps: { alerts: Pick<AlertStore, 'due'>; deliveries: DeliveryQueue; registries: readonly string[]; now?: () => Date }): Promise<{ due: number }> {
+export async function resendDue(deps: {
+  alerts: Pick<AlertStore, 'due'>;
+  deliveries: DeliveryQueue;
+  registries: readonly string[];
+  now?: () => Date;
+}): Promise<{ due: number }> {
   const now = (deps.now ?? (() => new Date()))();
   let due = 0;
   for (const registry of deps.registries) {

@@ -32,7 +32,14 @@ export async function ingestDelete(event: DeleteEvent, deps: IngestDeps): Promis
   for (const child of children) affected.push(...(await deps.points.ofDigest(registry, repository, child)).filter((p) => p.point.indexDigest === digest));
   const refs = affected.map((p) => pointRefOf(registry, repository, p.point));
   if (record.deletedAt) await markDeleted(deps, refs, record.deletedAt);
-  if (refs.length > 0) await refreshSummary(deps, registry, repository, affected.map((p) => p.point.platform), at);
+  if (refs.length > 0)
+    await refreshSummary(
+      deps,
+      registry,
+      repository,
+      affected.map((p) => p.point.platform),
+      at,
+    );
 
   return {
     ...base,

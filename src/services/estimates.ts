@@ -2,7 +2,14 @@ import { z } from 'zod';
 import type { Config } from '../config';
 import { estimateCosts, estimatePull, imageForEstimate, type CostEstimates, type PullEstimates } from '../core/estimates/estimates';
 import { DEFAULT_PRICES, mergePrices, RegistryProfileSchema, SkuSchema, type PriceTable, type RegistryProfile } from '../core/estimates/pricing';
-import { DEFAULT_PULL_MODEL, mergePullModel, PullModelOverrideSchema, TARGETS, type PullModelOverride, type PullModelParams } from '../core/estimates/pullModel';
+import {
+  DEFAULT_PULL_MODEL,
+  mergePullModel,
+  PullModelOverrideSchema,
+  TARGETS,
+  type PullModelOverride,
+  type PullModelParams,
+} from '../core/estimates/pullModel';
 import type { PlatformImage } from '../core/sizing';
 import type { PointEstimates } from '../core/trend';
 import { issuesOf, oneOf } from '../core/validation';
@@ -37,8 +44,17 @@ function roundPull(p: PullEstimates): PullEstimates {
   const d = (n: number | null) => (n === null ? null : s(n));
   return {
     aci: { coldStartSeconds: s(p.aci.coldStartSeconds), coldStartDeltaSeconds: d(p.aci.coldStartDeltaSeconds) },
-    appService: { coldStartSeconds: s(p.appService.coldStartSeconds), restartSeconds: s(p.appService.restartSeconds), coldStartDeltaSeconds: d(p.appService.coldStartDeltaSeconds) },
-    aks: { coldStartSeconds: s(p.aks.coldStartSeconds), warmNodeSeconds: s(p.aks.warmNodeSeconds), coldStartDeltaSeconds: d(p.aks.coldStartDeltaSeconds), serialImagePulls: p.aks.serialImagePulls },
+    appService: {
+      coldStartSeconds: s(p.appService.coldStartSeconds),
+      restartSeconds: s(p.appService.restartSeconds),
+      coldStartDeltaSeconds: d(p.appService.coldStartDeltaSeconds),
+    },
+    aks: {
+      coldStartSeconds: s(p.aks.coldStartSeconds),
+      warmNodeSeconds: s(p.aks.warmNodeSeconds),
+      coldStartDeltaSeconds: d(p.aks.coldStartDeltaSeconds),
+      serialImagePulls: p.aks.serialImagePulls,
+    },
   };
 }
 
@@ -48,7 +64,11 @@ export function estimate(
   prices: PriceTable,
   pullModel: PullModelParams,
 ): Estimates {
-  const cost = estimateCosts({ sizeBytes: input.image.sizeBytes, newRegistryBytes: input.newRegistryBytes, registryBytesBefore: input.registryBytesBefore }, profile, prices);
+  const cost = estimateCosts(
+    { sizeBytes: input.image.sizeBytes, newRegistryBytes: input.newRegistryBytes, registryBytesBefore: input.registryBytesBefore },
+    profile,
+    prices,
+  );
   const pull = estimatePull(imageForEstimate(input.image), input.baseline ? imageForEstimate(input.baseline) : undefined, profile.sku, pullModel);
   return {
     registryProfile: profile,
@@ -59,7 +79,13 @@ export function estimate(
 
 /** The estimates stored with a new trend point, with the settings in force at ingest. */
 export function pointEstimator(ctx: EstimateContext) {
-  return (input: { registry: string; image: PlatformImage; baseline?: PlatformImage; newRegistryBytes: number; registryBytesBefore: number }): PointEstimates => {
+  return (input: {
+    registry: string;
+    image: PlatformImage;
+    baseline?: PlatformImage;
+    newRegistryBytes: number;
+    registryBytesBefore: number;
+  }): PointEstimates => {
     const { cost, pull } = estimate(input, ctx.profile(input.registry), ctx.prices, ctx.pullModel);
     return { cost, pull };
   };
@@ -84,9 +110,10 @@ const OVERRIDE_KEYS = new Set<string>([
  * Query-string overrides for `GET /api/estimate`: `sku`, `replicas`, the pull-model
  * numbers, and per target `aci.throughputMBps`-style keys that win over the bare ones.
  */
-export function parseOverrides(query: Record<string, string>, base: { profile: RegistryProfile; pullModel: PullModelParams }):
-  | { ok: true; profile: RegistryProfile; pullModel: PullModelParams }
-  | { ok: false; problems: { parameter: string; message: string }[] } {
+export function parseOverrides(
+  query: Record<string, string>,
+  base: { profile: RegistryProfile; pullModel: PullModelParams },
+): { ok: true; profile: RegistryProfile; pullModel: PullModelParams } | { ok: false; problems: { parameter: string; message: string }[] } {
   const problems: { parameter: string; message: string }[] = [];
   for (const key of Object.keys(query)) {
     if (!OVERRIDE_KEYS.has(key)) problems.push({ parameter: key, message: `is not an estimate parameter; known: ${[...OVERRIDE_KEYS].join(', ')}` });
@@ -94,11 +121,17 @@ export function parseOverrides(query: Record<string, string>, base: { profile: R
   const read = (key: string, schema: z.ZodType = num): unknown => {
     if (!(key in query)) return undefined;
     const r = schema.safeParse(query[key]);
-    if (!r.success) problems.push(...issuesOf(r.error).slice(0, 1).map((i) => ({ parameter: key, message: i.message })));
+    if (!r.success)
+      problems.push(
+        ...issuesOf(r.error)
+          .slice(0, 1)
+          .map((i) => ({ parameter: key, message: i.message })),
+      );
     return r.success ? r.data : undefined;
   };
   const override: PullModelOverride & { targets: NonNullable<PullModelOverride['targets']> } = { targets: {} };
-  const given = (prefix: string): Record<string, unknown> => Object.fromEntries(TARGET_PARAMS.map((p): [string, unknown] => [p, read(`${prefix}${p}`)]).filter(([, v]) => v !== undefined));
+  const given = (prefix: string): Record<string, unknown> =>
+    Object.fromEntries(TARGET_PARAMS.map((p): [string, unknown] => [p, read(`${prefix}${p}`)]).filter(([, v]) => v !== undefined));
   const bare = given('');
   for (const target of TARGETS) {
     const specific = given(`${target}.`);
@@ -112,7 +145,10 @@ export function parseOverrides(query: Record<string, string>, base: { profile: R
   const serial = read('aks.serialImagePulls', oneOf(['true', 'false']));
   const other = read('aks.otherImageBytesOnNewNode');
   if (serial !== undefined || other !== undefined) {
-    override.aks = { ...(serial !== undefined ? { serialImagePulls: serial === 'true' } : {}), ...(other !== undefined ? { otherImageBytesOnNewNode: other as number } : {}) };
+    override.aks = {
+      ...(serial !== undefined ? { serialImagePulls: serial === 'true' } : {}),
+      ...(other !== undefined ? { otherImageBytesOnNewNode: other as number } : {}),
+    };
   }
   const validated = PullModelOverrideSchema.safeParse(override);
   if (!validated.success) {
@@ -120,7 +156,10 @@ export function parseOverrides(query: Record<string, string>, base: { profile: R
   }
   const sku = read('sku', SkuSchema);
   const replicas = read('replicas');
-  const profile = RegistryProfileSchema.safeParse({ sku: sku ?? base.profile.sku, replicas: replicas ?? (sku && sku !== 'Premium' ? 1 : base.profile.replicas) });
+  const profile = RegistryProfileSchema.safeParse({
+    sku: sku ?? base.profile.sku,
+    replicas: replicas ?? (sku && sku !== 'Premium' ? 1 : base.profile.replicas),
+  });
   if (!profile.success) for (const i of issuesOf(profile.error)) problems.push({ parameter: i.path || 'sku', message: i.message });
   if (problems.length > 0 || !validated.success || !profile.success) return { ok: false, problems };
   return { ok: true, profile: profile.data, pullModel: mergePullModel(base.pullModel, validated.data) };

@@ -49,7 +49,10 @@ export async function recordPoisoned(deps: FailureDeps, message: unknown, attemp
   const image = found instanceof StoredRecordError ? undefined : found;
   const last = image?.status === 'retrying' || image?.status === 'failed' ? image.reason : undefined;
   const tried = Math.max(attempts, image?.attempt ?? 0);
-  const reason = (found instanceof StoredRecordError ? found.message : (last ?? 'every attempt failed (the function logs say why)')).replace(/^gave up after \d+ attempts: /, '');
+  const reason = (found instanceof StoredRecordError ? found.message : (last ?? 'every attempt failed (the function logs say why)')).replace(
+    /^gave up after \d+ attempts: /,
+    '',
+  );
   // Marking the image and repository reads them again: a record that does not validate must not also lose the failure.
   await unlessUnreadable(recordTransientFailure(event, deps, new Error(reason), tried, true));
   return deps.failures.record({ ...base, attempts: tried, kind: 'exhausted', reason: `gave up after ${tried} attempts: ${reason}`, event }, at);

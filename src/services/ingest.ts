@@ -86,12 +86,19 @@ export async function recordTransientFailure(
   final = false,
 ): Promise<void> {
   if (event.action !== 'push') return;
-  const failure = { reason: error.message, attempt, final, ...((error as { status?: number }).status ? { status: (error as { status?: number }).status } : {}) };
+  const failure = {
+    reason: error.message,
+    attempt,
+    final,
+    ...((error as { status?: number }).status ? { status: (error as { status?: number }).status } : {}),
+  };
   // The repository first: an image record that does not validate must not keep the reason off the repository too.
   if (final) await noteError(event, deps, `${event.tag ? `${event.tag}: ` : ''}gave up after ${attempt} attempts: ${error.message}`);
   await deps.images.update(event.registry, event.repository, event.digest, (existing) => withFailedAttempt(existing, event, failure));
 }
 
 export async function noteError(event: RegistryEvent, deps: Pick<IngestDeps, 'repositories'>, message: string): Promise<void> {
-  await deps.repositories.update(event.registry, event.repository, event.timestamp, (s) => withError(s, { at: event.timestamp, ...(event.digest ? { digest: event.digest } : {}), message }));
+  await deps.repositories.update(event.registry, event.repository, event.timestamp, (s) =>
+    withError(s, { at: event.timestamp, ...(event.digest ? { digest: event.digest } : {}), message }),
+  );
 }

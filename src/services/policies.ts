@@ -39,9 +39,7 @@ export async function listPolicies(deps: Pick<PolicyDeps, 'policies' | 'policyDe
   return { registry, defaults: deps.policyDefaults, policies: (await deps.policies.list(registry)).map(redactedStored) };
 }
 
-export type PolicySave =
-  | { ok: true; created: boolean; stored: StoredPolicy }
-  | { ok: false; error: string; problems: { field: string; message: string }[] };
+export type PolicySave = { ok: true; created: boolean; stored: StoredPolicy } | { ok: false; error: string; problems: { field: string; message: string }[] };
 
 /** Validates a policy document (fields, then its Teams route) and stores it; nothing is stored when it is refused. */
 export async function savePolicy(deps: PolicyDeps, registry: string, pattern: string, body: unknown): Promise<PolicySave> {

@@ -24,7 +24,11 @@ export function trendDeps(deps: IngestDeps, registry: string, resolver: ContentR
   return {
     points: deps.points,
     loadImage: imageLoader(resolver),
-    ...(estimate ? { estimatePull: (image, baseline) => estimate({ registry, image, ...(baseline ? { baseline } : {}), newRegistryBytes: 0, registryBytesBefore: 0 }).pull } : {}),
+    ...(estimate
+      ? {
+          estimatePull: (image, baseline) => estimate({ registry, image, ...(baseline ? { baseline } : {}), newRegistryBytes: 0, registryBytesBefore: 0 }).pull,
+        }
+      : {}),
   };
 }
 
@@ -48,7 +52,14 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
     resolved = await resolve(digest, resolver);
   } catch (e) {
     if (!(e instanceof PermanentError)) throw e;
-    await recordImage(event, deps, { mediaType: event.mediaType ?? 'unknown', kind: 'unknown', status: 'error', reason: e.message, ...(e.status ? { errorStatus: e.status } : {}), platforms: [] });
+    await recordImage(event, deps, {
+      mediaType: event.mediaType ?? 'unknown',
+      kind: 'unknown',
+      status: 'error',
+      reason: e.message,
+      ...(e.status ? { errorStatus: e.status } : {}),
+      platforms: [],
+    });
     await noteError(event, deps, e.message);
     return outcome({ status: 'error', platforms: 0, pointsAdded: [], reason: e.message });
   }
@@ -161,7 +172,13 @@ async function newPoint(
  * Registry storage accounting for one platform image in this repository. A digest this
  * repository already holds (a new tag, a re-delivery) was accounted when it arrived.
  */
-async function account(event: PushEvent, deps: IngestDeps, existing: ImageRecord | undefined, image: PlatformImage, liveBytes: () => Promise<number>): Promise<Registration> {
+async function account(
+  event: PushEvent,
+  deps: IngestDeps,
+  existing: ImageRecord | undefined,
+  image: PlatformImage,
+  liveBytes: () => Promise<number>,
+): Promise<Registration> {
   const prior = existing && !existing.deletedAt ? existing.platforms.find((e) => !isFailure(e) && e.digest === image.digest) : undefined;
   if (prior && !isFailure(prior) && prior.newRegistryBytes !== undefined) {
     const live = await liveBytes();
@@ -202,7 +219,6 @@ async function resolve(digest: string, resolver: ContentResolver) {
   const entries = results.map((r) => ('layers' in r ? platformSummary(r) : r));
   return { root, platforms, entries };
 }
-
 
 async function recordImage(
   event: PushEvent,

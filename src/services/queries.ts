@@ -32,19 +32,22 @@ export interface QueryStores {
 
 type Stores = QueryStores;
 
-
 export async function getTrend(stores: Stores, q: TrendQuery): Promise<{ known: false } | { known: true; points: TrendPoint[]; after?: string }> {
   const page = await stores.points.query(q);
   // The points are the truth; a missing summary row (a crash before it was written) must not hide them.
-  if (page.points.length === 0 && !q.after && !(await stores.repositories.get(q.registry, q.repository)) && !(await stores.points.any(q.registry, q.repository))) {
+  if (
+    page.points.length === 0 &&
+    !q.after &&
+    !(await stores.repositories.get(q.registry, q.repository)) &&
+    !(await stores.points.any(q.registry, q.repository))
+  ) {
     return { known: false };
   }
   return { known: true, points: page.points, ...(page.more && page.last ? { after: page.last } : {}) };
 }
 
 export type PlatformLookup =
-  | { ok: true; image: PlatformImage; record: ImageRecord; indexDigest?: string }
-  | { ok: false; status: 400 | 404; error: string; platforms?: string[] };
+  { ok: true; image: PlatformImage; record: ImageRecord; indexDigest?: string } | { ok: false; status: 400 | 404; error: string; platforms?: string[] };
 
 /**
  * A stored platform image by its own digest, or by an index digest and a platform. An
@@ -54,11 +57,17 @@ export async function findPlatformImage(stores: Stores, registry: string, reposi
   const record = await stores.images.get(registry, repository, digest);
   if (!record) return { ok: false, status: 404, error: `no image ${digest} recorded in ${registry}/${repository}` };
   const available = record.platforms.filter((p): p is PlatformSummary => !isFailure(p));
-  if (available.length === 0) return { ok: false, status: 404, error: `image ${digest} has no readable platform (${record.status}${record.reason ? `: ${record.reason}` : ''})` };
+  if (available.length === 0)
+    return { ok: false, status: 404, error: `image ${digest} has no readable platform (${record.status}${record.reason ? `: ${record.reason}` : ''})` };
   let entry: PlatformSummary | undefined;
   if (record.kind === 'index') {
     if (!platform && available.length > 1) {
-      return { ok: false, status: 400, error: `${digest} is an index of ${available.length} platforms; choose one with platform=`, platforms: available.map((p) => p.platform) };
+      return {
+        ok: false,
+        status: 400,
+        error: `${digest} is an index of ${available.length} platforms; choose one with platform=`,
+        platforms: available.map((p) => p.platform),
+      };
     }
     entry = platform ? available.find((p) => p.platform === platform) : available[0];
     if (!entry) return { ok: false, status: 404, error: `index ${digest} has no platform ${platform}`, platforms: available.map((p) => p.platform) };

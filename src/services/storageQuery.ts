@@ -4,7 +4,12 @@ import type { StorageSnapshot } from '../core/storage';
 import type { EstimateContext } from './estimates';
 
 /** The registry's storage as ACR bills it, its growth, cost, and when the included storage runs out. */
-export async function getStorage(runtime: { blobs: { snapshot(registry: string): Promise<StorageSnapshot> }; estimates: EstimateContext }, registry: string, windowDays: number, now = new Date()) {
+export async function getStorage(
+  runtime: { blobs: { snapshot(registry: string): Promise<StorageSnapshot> }; estimates: EstimateContext },
+  registry: string,
+  windowDays: number,
+  now = new Date(),
+) {
   const snapshot = await runtime.blobs.snapshot(registry);
   if (snapshot.blobs.length === 0) return undefined;
   const report = storageReport(snapshot.blobs, snapshot.references, now, windowDays);

@@ -31,12 +31,22 @@ export interface PointStore {
   hasPointFor(registry: string, repository: string, digest: string): Promise<boolean>;
   find(registry: string, repository: string, tag: string, digest: string): Promise<StoredPoint | undefined>;
   ofDigest(registry: string, repository: string, digest: string): Promise<StoredPoint[]>;
-  newestFirst(registry: string, repository: string, platform: string, opts?: { before?: string; tag?: string; digestNot?: string }): AsyncIterable<IndexedPoint>;
+  newestFirst(
+    registry: string,
+    repository: string,
+    platform: string,
+    opts?: { before?: string; tag?: string; digestNot?: string },
+  ): AsyncIterable<IndexedPoint>;
   later(registry: string, repository: string, platform: string, after: string, opts?: { tag?: string }): AsyncIterable<StoredPoint>;
 }
 
 export interface SummaryStore {
-  update(registry: string, repository: string, at: string, change: (s: RepositorySummary) => RepositorySummary | Promise<RepositorySummary>): Promise<RepositorySummary>;
+  update(
+    registry: string,
+    repository: string,
+    at: string,
+    change: (s: RepositorySummary) => RepositorySummary | Promise<RepositorySummary>,
+  ): Promise<RepositorySummary>;
 }
 
 export interface TrendDeps {
@@ -49,7 +59,13 @@ export interface TrendDeps {
 
 const MAX_CONFLICTS = 10;
 
-export async function findBaseline(deps: Pick<TrendDeps, 'points'>, registry: string, repository: string, point: PointIdentity & { platform: string }, mode: BaselineMode) {
+export async function findBaseline(
+  deps: Pick<TrendDeps, 'points'>,
+  registry: string,
+  repository: string,
+  point: PointIdentity & { platform: string },
+  mode: BaselineMode,
+) {
   const candidates = deps.points.newestFirst(registry, repository, point.platform, {
     before: point.pushedAt,
     digestNot: point.digest,
@@ -60,7 +76,14 @@ export async function findBaseline(deps: Pick<TrendDeps, 'points'>, registry: st
 }
 
 /** The point compared with the baseline the table holds now. */
-export async function describe(deps: TrendDeps, registry: string, repository: string, point: TrendPoint, image: PlatformImage, mode: BaselineMode): Promise<{ point: TrendPoint; baseline?: PlatformImage }> {
+export async function describe(
+  deps: TrendDeps,
+  registry: string,
+  repository: string,
+  point: TrendPoint,
+  image: PlatformImage,
+  mode: BaselineMode,
+): Promise<{ point: TrendPoint; baseline?: PlatformImage }> {
   const ref = await findBaseline(deps, registry, repository, point, mode);
   const baseline = ref ? await deps.loadImage(ref.digest, point.platform) : undefined;
   if (!ref || !baseline) {
@@ -78,7 +101,12 @@ export async function describe(deps: TrendDeps, registry: string, repository: st
  * Re-checks a stored point's comparison and rewrites it when it changed. `first` is a
  * read of it already at hand. @returns the point as stored now, and whether it changed.
  */
-async function redescribe(deps: TrendDeps, ref: PointRef, mode: BaselineMode, first?: StoredPoint): Promise<{ point: TrendPoint; changed: boolean } | undefined> {
+async function redescribe(
+  deps: TrendDeps,
+  ref: PointRef,
+  mode: BaselineMode,
+  first?: StoredPoint,
+): Promise<{ point: TrendPoint; changed: boolean } | undefined> {
   let stored = first ?? (await deps.points.read(ref));
   for (let attempt = 0; stored; attempt++) {
     const image = await deps.loadImage(stored.point.digest, stored.point.platform);

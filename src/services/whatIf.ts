@@ -11,16 +11,18 @@ type Deps = QueryStores & {
   estimates: EstimateContext;
 };
 
-export type WhatIf =
-  | { ok: true; body: Record<string, unknown> }
-  | { ok: false; status: 400 | 404; error: string; details?: Record<string, unknown> };
+export type WhatIf = { ok: true; body: Record<string, unknown> } | { ok: false; status: 400 | 404; error: string; details?: Record<string, unknown> };
 
 /**
  * Estimates for a stored image with the configured model, or with query overrides for
  * what-if questions ("on Premium?", "at 20 MB/s?"). The baseline is the one given, else
  * the image's own trend baseline.
  */
-export async function whatIf(deps: Deps, q: { registry: string; repository: string; digest: string; platform?: string; baseline?: string }, overrides: Record<string, string>): Promise<WhatIf> {
+export async function whatIf(
+  deps: Deps,
+  q: { registry: string; repository: string; digest: string; platform?: string; baseline?: string },
+  overrides: Record<string, string>,
+): Promise<WhatIf> {
   const found = await findPlatformImage(deps, q.registry, q.repository, q.digest, q.platform);
   if (!found.ok) return { ok: false, status: found.status, error: found.error, ...(found.platforms ? { details: { platforms: found.platforms } } : {}) };
   const image = found.image;
@@ -34,7 +36,9 @@ export async function whatIf(deps: Deps, q: { registry: string; repository: stri
     // The stored point already compares with the baseline its repository's rule chose
     // (mode, tag, push time): the estimate uses the same one. A digest with several
     // points (tags) is described by its first.
-    const points = (await deps.points.ofDigest(q.registry, q.repository, image.digest)).map((p) => p.point).filter((p) => !found.indexDigest || p.indexDigest === found.indexDigest);
+    const points = (await deps.points.ofDigest(q.registry, q.repository, image.digest))
+      .map((p) => p.point)
+      .filter((p) => !found.indexDigest || p.indexDigest === found.indexDigest);
     const first = points.sort((a, b) => a.pushedAt.localeCompare(b.pushedAt) || a.tag.localeCompare(b.tag))[0];
     if (first?.baselineDigest) {
       const b = await findPlatformImage(deps, q.registry, q.repository, first.baselineDigest, image.platform);
@@ -43,12 +47,18 @@ export async function whatIf(deps: Deps, q: { registry: string; repository: stri
   }
 
   const parsed = parseOverrides(overrides, { profile: deps.estimates.profile(q.registry), pullModel: deps.estimates.pullModel });
-  if (!parsed.ok) return { ok: false, status: 400, error: parsed.problems.map((p) => `${p.parameter}: ${p.message}`).join('; '), details: { problems: parsed.problems } };
+  if (!parsed.ok)
+    return { ok: false, status: 400, error: parsed.problems.map((p) => `${p.parameter}: ${p.message}`).join('; '), details: { problems: parsed.problems } };
 
   const summary = found.record.platforms.find((p) => !isFailure(p) && p.digest === image.digest);
   const newRegistryBytes = summary && !isFailure(summary) ? (summary.newRegistryBytes ?? 0) : 0;
   const live = await deps.blobs.liveBytes(q.registry);
-  const result = estimate({ image, ...(baseline ? { baseline } : {}), newRegistryBytes, registryBytesBefore: Math.max(0, live - newRegistryBytes) }, parsed.profile, deps.estimates.prices, parsed.pullModel);
+  const result = estimate(
+    { image, ...(baseline ? { baseline } : {}), newRegistryBytes, registryBytesBefore: Math.max(0, live - newRegistryBytes) },
+    parsed.profile,
+    deps.estimates.prices,
+    parsed.pullModel,
+  );
   return {
     ok: true,
     body: {

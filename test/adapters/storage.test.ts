@@ -13,7 +13,15 @@ import type { RegistryEvent } from '../../src/core/events';
 
 const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const retry = { tryTimeoutMs: 300, maxTries: 3, retryDelayMs: 20 };
-const event: RegistryEvent = { id: 'e1', timestamp: '2026-11-27T10:00:00.000Z', action: 'push', source: 'acr', registry: 'r.azurecr.io', repository: 'team/app', digest: 'sha256:' + 'a'.repeat(64) };
+const event: RegistryEvent = {
+  id: 'e1',
+  timestamp: '2026-11-27T10:00:00.000Z',
+  action: 'push',
+  source: 'acr',
+  registry: 'r.azurecr.io',
+  repository: 'team/app',
+  digest: 'sha256:' + 'a'.repeat(64),
+};
 
 let requests = 0;
 let busy: http.Server;
@@ -26,7 +34,9 @@ beforeAll(() => {
   busy = http.createServer((req, res) => {
     requests++;
     req.resume();
-    res.writeHead(503, { 'content-type': 'application/json', 'x-ms-error-code': 'ServerBusy' }).end('{"odata.error":{"code":"ServerBusy","message":{"value":"busy"}}}');
+    res
+      .writeHead(503, { 'content-type': 'application/json', 'x-ms-error-code': 'ServerBusy' })
+      .end('{"odata.error":{"code":"ServerBusy","message":{"value":"busy"}}}');
   });
   silent = http.createServer((req) => {
     requests++;
@@ -41,7 +51,10 @@ afterAll(() => {
 });
 
 async function failure(work: () => Promise<unknown>): Promise<StorageUnavailableError> {
-  const e = await work().then(() => undefined, (err: unknown) => err);
+  const e = await work().then(
+    () => undefined,
+    (err: unknown) => err,
+  );
   expect(e).toBeInstanceOf(StorageUnavailableError);
   return e as StorageUnavailableError;
 }

@@ -8,7 +8,15 @@ import { digestOf, firstPushBudgetAlert, improvementAlert, pathologicalAlert, re
 const MIB = 1024 * 1024;
 
 const BASE_STEPS: StepDelta[] = [
-  { step: 'ADD file:4b1be1de in / ', change: 'unchanged', beforeBytes: 28 * MIB, afterBytes: 28 * MIB, deltaBytes: 0, beforeDigest: digestOf('rootfs'), afterDigest: digestOf('rootfs') },
+  {
+    step: 'ADD file:4b1be1de in / ',
+    change: 'unchanged',
+    beforeBytes: 28 * MIB,
+    afterBytes: 28 * MIB,
+    deltaBytes: 0,
+    beforeDigest: digestOf('rootfs'),
+    afterDigest: digestOf('rootfs'),
+  },
   {
     step: 'RUN /bin/sh -c apt-get update && apt-get install -y curl # buildkit',
     change: 'unchanged',
@@ -19,7 +27,13 @@ const BASE_STEPS: StepDelta[] = [
     afterDigest: digestOf('base-curl'),
   },
 ];
-const UNCHANGED_BASE: BaseChange = { commonPrefixLayers: 2, commonPrefixBytes: 37 * MIB, baseLayers: 2, changed: false, reason: 'the first 2 layers are identical, covering the base (2 layers)' };
+const UNCHANGED_BASE: BaseChange = {
+  commonPrefixLayers: 2,
+  commonPrefixBytes: 37 * MIB,
+  baseLayers: 2,
+  changed: false,
+  reason: 'the first 2 layers are identical, covering the base (2 layers)',
+};
 
 function grown(step: string, beforeMiB: number, afterMiB: number): StepDelta {
   return {
@@ -55,7 +69,9 @@ describe('adviceFor: grown steps', () => {
   });
 
   it('says nothing about an apt-get step that already cleans up', () => {
-    expect(only('RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends imagemagick && rm -rf /var/lib/apt/lists/* # buildkit')).toEqual([]);
+    expect(only('RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends imagemagick && rm -rf /var/lib/apt/lists/* # buildkit')).toEqual(
+      [],
+    );
     expect(only('RUN --mount=type=cache,target=/var/cache/apt apt-get install -y imagemagick')).toEqual([]);
   });
 
@@ -109,9 +125,12 @@ describe('adviceFor: grown steps', () => {
     expect(advice[0]).toMatch(/^“RUN .*” grew \+50\.0 MiB: build in a separate stage and COPY --from it only the output/);
   });
 
-  it.each(['COPY . . # buildkit', 'COPY --chown=node:node . /app # buildkit', 'ADD . /src', 'COPY dir:3f1c0b8e2a in /app '])('points %s at .dockerignore', (step) => {
-    expect(only(step)).toEqual([expect.stringContaining('check that .dockerignore excludes node_modules, .git, build output and test data')]);
-  });
+  it.each(['COPY . . # buildkit', 'COPY --chown=node:node . /app # buildkit', 'ADD . /src', 'COPY dir:3f1c0b8e2a in /app '])(
+    'points %s at .dockerignore',
+    (step) => {
+      expect(only(step)).toEqual([expect.stringContaining('check that .dockerignore excludes node_modules, .git, build output and test data')]);
+    },
+  );
 
   it('does not take a COPY of one folder or from a build stage for a context copy', () => {
     expect(only('COPY --from=build /app/dist ./dist # buildkit')).toEqual([]);
@@ -147,7 +166,13 @@ describe('adviceFor: grown steps', () => {
 
 describe('adviceFor: layers, base and improvements', () => {
   const largeLayer = (observed: number): Finding => ({ rule: 'largeLayer', kind: 'regression', summary: 'A new layer…', observed, threshold: 100 * MIB });
-  const modelLayer: Layer = { digest: digestOf('models'), mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', sizeBytes: 310 * MIB, foreign: false, createdBy: 'COPY models/ ./models/ # buildkit' };
+  const modelLayer: Layer = {
+    digest: digestOf('models'),
+    mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    sizeBytes: 310 * MIB,
+    foreign: false,
+    createdBy: 'COPY models/ ./models/ # buildkit',
+  };
 
   it('names the new layer over the limit', () => {
     const steps = [{ ...grown('COPY models/ ./models/ # buildkit', 0, 310), change: 'added' as const, afterDigest: modelLayer.digest }];
@@ -159,7 +184,9 @@ describe('adviceFor: layers, base and improvements', () => {
 
   it('names a layer without history by its digest', () => {
     const bare: Layer = { digest: digestOf('bare'), mediaType: modelLayer.mediaType, sizeBytes: 150 * MIB, foreign: false };
-    expect(adviceFor(view([], { addedLayers: [bare], findings: [largeLayer(bare.sizeBytes)] }))).toEqual([expect.stringContaining(`layer sha256:${bare.digest.slice(7, 19)}`)]);
+    expect(adviceFor(view([], { addedLayers: [bare], findings: [largeLayer(bare.sizeBytes)] }))).toEqual([
+      expect.stringContaining(`layer sha256:${bare.digest.slice(7, 19)}`),
+    ]);
   });
 
   it('does not repeat a large layer whose step already has advice', () => {

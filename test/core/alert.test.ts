@@ -18,7 +18,15 @@ describe('parseRetryAfter', () => {
 describe('new alerts', () => {
   const growth: Finding = { rule: 'growth', kind: 'regression', summary: 'Grew', observed: 1, threshold: 1 };
   const smaller: Finding = { rule: 'improvement', kind: 'improvement', summary: 'Shrank', observed: 1, threshold: 1 };
-  const subject = { registry: 'r.io', repository: 'a/b', tag: 'v1', platform: 'linux/amd64', digest: 'sha256:' + 'a'.repeat(64), pushedAt: '2026-11-27T10:00:00.000Z', createdAt: '2026-11-27T10:00:30.000Z' };
+  const subject = {
+    registry: 'r.io',
+    repository: 'a/b',
+    tag: 'v1',
+    platform: 'linux/amd64',
+    digest: 'sha256:' + 'a'.repeat(64),
+    pushedAt: '2026-11-27T10:00:00.000Z',
+    createdAt: '2026-11-27T10:00:30.000Z',
+  };
 
   it('is a regression when any finding is, an improvement only when all are', () => {
     expect(alertKind([growth, smaller])).toBe('regression');
@@ -26,7 +34,15 @@ describe('new alerts', () => {
   });
 
   it('waits for delivery with a route, and fails at once, saying why, without one', () => {
-    expect(newAlert(subject, [growth], { kind: 'policy', url: 'https://x.logic.azure.com/w' }, 'id-1')).toMatchObject({ id: 'id-1', state: 'pending', attempts: 0, nextAttemptAt: subject.createdAt, route: 'policy', rules: ['growth'], kind: 'regression' });
+    expect(newAlert(subject, [growth], { kind: 'policy', url: 'https://x.logic.azure.com/w' }, 'id-1')).toMatchObject({
+      id: 'id-1',
+      state: 'pending',
+      attempts: 0,
+      nextAttemptAt: subject.createdAt,
+      route: 'policy',
+      rules: ['growth'],
+      kind: 'regression',
+    });
     const lost = newAlert(subject, [smaller], { kind: 'default', url: null }, 'id-2');
     expect(lost).toMatchObject({ state: 'failed', lastError: NO_ROUTE, kind: 'improvement' });
   });
@@ -39,7 +55,15 @@ describe('new alerts', () => {
 
 describe('AlertRecordSchema', () => {
   const growth: Finding = { rule: 'growth', kind: 'regression', summary: 'Grew', observed: 1, threshold: 1 };
-  const subject = { registry: 'r.io', repository: 'a/b', tag: 'v1', platform: 'linux/amd64', digest: 'sha256:' + 'a'.repeat(64), pushedAt: '2026-11-27T10:00:00.000Z', createdAt: '2026-11-27T10:00:30.000Z' };
+  const subject = {
+    registry: 'r.io',
+    repository: 'a/b',
+    tag: 'v1',
+    platform: 'linux/amd64',
+    digest: 'sha256:' + 'a'.repeat(64),
+    pushedAt: '2026-11-27T10:00:00.000Z',
+    createdAt: '2026-11-27T10:00:30.000Z',
+  };
 
   it('describes AlertRecord field for field, so reading through it drops nothing', () => {
     expectTypeOf<z.output<typeof AlertRecordSchema>>().toEqualTypeOf<AlertRecord>();
@@ -47,7 +71,12 @@ describe('AlertRecordSchema', () => {
 
   it('reads back every alert the core makes unchanged, and refuses an unknown state or rule', () => {
     const failed = newAlert({ ...subject, indexDigest: 'sha256:' + 'b'.repeat(64) }, [growth], { kind: 'default', url: null }, 'id-1');
-    const sent: AlertRecord = { ...newAlert(subject, [growth], { kind: 'policy', url: 'https://x.logic.azure.com/w' }, 'id-2'), state: 'sent', attempts: 1, sentAt: subject.createdAt };
+    const sent: AlertRecord = {
+      ...newAlert(subject, [growth], { kind: 'policy', url: 'https://x.logic.azure.com/w' }, 'id-2'),
+      state: 'sent',
+      attempts: 1,
+      sentAt: subject.createdAt,
+    };
     for (const alert of [failed, sent]) expect(AlertRecordSchema.parse(alert)).toEqual(alert);
     expect(AlertRecordSchema.safeParse({ ...sent, state: 'lost' }).success).toBe(false);
     expect(AlertRecordSchema.safeParse({ ...sent, rules: ['shrink'] }).success).toBe(false);

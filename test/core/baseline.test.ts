@@ -21,35 +21,48 @@ describe('the baseline rule', () => {
    * group (by push time) where no point has the inserted one as its baseline.
    */
   it('stops the forward walk only where no later point can compare with the landed one (property)', () => {
-    const history = fc.array(fc.record({ day: fc.integer({ min: 1, max: 12 }), tag: fc.constantFrom('a', 'b'), digest: fc.constantFrom('x', 'y', 'z', 'w') }), { maxLength: 14 });
+    const history = fc.array(fc.record({ day: fc.integer({ min: 1, max: 12 }), tag: fc.constantFrom('a', 'b'), digest: fc.constantFrom('x', 'y', 'z', 'w') }), {
+      maxLength: 14,
+    });
     fc.assert(
-      fc.property(history, fc.record({ day: fc.integer({ min: 1, max: 12 }), tag: fc.constantFrom('a', 'b'), digest: fc.constantFrom('x', 'y', 'z', 'w') }), fc.constantFrom<BaselineMode>('previous', 'sameTag'), (raw, ins, mode) => {
-        const uniq = new Map(raw.map((r) => [`${r.tag}|${r.digest}`, p(r.day, r.tag, r.digest)]));
-        const landed = p(ins.day, ins.tag, ins.digest);
-        if (uniq.has(`${landed.tag}|${landed.digest}`)) return;
-        const before = [...uniq.values()];
-        const after = [...before, landed];
-        const baselineIn = (all: PointIdentity[], q: PointIdentity) =>
-          selectBaseline([...all].sort((a, b) => b.pushedAt.localeCompare(a.pushedAt) || b.tag.localeCompare(a.tag)), q, mode);
-        const later = before.filter((q) => q.pushedAt > landed.pushedAt && (mode === 'previous' || q.tag === landed.tag)).sort((a, b) => a.pushedAt.localeCompare(b.pushedAt));
-        const groups = new Map<string, PointIdentity[]>();
-        for (const q of later) groups.set(q.pushedAt, [...(groups.get(q.pushedAt) ?? []), q]);
-        let stoppedAfter: string | undefined;
-        for (const [at, group] of groups) {
-          const described = group.map((q) => {
-            const b = baselineIn(after, q);
-            return b ? { baselineTag: b.tag, baselineDigest: b.digest } : {};
-          });
-          if (!walkContinues(described, landed)) {
-            stoppedAfter = at;
-            break;
+      fc.property(
+        history,
+        fc.record({ day: fc.integer({ min: 1, max: 12 }), tag: fc.constantFrom('a', 'b'), digest: fc.constantFrom('x', 'y', 'z', 'w') }),
+        fc.constantFrom<BaselineMode>('previous', 'sameTag'),
+        (raw, ins, mode) => {
+          const uniq = new Map(raw.map((r) => [`${r.tag}|${r.digest}`, p(r.day, r.tag, r.digest)]));
+          const landed = p(ins.day, ins.tag, ins.digest);
+          if (uniq.has(`${landed.tag}|${landed.digest}`)) return;
+          const before = [...uniq.values()];
+          const after = [...before, landed];
+          const baselineIn = (all: PointIdentity[], q: PointIdentity) =>
+            selectBaseline(
+              [...all].sort((a, b) => b.pushedAt.localeCompare(a.pushedAt) || b.tag.localeCompare(a.tag)),
+              q,
+              mode,
+            );
+          const later = before
+            .filter((q) => q.pushedAt > landed.pushedAt && (mode === 'previous' || q.tag === landed.tag))
+            .sort((a, b) => a.pushedAt.localeCompare(b.pushedAt));
+          const groups = new Map<string, PointIdentity[]>();
+          for (const q of later) groups.set(q.pushedAt, [...(groups.get(q.pushedAt) ?? []), q]);
+          let stoppedAfter: string | undefined;
+          for (const [at, group] of groups) {
+            const described = group.map((q) => {
+              const b = baselineIn(after, q);
+              return b ? { baselineTag: b.tag, baselineDigest: b.digest } : {};
+            });
+            if (!walkContinues(described, landed)) {
+              stoppedAfter = at;
+              break;
+            }
           }
-        }
-        if (stoppedAfter === undefined) return;
-        for (const q of before.filter((q) => q.pushedAt > stoppedAfter)) {
-          expect(baselineIn(after, q)).toEqual(baselineIn(before, q));
-        }
-      }),
+          if (stoppedAfter === undefined) return;
+          for (const q of before.filter((q) => q.pushedAt > stoppedAfter)) {
+            expect(baselineIn(after, q)).toEqual(baselineIn(before, q));
+          }
+        },
+      ),
       { numRuns: 2000, seed: 8 },
     );
   });

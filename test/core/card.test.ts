@@ -1,15 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AlertView } from '../../src/core/alert';
-import {
-  MIN_MESSAGE_BYTES,
-  TEAMS_MESSAGE_LIMIT_BYTES,
-  alertMessage,
-  buildAlertCard,
-  escapeMarkdown,
-  messageBytes,
-  teamsMessage,
-} from '../../src/core/card';
+import { MIN_MESSAGE_BYTES, TEAMS_MESSAGE_LIMIT_BYTES, alertMessage, buildAlertCard, escapeMarkdown, messageBytes, teamsMessage } from '../../src/core/card';
 import { formatBytes, formatDeltaSeconds, formatSeconds, formatStep, shortDigest, shorten } from '../../src/core/format';
 import type { StepDelta } from '../../src/core/layerDiff';
 import { digestOf, firstPushBudgetAlert, improvementAlert, pathologicalAlert, regressionAlert } from '../support/sampleAlerts';
@@ -54,7 +46,11 @@ function visible(content: Json): string[] {
 
 const textBlocks = (content: Json) => nodes(content).filter((n) => n.type === 'TextBlock');
 const facts = (content: Json) =>
-  Object.fromEntries(nodes(content).filter((n) => 'title' in n && 'value' in n && !('type' in n)).map((f) => [f.title as string, f.value as string]));
+  Object.fromEntries(
+    nodes(content)
+      .filter((n) => 'title' in n && 'value' in n && !('type' in n))
+      .map((f) => [f.title as string, f.value as string]),
+  );
 
 /** The monospace step or layer texts of the section under `heading`. */
 function section(content: Json, heading: RegExp): { label: string; figure: string }[] {
@@ -102,7 +98,11 @@ describe('alert card structure', () => {
 
   it.each(FIXTURES)('%s: uses only elements Teams renders, and no markdown but escapes', (_name, fixture) => {
     const content = buildAlertCard(fixture());
-    const types = new Set(nodes(content.body).map((n) => n.type).filter((t) => t !== undefined));
+    const types = new Set(
+      nodes(content.body)
+        .map((n) => n.type)
+        .filter((t) => t !== undefined),
+    );
     for (const t of types) expect(['TextBlock', 'FactSet', 'ColumnSet', 'Column', 'Container']).toContain(t);
     for (const t of textBlocks(content)) expect(t.text).not.toMatch(/(?<!\\)\*\*|(?<!\\)\]\(/);
   });
@@ -422,7 +422,12 @@ describe('alertMessage on random views (property)', () => {
       )
       .map(([s, n]) => s.repeat(Math.ceil(n / s.length) + 1).slice(0, n));
   const step: fc.Arbitrary<StepDelta> = fc
-    .record({ step: text(6000), change: fc.constantFrom<StepDelta['change']>('added', 'removed', 'changed', 'unchanged'), before: fc.nat(2 ** 31), after: fc.nat(2 ** 31) })
+    .record({
+      step: text(6000),
+      change: fc.constantFrom<StepDelta['change']>('added', 'removed', 'changed', 'unchanged'),
+      before: fc.nat(2 ** 31),
+      after: fc.nat(2 ** 31),
+    })
     .map(({ step: s, change, before, after }) => ({ step: s, change, beforeBytes: before, afterBytes: after, deltaBytes: after - before }));
   const layer = fc.record({ createdBy: text(6000), size: fc.nat(2 ** 32), foreign: fc.boolean(), seed: fc.nat() }).map((l) => ({
     digest: digestOf(String(l.seed)),
@@ -443,7 +448,10 @@ describe('alertMessage on random views (property)', () => {
       summaries: fc.array(text(400), { maxLength: 6, size: 'max' }),
       reason: text(400),
       note: text(400),
-      url: fc.option(fc.string({ unit: 'grapheme', maxLength: 1000 }).map((s) => `https://example.com/api/compare?q=${encodeURIComponent(s)}`), { nil: undefined }),
+      url: fc.option(
+        fc.string({ unit: 'grapheme', maxLength: 1000 }).map((s) => `https://example.com/api/compare?q=${encodeURIComponent(s)}`),
+        { nil: undefined },
+      ),
     })
     .map((r) => ({
       kind: r.kind,
@@ -460,7 +468,14 @@ describe('alertMessage on random views (property)', () => {
       steps: r.steps,
       addedLayers: r.layers,
       base: { commonPrefixLayers: 1, commonPrefixBytes: 1, baseLayers: 2, changed: r.steps.length % 2 === 0, reason: r.reason },
-      cost: { currency: 'USD', monthlyBefore: r.baseline === undefined ? null : 0.5, monthlyAfter: 0.7, pushMarginalMonthly: 0, withinIncluded: true, note: r.note },
+      cost: {
+        currency: 'USD',
+        monthlyBefore: r.baseline === undefined ? null : 0.5,
+        monthlyAfter: 0.7,
+        pushMarginalMonthly: 0,
+        withinIncluded: true,
+        note: r.note,
+      },
       pull: {
         aci: { coldStartSeconds: 40, coldStartDeltaSeconds: 3 },
         appService: { coldStartSeconds: 50, restartSeconds: 35, coldStartDeltaSeconds: null },

@@ -1,6 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { boundEventTime, encodeEventMessage, eventGridValidationCode, InvalidNotificationError, MAX_QUEUE_MESSAGE_BYTES, normalizeAcrWebhook, normalizeDistributionEnvelope, normalizeEventGrid, normalizeCloudEvents, normalizeEventGridDelivery, MAX_FUTURE_SKEW_MS, normalizeTimestamp, PushEventSchema, RegistryEventSchema, withReceiveTime, type RegistryEvent } from '../../src/core/events';
+import {
+  boundEventTime,
+  encodeEventMessage,
+  eventGridValidationCode,
+  InvalidNotificationError,
+  MAX_QUEUE_MESSAGE_BYTES,
+  normalizeAcrWebhook,
+  normalizeDistributionEnvelope,
+  normalizeEventGrid,
+  normalizeCloudEvents,
+  normalizeEventGridDelivery,
+  MAX_FUTURE_SKEW_MS,
+  normalizeTimestamp,
+  PushEventSchema,
+  RegistryEventSchema,
+  withReceiveTime,
+  type RegistryEvent,
+} from '../../src/core/events';
 
 const digest = 'sha256:' + 'a'.repeat(64);
 
@@ -61,7 +78,9 @@ describe('normalizeAcrWebhook', () => {
     expect(() => normalizeAcrWebhook({ ...acrPush, action: 'explode' })).toThrow(/unknown action "explode"/);
     expect(() => normalizeAcrWebhook({ ...acrPush, request: {} })).toThrow(/request\.host/);
     expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, digest: undefined } })).toThrow(/target\.digest/);
-    expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, digest: 'md5' } })).toThrow(/digest: must be sha256: and 64 lower-case hex digits, or sha512: and 128/);
+    expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, digest: 'md5' } })).toThrow(
+      /digest: must be sha256: and 64 lower-case hex digits, or sha512: and 128/,
+    );
     expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, repository: 'UPPER/case' } })).toThrow(/repository/);
     expect(() => normalizeAcrWebhook({ ...acrPush, target: { ...acrPush.target, tag: '-bad' } })).toThrow(/tag/);
     expect(() => normalizeAcrWebhook({ ...acrPush, timestamp: 'yesterday' })).toThrow(/timestamp/);
@@ -85,7 +104,11 @@ describe('normalizeDistributionEnvelope', () => {
     const n = normalizeDistributionEnvelope({
       events: [
         event('push', { mediaType: 'application/octet-stream', digest, url: 'https://localhost:5443/v2/team/app/blobs/' + digest }, 'blob'),
-        event('push', { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, tag: 'latest', url: 'https://localhost:5443/v2/team/app/manifests/' + digest }, 'm'),
+        event(
+          'push',
+          { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, tag: 'latest', url: 'https://localhost:5443/v2/team/app/manifests/' + digest },
+          'm',
+        ),
         event('pull', { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest }, 'pull'),
         event('mount', { mediaType: 'application/octet-stream', digest }, 'mount'),
         event('delete', { digest, url: 'https://localhost:5443/v2/team/app/manifests/' + digest }, 'del'),
@@ -144,7 +167,15 @@ describe('normalizeEventGrid', () => {
       id: 'acr-event-id',
       timestamp: '2026-11-27T10:00:00.100Z',
       action: 'push',
-      target: { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', size: 524, digest, length: 524, repository: 'hello-world', tag: 'v1', url: 'https://myreg.azurecr.io/v2/hello-world/manifests/' + digest },
+      target: {
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+        size: 524,
+        digest,
+        length: 524,
+        repository: 'hello-world',
+        tag: 'v1',
+        url: 'https://myreg.azurecr.io/v2/hello-world/manifests/' + digest,
+      },
       request: { id: 'r', host: 'myreg.azurecr.io', method: 'PUT', useragent: 'docker', addr: '1.2.3.4' },
       actor: { name: 'user' },
       source: { addr: 'x', instanceID: 'y' },
@@ -157,7 +188,17 @@ describe('normalizeEventGrid', () => {
   it('maps ImagePushed and ImageDeleted onto registry events keyed by the Event Grid id', () => {
     const n = normalizeEventGrid([pushed(), pushed({ id: 'del', eventType: 'Microsoft.ContainerRegistry.ImageDeleted' })]);
     expect(n.events).toEqual([
-      { id: pushed().id, timestamp: '2026-11-27T10:00:00.100Z', action: 'push', source: 'eventgrid', registry: 'myreg.azurecr.io', repository: 'hello-world', digest, tag: 'v1', mediaType: 'application/vnd.docker.distribution.manifest.v2+json' },
+      {
+        id: pushed().id,
+        timestamp: '2026-11-27T10:00:00.100Z',
+        action: 'push',
+        source: 'eventgrid',
+        registry: 'myreg.azurecr.io',
+        repository: 'hello-world',
+        digest,
+        tag: 'v1',
+        mediaType: 'application/vnd.docker.distribution.manifest.v2+json',
+      },
       expect.objectContaining({ id: 'del', action: 'delete', source: 'eventgrid' }),
     ]);
   });
@@ -171,7 +212,18 @@ describe('normalizeEventGrid', () => {
   });
 
   it('recognises the subscription validation event', () => {
-    const validation = [{ id: 'v', topic: 't', subject: '', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', eventTime: '2026-11-27T10:00:00Z', data: { validationCode: '512d38b6-c7b8-40c8-89fe-f46f9e9622b6', validationUrl: 'https://rp/validate' }, dataVersion: '2', metadataVersion: '1' }];
+    const validation = [
+      {
+        id: 'v',
+        topic: 't',
+        subject: '',
+        eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
+        eventTime: '2026-11-27T10:00:00Z',
+        data: { validationCode: '512d38b6-c7b8-40c8-89fe-f46f9e9622b6', validationUrl: 'https://rp/validate' },
+        dataVersion: '2',
+        metadataVersion: '1',
+      },
+    ];
     expect(eventGridValidationCode(validation)).toBe('512d38b6-c7b8-40c8-89fe-f46f9e9622b6');
     expect(eventGridValidationCode([pushed()])).toBeUndefined();
     expect(eventGridValidationCode({})).toBeUndefined();
@@ -183,7 +235,15 @@ describe('digests and message size', () => {
     const ok = (d: string) => PushEventSchema.shape.digest.safeParse(d).success;
     expect(ok('sha256:' + 'a'.repeat(64))).toBe(true);
     expect(ok('sha512:' + '0'.repeat(128))).toBe(true);
-    for (const bad of ['md5:' + 'a'.repeat(32), 'a:b', 'sha256:' + 'A'.repeat(64), 'sha256:' + 'a'.repeat(65), 'sha512:' + 'a'.repeat(64), 'sha256:' + 'a'.repeat(70_000), 'sha256:' + 'g'.repeat(64)]) {
+    for (const bad of [
+      'md5:' + 'a'.repeat(32),
+      'a:b',
+      'sha256:' + 'A'.repeat(64),
+      'sha256:' + 'a'.repeat(65),
+      'sha512:' + 'a'.repeat(64),
+      'sha256:' + 'a'.repeat(70_000),
+      'sha256:' + 'g'.repeat(64),
+    ]) {
       expect(ok(bad), bad.slice(0, 20)).toBe(false);
     }
   });
@@ -243,25 +303,39 @@ describe('boundEventTime', () => {
   });
 
   it('always yields a time within the window, and bounding again changes nothing', () => {
-    const event = (timestamp: string): RegistryEvent => ({ id: 'e', timestamp, action: 'push', source: 'acr', registry: 'r.azurecr.io', repository: 'a/b', digest });
+    const event = (timestamp: string): RegistryEvent => ({
+      id: 'e',
+      timestamp,
+      action: 'push',
+      source: 'acr',
+      registry: 'r.azurecr.io',
+      repository: 'a/b',
+      digest,
+    });
     fc.assert(
-      fc.property(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.integer({ min: 1, max: 24 * 366 }), (d, hours) => {
-        const once = withReceiveTime(event(d.toISOString()), received, hours * 3_600_000);
-        const t = Date.parse(once.timestamp);
-        expect(t).toBeLessThanOrEqual(Date.parse(received) + MAX_FUTURE_SKEW_MS);
-        expect(t).toBeGreaterThanOrEqual(Date.parse(received) - hours * 3_600_000);
-        expect(once.receivedAt).toBe(received);
-        expect(once.reportedTimestamp === undefined).toBe(once.timestamp === d.toISOString());
-        expect(RegistryEventSchema.parse(once)).toEqual(once);
-        // Again later (the queue trigger), with another receive time: the first bound stands.
-        expect(withReceiveTime(once, '2027-06-01T00:00:00.000Z', hours * 3_600_000)).toEqual(once);
-      }),
+      fc.property(
+        fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }),
+        fc.integer({ min: 1, max: 24 * 366 }),
+        (d, hours) => {
+          const once = withReceiveTime(event(d.toISOString()), received, hours * 3_600_000);
+          const t = Date.parse(once.timestamp);
+          expect(t).toBeLessThanOrEqual(Date.parse(received) + MAX_FUTURE_SKEW_MS);
+          expect(t).toBeGreaterThanOrEqual(Date.parse(received) - hours * 3_600_000);
+          expect(once.receivedAt).toBe(received);
+          expect(once.reportedTimestamp === undefined).toBe(once.timestamp === d.toISOString());
+          expect(RegistryEventSchema.parse(once)).toEqual(once);
+          // Again later (the queue trigger), with another receive time: the first bound stands.
+          expect(withReceiveTime(once, '2027-06-01T00:00:00.000Z', hours * 3_600_000)).toEqual(once);
+        },
+      ),
       { seed: 6, numRuns: 500 },
     );
   });
 
   it('leaves old queued messages without the new fields valid', () => {
-    expect(RegistryEventSchema.safeParse({ id: 'e', timestamp: received, action: 'push', source: 'acr', registry: 'r', repository: 'a', digest }).success).toBe(true);
+    expect(RegistryEventSchema.safeParse({ id: 'e', timestamp: received, action: 'push', source: 'acr', registry: 'r', repository: 'a', digest }).success).toBe(
+      true,
+    );
   });
 });
 
@@ -273,11 +347,20 @@ describe('normalizeCloudEvents and the Event Grid delivery schemas', () => {
     target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:' + 'a'.repeat(64), repository: 'team/app', tag: 'v1' },
     request: { id: 'r', host: 'myregistry.azurecr.io' },
   };
-  const ce = { specversion: '1.0', id: 'ce-1', source: '/subscriptions/x/resourceGroups/y/providers/Microsoft.ContainerRegistry/registries/myregistry', type: 'Microsoft.ContainerRegistry.ImagePushed', time: '2026-11-20T10:00:01Z', data };
+  const ce = {
+    specversion: '1.0',
+    id: 'ce-1',
+    source: '/subscriptions/x/resourceGroups/y/providers/Microsoft.ContainerRegistry/registries/myregistry',
+    type: 'Microsoft.ContainerRegistry.ImagePushed',
+    time: '2026-11-20T10:00:01Z',
+    data,
+  };
 
   it('maps a structured-mode event and a batch to the same events as the Event Grid schema', () => {
     const one = normalizeCloudEvents(ce, false);
-    expect(one.events).toEqual([expect.objectContaining({ id: 'ce-1', action: 'push', source: 'eventgrid', registry: 'myregistry.azurecr.io', repository: 'team/app', tag: 'v1' })]);
+    expect(one.events).toEqual([
+      expect.objectContaining({ id: 'ce-1', action: 'push', source: 'eventgrid', registry: 'myregistry.azurecr.io', repository: 'team/app', tag: 'v1' }),
+    ]);
     const both = normalizeCloudEvents([ce, { ...ce, id: 'ce-2', type: 'Microsoft.ContainerRegistry.ChartPushed' }], true);
     expect(both.events.map((e) => e.id)).toEqual(['ce-1']);
     expect(both.ignored).toEqual([{ id: 'ce-2', action: 'Microsoft.ContainerRegistry.ChartPushed', reason: 'Helm charts in ACR are not container images' }]);
@@ -287,7 +370,12 @@ describe('normalizeCloudEvents and the Event Grid delivery schemas', () => {
     expect(normalizeEventGridDelivery(ce, 'application/cloudevents+json; charset=utf-8').events).toHaveLength(1);
     expect(normalizeEventGridDelivery([ce], 'application/cloudevents-batch+json').events).toHaveLength(1);
     expect(normalizeEventGridDelivery(ce, 'application/json').events).toHaveLength(1);
-    expect(normalizeEventGridDelivery([{ id: 'eg', eventType: 'Microsoft.ContainerRegistry.ImagePushed', eventTime: '2026-11-20T10:00:01Z', data }], 'application/json').events).toHaveLength(1);
+    expect(
+      normalizeEventGridDelivery(
+        [{ id: 'eg', eventType: 'Microsoft.ContainerRegistry.ImagePushed', eventTime: '2026-11-20T10:00:01Z', data }],
+        'application/json',
+      ).events,
+    ).toHaveLength(1);
   });
 
   it('names what is wrong', () => {

@@ -20,7 +20,10 @@ const record = (over: Partial<ImageRecord>): ImageRecord => ({
 
 describe('mergeImage', () => {
   it('accumulates tags, keeps the earliest first push and the latest push', () => {
-    const merged = mergeImage(record({ tags: ['v1'] }), record({ tags: ['latest', 'v1'], firstPushedAt: '2026-01-03T00:00:00.000Z', lastPushedAt: '2026-01-03T00:00:00.000Z' }));
+    const merged = mergeImage(
+      record({ tags: ['v1'] }),
+      record({ tags: ['latest', 'v1'], firstPushedAt: '2026-01-03T00:00:00.000Z', lastPushedAt: '2026-01-03T00:00:00.000Z' }),
+    );
     expect(merged.tags).toEqual(['latest', 'v1']);
     expect(merged.firstPushedAt).toBe('2026-01-02T00:00:00.000Z');
     expect(merged.lastPushedAt).toBe('2026-01-03T00:00:00.000Z');
@@ -41,8 +44,21 @@ describe('mergeImage', () => {
 
 describe('repository summary', () => {
   const point = (platform: string, pushedAt: string): TrendPoint => ({
-    pushedAt, platform, tag: 't', digest: 'd', sizeBytes: 1, configSizeBytes: 1, layerCount: 1, mediaType: 'm', eventId: 'e',
-    sizeDeltaBytes: 1, addedBytes: 0, removedBytes: 0, reusedBytes: 0, layerCountDelta: 1, newRegistryBytes: 1,
+    pushedAt,
+    platform,
+    tag: 't',
+    digest: 'd',
+    sizeBytes: 1,
+    configSizeBytes: 1,
+    layerCount: 1,
+    mediaType: 'm',
+    eventId: 'e',
+    sizeDeltaBytes: 1,
+    addedBytes: 0,
+    removedBytes: 0,
+    reusedBytes: 0,
+    layerCountDelta: 1,
+    newRegistryBytes: 1,
   });
   const empty: RepositorySummary = { registry: 'r', repository: 'p', firstSeenAt: '2026-01-01T00:00:00.000Z', latestByPlatform: {} };
 
@@ -66,11 +82,23 @@ describe('ImageRecordSchema', () => {
       reason: '1 of 2 platform manifests could not be read',
       tags: ['v1'],
       platforms: [
-        { digest: 'sha256:a', platform: 'linux/amd64', sizeBytes: 5 * 1024 ** 3, configSizeBytes: 10, layerCount: 3, foreignLayerCount: 0, newRegistryBytes: 7 },
+        {
+          digest: 'sha256:a',
+          platform: 'linux/amd64',
+          sizeBytes: 5 * 1024 ** 3,
+          configSizeBytes: 10,
+          layerCount: 3,
+          foreignLayerCount: 0,
+          newRegistryBytes: 7,
+        },
         { digest: 'sha256:b', platform: 'linux/arm64', error: 'manifest unknown', errorStatus: 404 },
       ],
     });
-    const retrying = withFailedAttempt(undefined, { registry: 'r', repository: 'p', digest: 'sha256:x', tag: 'v1', timestamp: '2026-01-02T00:00:00.000Z' }, { reason: 'HTTP 503', status: 503, attempt: 2, final: false });
+    const retrying = withFailedAttempt(
+      undefined,
+      { registry: 'r', repository: 'p', digest: 'sha256:x', tag: 'v1', timestamp: '2026-01-02T00:00:00.000Z' },
+      { reason: 'HTTP 503', status: 503, attempt: 2, final: false },
+    );
     const deleted = deleteImage(undefined, '2026-01-03T00:00:00.000Z', { registry: 'r', repository: 'p', digest: 'sha256:x' });
     for (const r of [index, retrying, deleted]) expect(ImageRecordSchema.parse(r)).toEqual(r);
   });

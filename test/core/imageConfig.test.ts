@@ -3,7 +3,12 @@ import type { z } from 'zod';
 import { applyHistory, parseImageConfig, shortenStep, StoredConfigSchema, type StoredConfig } from '../../src/core/imageConfig';
 import type { Layer } from '../../src/core/manifest';
 
-const layer = (n: number, size: number): Layer => ({ digest: `sha256:${String(n).padStart(64, '0')}`, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', sizeBytes: size, foreign: false });
+const layer = (n: number, size: number): Layer => ({
+  digest: `sha256:${String(n).padStart(64, '0')}`,
+  mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+  sizeBytes: size,
+  foreign: false,
+});
 
 describe('parseImageConfig', () => {
   it('keeps os, architecture, variant, created and the steps of non-empty history entries', () => {
@@ -49,10 +54,14 @@ describe('parseImageConfig', () => {
       ],
     });
     // One squashed step keeps its own name; a metadata entry with nothing before it is unattributed.
-    expect(parseImageConfig(JSON.stringify({ history: [history[0], history[3]] }))).toMatchObject({ layerHistory: [{ createdBy: 'COPY file in /usr/local/bin/greeter' }] });
+    expect(parseImageConfig(JSON.stringify({ history: [history[0], history[3]] }))).toMatchObject({
+      layerHistory: [{ createdBy: 'COPY file in /usr/local/bin/greeter' }],
+    });
     expect(parseImageConfig(JSON.stringify({ history: [{ created_by: 'LABEL a=b' }] }))).toEqual({ layerHistory: [{ unattributed: true }] });
     // BuildKit records WORKDIR with the layer that makes the directory.
-    expect(parseImageConfig(JSON.stringify({ history: [{ created_by: 'WORKDIR /app', comment: 'buildkit.dockerfile.v0' }] }))).toEqual({ layerHistory: [{ createdBy: 'WORKDIR /app' }] });
+    expect(parseImageConfig(JSON.stringify({ history: [{ created_by: 'WORKDIR /app', comment: 'buildkit.dockerfile.v0' }] }))).toEqual({
+      layerHistory: [{ createdBy: 'WORKDIR /app' }],
+    });
   });
 
   it('names COPY/ADD steps without the source hash, so one Dockerfile line is one step across builds', () => {
@@ -107,7 +116,9 @@ describe('StoredConfigSchema', () => {
   });
 
   it('reads back a summary and an error unchanged (an error is not taken for an empty summary)', () => {
-    const summary = parseImageConfig(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { diff_ids: ['sha256:1'] }, history: [{ created_by: 'CMD ["x"]' }] }));
+    const summary = parseImageConfig(
+      JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { diff_ids: ['sha256:1'] }, history: [{ created_by: 'CMD ["x"]' }] }),
+    );
     const error = parseImageConfig('not json');
     expect(error).toEqual({ error: 'image config is not valid JSON' });
     for (const c of [summary, error]) expect(StoredConfigSchema.parse(c)).toEqual(c);

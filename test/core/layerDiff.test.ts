@@ -30,8 +30,17 @@ const NOW = '2026-11-20T11:59:00Z'; // this build
 
 describe('diffImages', () => {
   const base = [layer('os', 30 * MB, 'ADD rootfs.tar.xz /', OLD), layer('node', 40 * MB, 'RUN install node', OLD)];
-  const before = image([...base, layer('pkg', 1 * MB, 'COPY package.json .', NOW), layer('deps1', 84 * MB, 'RUN npm ci', NOW), layer('app1', 2 * MB, 'COPY . .', NOW)]);
-  const after = image([...base, layer('pkg', 1 * MB, 'COPY package.json .', NOW), layer('deps2', 212 * MB, 'RUN npm ci', NOW), layer('app2', 3 * MB, 'COPY . .', NOW)], '2026-11-20T12:00:00Z', 1200);
+  const before = image([
+    ...base,
+    layer('pkg', 1 * MB, 'COPY package.json .', NOW),
+    layer('deps1', 84 * MB, 'RUN npm ci', NOW),
+    layer('app1', 2 * MB, 'COPY . .', NOW),
+  ]);
+  const after = image(
+    [...base, layer('pkg', 1 * MB, 'COPY package.json .', NOW), layer('deps2', 212 * MB, 'RUN npm ci', NOW), layer('app2', 3 * MB, 'COPY . .', NOW)],
+    '2026-11-20T12:00:00Z',
+    1200,
+  );
 
   it('splits bytes into added, removed and reused, and sizes add up', () => {
     const d = diffImages(before, after);
@@ -124,6 +133,8 @@ describe('baseChange wording', () => {
     const one = [layer('a', 10)];
     expect(baseChange(image([...one, layer('x', 1)]), image([...one, layer('y', 1)])).reason).toBe('the first layer is identical, covering the base (1 layer)');
     const two = [layer('a', 10), layer('b', 10)];
-    expect(baseChange(image([...two, layer('x', 1)]), image([...two, layer('y', 1)])).reason).toBe('the first 2 layers are identical, covering the base (1 layer)');
+    expect(baseChange(image([...two, layer('x', 1)]), image([...two, layer('y', 1)])).reason).toBe(
+      'the first 2 layers are identical, covering the base (1 layer)',
+    );
   });
 });

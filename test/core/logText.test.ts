@@ -12,7 +12,7 @@ describe('escapeForLog', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary' }), (s) => {
         const escaped = escapeForLog(s);
-        // eslint-disable-next-line no-control-regex
+        // eslint-disable-next-line no-control-regex -- no control character may survive escaping
         expect(escaped).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
         const back = escaped.replace(/\\(u[0-9a-f]{4}|n|r|t|\\)/g, (_, e: string) =>
           e === 'n' ? '\n' : e === 'r' ? '\r' : e === 't' ? '\t' : e === '\\' ? '\\' : String.fromCharCode(parseInt(e.slice(1), 16)),

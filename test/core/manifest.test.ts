@@ -90,7 +90,13 @@ describe('parseManifest', () => {
       mediaType: MediaType.dockerManifestList,
       manifests: [
         { mediaType: MediaType.dockerManifest, digest: d(1), size: 1, platform: { os: 'unknown', architecture: 'unknown' } },
-        { mediaType: MediaType.dockerManifest, digest: d(2), size: 1, platform: { os: 'linux', architecture: 'amd64' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest' } },
+        {
+          mediaType: MediaType.dockerManifest,
+          digest: d(2),
+          size: 1,
+          platform: { os: 'linux', architecture: 'amd64' },
+          annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+        },
         { mediaType: MediaType.dockerManifest, digest: d(3), size: 1, platform: { os: 'windows', architecture: 'amd64', 'os.version': '10.0.20348.1' } },
       ],
     };
@@ -115,9 +121,15 @@ describe('parseManifest', () => {
     expect(parseManifest('not json', MediaType.ociManifest)).toMatchObject({ kind: 'unsupported', reason: 'manifest is not valid JSON' });
     expect(parseManifest('[1]', MediaType.ociManifest)).toMatchObject({ kind: 'unsupported', reason: 'manifest is not a JSON object' });
     const negative = { ...ociManifest, layers: [{ mediaType: 'x', digest: d(2), size: -1 }] };
-    expect(parseManifest(JSON.stringify(negative), MediaType.ociManifest)).toMatchObject({ kind: 'unsupported', reason: expect.stringMatching(/^malformed image manifest: layers\.0\.size/) });
+    expect(parseManifest(JSON.stringify(negative), MediaType.ociManifest)).toMatchObject({
+      kind: 'unsupported',
+      reason: expect.stringMatching(/^malformed image manifest: layers\.0\.size/),
+    });
     const badDigest = { ...ociManifest, config: { ...ociManifest.config, digest: 'nope' } };
-    expect(parseManifest(JSON.stringify(badDigest), MediaType.ociManifest)).toMatchObject({ kind: 'unsupported', reason: expect.stringMatching(/config\.digest: not a digest/) });
+    expect(parseManifest(JSON.stringify(badDigest), MediaType.ociManifest)).toMatchObject({
+      kind: 'unsupported',
+      reason: expect.stringMatching(/config\.digest: not a digest/),
+    });
   });
 
   it('formats platforms as os/arch[/variant]', () => {
@@ -132,8 +144,16 @@ describe('ParsedManifestSchema', () => {
   });
 
   it('reads back every kind of parse result unchanged, and refuses a record of no known kind', () => {
-    const index = { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests: [{ mediaType: MediaType.ociManifest, digest: d(10), size: 500, platform: { os: 'linux', architecture: 'amd64' } }] };
-    const results = [parseManifest(JSON.stringify(ociManifest), MediaType.ociManifest), parseManifest(JSON.stringify(index), MediaType.ociIndex), parseManifest('not json', MediaType.ociManifest)];
+    const index = {
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [{ mediaType: MediaType.ociManifest, digest: d(10), size: 500, platform: { os: 'linux', architecture: 'amd64' } }],
+    };
+    const results = [
+      parseManifest(JSON.stringify(ociManifest), MediaType.ociManifest),
+      parseManifest(JSON.stringify(index), MediaType.ociIndex),
+      parseManifest('not json', MediaType.ociManifest),
+    ];
     expect(results.map((r) => r.kind)).toEqual(['image', 'index', 'unsupported']);
     for (const r of results) expect(ParsedManifestSchema.parse(r)).toEqual(r);
     expect(ParsedManifestSchema.safeParse({ kind: 'chart', mediaType: 'x' }).success).toBe(false);

@@ -1,16 +1,39 @@
 import fc from 'fast-check';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
-import { effectivePolicy, globMatches, MAX_POLICY_PATTERN_LENGTH, matchPolicy, PolicySchema, StoredPolicySchema, type PolicyDefaults, type StoredPolicy } from '../../src/core/policy';
+import {
+  effectivePolicy,
+  globMatches,
+  MAX_POLICY_PATTERN_LENGTH,
+  matchPolicy,
+  PolicySchema,
+  StoredPolicySchema,
+  type PolicyDefaults,
+  type StoredPolicy,
+} from '../../src/core/policy';
 
 /** The regex translation globs used before: correct, but exponential on `*a*a*a…*b`. Kept as the oracle. */
 function oldGlobToRegExp(pattern: string): RegExp {
   const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  // eslint-disable-next-line no-control-regex -- NUL marks `**` while `*` is rewritten: the old translation, kept verbatim
-  return new RegExp(`^${escaped.replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*')}$`);
+  return new RegExp(
+    `^${escaped
+      .replace(/\*\*/g, '\u0000')
+      .replace(/\*/g, '[^/]*')
+      // eslint-disable-next-line no-control-regex -- NUL marks `**` while `*` is rewritten: the old translation, kept verbatim
+      .replace(/\u0000/g, '.*')}$`,
+  );
 }
 
-const defaults: PolicyDefaults = { growthPercent: 10, growthBytes: 10, layerBytes: 100, coldStartSeconds: 5, budgetBytes: null, baselineMode: 'previous', muted: false, improvements: true };
+const defaults: PolicyDefaults = {
+  growthPercent: 10,
+  growthBytes: 10,
+  layerBytes: 100,
+  coldStartSeconds: 5,
+  budgetBytes: null,
+  baselineMode: 'previous',
+  muted: false,
+  improvements: true,
+};
 
 describe('policy matching', () => {
   it('matches * within a segment and ** across segments', () => {
@@ -63,7 +86,9 @@ describe('policy matching', () => {
   });
 
   it('overrides only what the policy sets, and can remove a default budget', () => {
-    const e = effectivePolicy({ ...defaults, budgetBytes: 500 }, 'team-a/api', [{ pattern: 'team-a/*', policy: { growthPercent: 25, budgetBytes: null, muted: true } }]);
+    const e = effectivePolicy({ ...defaults, budgetBytes: 500 }, 'team-a/api', [
+      { pattern: 'team-a/*', policy: { growthPercent: 25, budgetBytes: null, muted: true } },
+    ]);
     expect(e).toEqual({ ...defaults, growthPercent: 25, budgetBytes: null, muted: true, matchedPattern: 'team-a/*' });
     expect(effectivePolicy(defaults, 'x', [])).toEqual({ ...defaults, matchedPattern: null });
   });
@@ -72,7 +97,9 @@ describe('policy matching', () => {
     expect(PolicySchema.safeParse({ growthPercent: 10, teamsRoute: 'https://prod-01.westus.logic.azure.com/workflows/x' }).success).toBe(true);
     const bad = PolicySchema.safeParse({ growthPercnt: 10, layerBytes: -1, teamsRoute: 'ftp://x', budgetBytes: 0 });
     expect(bad.success).toBe(false);
-    expect(bad.error!.issues.map((i) => i.path.join('.') || i.message).sort()).toEqual(['budgetBytes', 'layerBytes', 'teamsRoute', expect.stringMatching(/growthPercnt/)].sort());
+    expect(bad.error!.issues.map((i) => i.path.join('.') || i.message).sort()).toEqual(
+      ['budgetBytes', 'layerBytes', 'teamsRoute', expect.stringMatching(/growthPercnt/)].sort(),
+    );
   });
 });
 
@@ -82,7 +109,11 @@ describe('StoredPolicySchema', () => {
   });
 
   it('reads back a stored policy unchanged, and refuses one whose policy no longer validates', () => {
-    const stored: StoredPolicy = { pattern: 'team-a/*', policy: { growthPercent: 5, baselineMode: 'sameTag', budgetBytes: null }, updatedAt: '2026-11-27T10:00:00.000Z' };
+    const stored: StoredPolicy = {
+      pattern: 'team-a/*',
+      policy: { growthPercent: 5, baselineMode: 'sameTag', budgetBytes: null },
+      updatedAt: '2026-11-27T10:00:00.000Z',
+    };
     expect(StoredPolicySchema.parse(stored)).toEqual(stored);
     expect(StoredPolicySchema.safeParse({ ...stored, policy: { growthPercent: 5, retired: true } }).success).toBe(false);
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { redactUrl, redactUrls } from '../../src/core/redact';
 
-const flow = 'https://prod-12.westeurope.logic.azure.com:443/workflows/0123abcd/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=SECRETSIG';
+const flow =
+  'https://prod-12.westeurope.logic.azure.com:443/workflows/0123abcd/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=SECRETSIG';
 
 describe('redaction', () => {
   it('keeps host and path of a URL, never its query, fragment or credentials', () => {

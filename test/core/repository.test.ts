@@ -29,7 +29,11 @@ describe('repository summary', () => {
   });
 
   it('answers the latest point across platforms, a tie going to the platform name', () => {
-    const s = [point('linux/arm64', '2026-01-02T00:00:00.000Z'), point('linux/amd64', '2026-01-02T00:00:00.000Z'), point('windows/amd64', '2026-01-01T00:00:00.000Z')].reduce(withPoint, empty);
+    const s = [
+      point('linux/arm64', '2026-01-02T00:00:00.000Z'),
+      point('linux/amd64', '2026-01-02T00:00:00.000Z'),
+      point('windows/amd64', '2026-01-01T00:00:00.000Z'),
+    ].reduce(withPoint, empty);
     expect(latestPoint(s)?.platform).toBe('linux/amd64');
     expect(latestPoint(empty)).toBeUndefined();
   });

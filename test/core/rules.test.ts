@@ -42,7 +42,10 @@ describe('improvement: shrinking by the same thresholds', () => {
     expect(rules(input({ baseline: { sizeBytes: 100 * MiB }, sizeBytes: 90 * MiB }))).toEqual(['improvement']);
     expect(rules(input({ baseline: { sizeBytes: 100 * MiB }, sizeBytes: 90 * MiB + 1 }))).toEqual([]);
     expect(rules(input({ baseline: { sizeBytes: 100 * MiB }, sizeBytes: 10 * MiB }), { ...policy, improvements: false })).toEqual([]);
-    expect(evaluateRules(input({ baseline: { sizeBytes: 400 * MiB }, sizeBytes: 100 * MiB }), policy)[0]).toMatchObject({ kind: 'improvement', summary: 'Shrank −300 MiB (−75%)' });
+    expect(evaluateRules(input({ baseline: { sizeBytes: 400 * MiB }, sizeBytes: 100 * MiB }), policy)[0]).toMatchObject({
+      kind: 'improvement',
+      summary: 'Shrank −300 MiB (−75%)',
+    });
   });
 });
 

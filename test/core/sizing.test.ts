@@ -25,7 +25,13 @@ describe('sizing', () => {
 
   it('builds a platform image: index platform first, config platform next, unknown last', () => {
     const m = manifest([10, 20]);
-    const config = { os: 'linux', architecture: 'arm', variant: 'v7', created: '2026-01-01T00:00:00Z', layerHistory: [{ createdBy: 'ADD a' }, { createdBy: 'RUN b' }] };
+    const config = {
+      os: 'linux',
+      architecture: 'arm',
+      variant: 'v7',
+      created: '2026-01-01T00:00:00Z',
+      layerHistory: [{ createdBy: 'ADD a' }, { createdBy: 'RUN b' }],
+    };
     const fromConfig = buildPlatformImage('sha256:m', m, config);
     expect(fromConfig).toMatchObject({
       digest: 'sha256:m',

@@ -24,8 +24,14 @@ describe('registry storage accounting rules', () => {
     expect(countedFor(blob('a', 10, 'old', 'team/old'), 'team/app', 'm2')).toEqual(blob('a', 10, 'old', 'team/old'));
   });
 
-  it('lists an image\'s blobs once each, config first', () => {
-    const image = { config: { digest: 'c', sizeBytes: 1 }, layers: [{ digest: 'l', sizeBytes: 5 }, { digest: 'l', sizeBytes: 5 }] };
+  it("lists an image's blobs once each, config first", () => {
+    const image = {
+      config: { digest: 'c', sizeBytes: 1 },
+      layers: [
+        { digest: 'l', sizeBytes: 5 },
+        { digest: 'l', sizeBytes: 5 },
+      ],
+    };
     expect(blobsOf(image)).toEqual([
       { digest: 'c', sizeBytes: 1, kind: 'config' },
       { digest: 'l', sizeBytes: 5, kind: 'layer' },
@@ -41,7 +47,14 @@ describe('stored blob schemas', () => {
 
   it('read back blobs and references unchanged, and refuse a blob of unknown kind or a negative size', () => {
     const b = blob('sha256:a', 10, 'sha256:m', 'team/app', '2026-11-02T00:00:00.000Z');
-    const ref: BlobReference = { blobDigest: 'sha256:a', repository: 'team/app', manifestDigest: 'sha256:m', live: false, since: '2026-11-01T00:00:00.000Z', deletedAt: '2026-11-02T00:00:00.000Z' };
+    const ref: BlobReference = {
+      blobDigest: 'sha256:a',
+      repository: 'team/app',
+      manifestDigest: 'sha256:m',
+      live: false,
+      since: '2026-11-01T00:00:00.000Z',
+      deletedAt: '2026-11-02T00:00:00.000Z',
+    };
     expect(StoredBlobSchema.parse(b)).toEqual(b);
     expect(BlobReferenceSchema.parse(ref)).toEqual(ref);
     expect(StoredBlobSchema.safeParse({ ...b, kind: 'index' }).success).toBe(false);

@@ -12,7 +12,13 @@ const blob = (digest: string, sizeBytes: number, firstSeenAt: string, reclaimabl
   introducedIn: 'r',
   ...(reclaimableSince ? { reclaimableSince } : {}),
 });
-const ref = (blobDigest: string, repository: string, manifestDigest: string, live = true): BlobReference => ({ blobDigest, repository, manifestDigest, live, since: '2026-01-01T00:00:00Z' });
+const ref = (blobDigest: string, repository: string, manifestDigest: string, live = true): BlobReference => ({
+  blobDigest,
+  repository,
+  manifestDigest,
+  live,
+  since: '2026-01-01T00:00:00Z',
+});
 
 describe('storageReport', () => {
   const now = new Date('2026-11-30T12:00:00Z');
@@ -22,7 +28,13 @@ describe('storageReport', () => {
     blob('b', 300, '2026-11-20T00:00:00Z'),
     blob('gone', 50, '2026-11-05T00:00:00Z', '2026-11-25T00:00:00Z'),
   ];
-  const refs = [ref('base', 'team/a', 'ma'), ref('base', 'team/b', 'mb'), ref('a', 'team/a', 'ma'), ref('b', 'team/b', 'mb'), ref('gone', 'team/a', 'old', false)];
+  const refs = [
+    ref('base', 'team/a', 'ma'),
+    ref('base', 'team/b', 'mb'),
+    ref('a', 'team/a', 'ma'),
+    ref('b', 'team/b', 'mb'),
+    ref('gone', 'team/a', 'old', false),
+  ];
   const report = storageReport(blobs, refs, now, 10);
 
   it('counts shared blobs once in the registry and splits exclusive from shared per repository', () => {
@@ -52,7 +64,14 @@ describe('storageReport', () => {
 
 describe('blobsOf', () => {
   it('lists the config and each layer digest once', () => {
-    const image = { config: { digest: 'c', sizeBytes: 5 }, layers: [{ digest: 'x', sizeBytes: 1 }, { digest: 'x', sizeBytes: 1 }, { digest: 'y', sizeBytes: 2 }] };
+    const image = {
+      config: { digest: 'c', sizeBytes: 5 },
+      layers: [
+        { digest: 'x', sizeBytes: 1 },
+        { digest: 'x', sizeBytes: 1 },
+        { digest: 'y', sizeBytes: 2 },
+      ],
+    };
     expect(blobsOf(image)).toEqual([
       { digest: 'c', sizeBytes: 5, kind: 'config' },
       { digest: 'x', sizeBytes: 1, kind: 'layer' },

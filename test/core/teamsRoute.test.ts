@@ -23,7 +23,12 @@ describe('Teams routes', () => {
   it('allows the default webhook and its host', () => {
     const withDefault = { ...rules, TEAMS_WEBHOOK_URL: 'https://teams.example.net/hook?sig=1' };
     expect(routeProblem('https://teams.example.net/other', withDefault)).toBeUndefined();
-    expect(routeProblem('https://teams.example.net/hook?sig=1', { ...withDefault, TEAMS_ALLOWED_ROUTE_PREFIXES: ['https://prod-01.westeurope.logic.azure.com/workflows/a'] })).toBeUndefined();
+    expect(
+      routeProblem('https://teams.example.net/hook?sig=1', {
+        ...withDefault,
+        TEAMS_ALLOWED_ROUTE_PREFIXES: ['https://prod-01.westeurope.logic.azure.com/workflows/a'],
+      }),
+    ).toBeUndefined();
   });
 
   it('with prefixes, allows only the named workflows, at a path boundary', () => {

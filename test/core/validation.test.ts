@@ -43,7 +43,8 @@ describe('validation helpers', () => {
     expect(limit.parse(undefined)).toBe(100);
     expect(limit.parse(' ')).toBe(100);
     expect(limit.parse(' 7 ')).toBe(7);
-    for (const bad of ['0', '1001', '2.5', 'ten', 'Infinity']) expect(limit.safeParse(bad).error?.issues[0]?.message).toMatch(/^must be an integer from 1 to 1000, got /);
+    for (const bad of ['0', '1001', '2.5', 'ten', 'Infinity'])
+      expect(limit.safeParse(bad).error?.issues[0]?.message).toMatch(/^must be an integer from 1 to 1000, got /);
     const percent = numberText(10, { min: 0, integer: false });
     expect(percent.parse('2.5')).toBe(2.5);
     expect(percent.safeParse('-1').error?.issues[0]?.message).toBe('must be a number ≥ 0, got "-1"');

@@ -44,7 +44,11 @@ afterAll(async () => {
 
 const re = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const ingested = (repository: string, tag: string) => new RegExp(`push \\S+/${re(repository)}:${re(tag)}@\\S+ \\(event [^)]+\\): ok`);
-const logged = (pattern: RegExp) => app.host.logs().split('\n').some((l) => pattern.test(l));
+const logged = (pattern: RegExp) =>
+  app.host
+    .logs()
+    .split('\n')
+    .some((l) => pattern.test(l));
 
 async function putPolicy(pattern: string, body: unknown) {
   const res = await fetch(`${app.host.url}/api/policy?registry=${encodeURIComponent(app.proxy.loginServer)}&repository=${encodeURIComponent(pattern)}`, {
@@ -77,7 +81,9 @@ it('ingests regressing pushes promptly while Teams throttles (429, Retry-After: 
   const alerts = async (prefix: string) =>
     (
       await Promise.all(
-        repos.filter((r) => r.startsWith(prefix)).map(async (repository) => (await app.get('/api/alerts', { registry: app.proxy.loginServer, repository })).json.alerts[0]),
+        repos
+          .filter((r) => r.startsWith(prefix))
+          .map(async (repository) => (await app.get('/api/alerts', { registry: app.proxy.loginServer, repository })).json.alerts[0]),
       )
     ).filter(Boolean);
   /** One regressing push per repository of `prefix`, all at once; resolves once every one is ingested. */
@@ -85,10 +91,16 @@ it('ingests regressing pushes promptly while Teams throttles (429, Retry-After: 
     const events = await Promise.all(repos.filter((r) => r.startsWith(prefix)).map((r) => pushEvent(r, [64 * 1024, 64 * 1024], 'v2')));
     const started = Date.now();
     await Promise.all(events.map(async (e) => expect((await app.acrPush(e)).status).toBe(202)));
-    await waitFor(() => events.every((e) => logged(ingested(e.repository, 'v2'))), { timeoutMs: 180_000, intervalMs: 50, message: `every regressing push of ${prefix} ingested` });
+    await waitFor(() => events.every((e) => logged(ingested(e.repository, 'v2'))), {
+      timeoutMs: 180_000,
+      intervalMs: 50,
+      message: `every regressing push of ${prefix} ingested`,
+    });
     const ms = Date.now() - started;
     const requests = { throttled: throttled.requests().length, hanging: hanging.requests().length };
-    console.log(`${events.length} regressing pushes of ${prefix} ingested in ${ms} ms; Teams requests by then: 429 route ${requests.throttled}, hanging route ${requests.hanging}`);
+    console.log(
+      `${events.length} regressing pushes of ${prefix} ingested in ${ms} ms; Teams requests by then: 429 route ${requests.throttled}, hanging route ${requests.hanging}`,
+    );
     for (const e of events) {
       const trend = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: e.repository });
       expect(trend.json.points.map((p: { tag: string }) => p.tag)).toEqual(['v1', 'v2']);
@@ -113,10 +125,13 @@ it('ingests regressing pushes promptly while Teams throttles (429, Retry-After: 
   // their attempt meanwhile (twelve hanging deliveries would leave the instance no slot:
   // a batch is fetched only while at most 8 are in flight).
   await throttled.waitForRequests(REPOS_PER_ROUTE, { timeoutMs: 60_000 });
-  const throttledAlerts = await waitFor(async () => {
-    const a = await alerts('slow/');
-    return a.length === REPOS_PER_ROUTE && a.every((x) => x.attempts === 1) && a;
-  }, { timeoutMs: 30_000 });
+  const throttledAlerts = await waitFor(
+    async () => {
+      const a = await alerts('slow/');
+      return a.length === REPOS_PER_ROUTE && a.every((x) => x.attempts === 1) && a;
+    },
+    { timeoutMs: 30_000 },
+  );
   for (const a of throttledAlerts) {
     expect(a).toMatchObject({ state: 'pending', attempts: 1, lastError: 'HTTP 429' });
     expect(Date.parse(a.nextAttemptAt) - Date.parse(a.createdAt)).toBeGreaterThanOrEqual(30_000);

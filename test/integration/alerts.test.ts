@@ -18,7 +18,7 @@ import { imageSize, makeConfig, makeImage, makeLayer, makeManifest, pushImage, t
 import { startReceiver, type ReceivedRequest, type Receiver } from './support/receiver';
 import { waitFor } from './support/wait';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's ESM entry has extensionless imports Node cannot load
 const AC = require('adaptivecards/dist/adaptivecards.js') as typeof import('adaptivecards');
 
 const MiB = 1024 * 1024;
@@ -33,7 +33,13 @@ const receivers = {} as Record<'outage' | 'lost' | 'slow' | 'unknown', Receiver>
 
 function build(layers: Layer[], steps: string[]): Image {
   const created = new Date().toISOString();
-  const config = makeConfig({ os: 'linux', architecture: 'amd64', created, diffIds: layers.map((l) => l.diffId), history: steps.map((s) => ({ created_by: s, created })) });
+  const config = makeConfig({
+    os: 'linux',
+    architecture: 'amd64',
+    created,
+    diffIds: layers.map((l) => l.diffId),
+    history: steps.map((s) => ({ created_by: s, created })),
+  });
   return { manifest: makeManifest({ format: 'oci', config, layers }), config, layers, totalSize: imageSize(config, layers) };
 }
 
@@ -57,7 +63,10 @@ async function processed(repository: string, tag: string) {
 const evaluation = (repository: string, tag: string, outcome: string) => new RegExp(`alert evaluation \\S+/${re(repository)}:${re(tag)}@\\S+ .*: ${outcome}`);
 
 function logCount(pattern: RegExp): number {
-  return app.host.logs().split('\n').filter((l) => pattern.test(l)).length;
+  return app.host
+    .logs()
+    .split('\n')
+    .filter((l) => pattern.test(l)).length;
 }
 
 /** Waits for the n-th line matching `pattern`: a later occurrence of a line seen before. */
@@ -66,10 +75,10 @@ function waitForLogCount(pattern: RegExp, n: number, timeoutMs = 30_000) {
 }
 
 async function alertsOf(repository: string, state?: string) {
-  return (await app.get('/api/alerts', { registry: app.proxy.loginServer, repository, state })).json.alerts as Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  return (await app.get('/api/alerts', { registry: app.proxy.loginServer, repository, state })).json.alerts as Record<string, any>[];
 }
 
-function waitForAlert(repository: string, ok: (a: Record<string, any>) => boolean, timeoutMs = 30_000) { // eslint-disable-line @typescript-eslint/no-explicit-any
+function waitForAlert(repository: string, ok: (a: Record<string, any>) => boolean, timeoutMs = 30_000) {
   return waitFor(async () => (await alertsOf(repository)).find(ok), { timeoutMs, intervalMs: 100, message: `an alert of ${repository}` });
 }
 
@@ -93,7 +102,9 @@ const policyRequest = (method: string, repository: string, body?: unknown) =>
     method,
     headers: { 'content-type': 'application/json' },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  }).then(async (r) => ({ status: r.status, text: r.status === 204 ? '' : await r.text() })).then((r) => ({ ...r, json: r.text ? JSON.parse(r.text) : null }));
+  })
+    .then(async (r) => ({ status: r.status, text: r.status === 204 ? '' : await r.text() }))
+    .then((r) => ({ ...r, json: r.text ? JSON.parse(r.text) : null }));
 
 // Layers are built once: random data does not compress, so sizes are what they say.
 const base = makeLayer(20 * MiB);
@@ -154,7 +165,17 @@ describe('regression alerts', () => {
     expect(Buffer.byteLength(alert!.body)).toBeLessThan(28_000);
     expect(parseWarnings(card(alert!))).toEqual([]);
     const text = cardText(alert!);
-    for (const expected of ['shop/api', 'v2', 'linux/amd64', pushed.digest.slice(7, 19), 'apt-get install', 'ACI', 'App Service', 'AKS', 'https://sizes.example.com/api/compare?']) {
+    for (const expected of [
+      'shop/api',
+      'v2',
+      'linux/amd64',
+      pushed.digest.slice(7, 19),
+      'apt-get install',
+      'ACI',
+      'App Service',
+      'AKS',
+      'https://sizes.example.com/api/compare?',
+    ]) {
       expect(text).toContain(expected);
     }
     expect(text).toMatch(/\+15\.\d MiB/);
@@ -172,15 +193,27 @@ describe('regression alerts', () => {
 
     // Re-described: the stored point's baseline changes (an earlier point landed later) and it is evaluated again.
     const points = TableClient.fromConnectionString(app.connectionString, 'acrsizePoints', { allowInsecureConnection: true });
-    const ref: PointRef = pointRefOf(app.proxy.loginServer, 'shop/api', { platform: 'linux/amd64', pushedAt: event.timestamp, tag: 'v2', digest: pushed.digest });
+    const ref: PointRef = pointRefOf(app.proxy.loginServer, 'shop/api', {
+      platform: 'linux/amd64',
+      pushedAt: event.timestamp,
+      tag: 'v2',
+      digest: pushed.digest,
+    });
     await points.updateEntity(
-      { partitionKey: repositoryKey(ref.registry, ref.repository), rowKey: `p|${ref.pushedAt}|${escapeKey(ref.tag)}|${ref.digest}`, baselineDigest: first.pushed.digest, baselineTag: 'v1' },
+      {
+        partitionKey: repositoryKey(ref.registry, ref.repository),
+        rowKey: `p|${ref.pushedAt}|${escapeKey(ref.tag)}|${ref.digest}`,
+        baselineDigest: first.pushed.digest,
+        baselineTag: 'v1',
+      },
       'Merge',
     );
     await new WorkQueue<PointRef>({ kind: 'connectionString', connectionString: app.connectionString }, ALERTS_QUEUE).send(ref);
     await waitForLogCount(already, 2);
     // A duplicate delivery message for the sent alert does nothing.
-    await new WorkQueue<AlertRef>({ kind: 'connectionString', connectionString: app.connectionString }, DELIVERIES_QUEUE).send(alertRef(sent as { id: string; createdAt: string }));
+    await new WorkQueue<AlertRef>({ kind: 'connectionString', connectionString: app.connectionString }, DELIVERIES_QUEUE).send(
+      alertRef(sent as { id: string; createdAt: string }),
+    );
     await app.host.waitForLog(new RegExp(`alert delivery \\S+ ${re(alertRef(sent as { id: string; createdAt: string }).rowKey)}: skipped`));
 
     expect(teams.requests()).toHaveLength(1);
@@ -327,16 +360,35 @@ describe('the alert queues are a trust boundary', () => {
     const conn = { kind: 'connectionString' as const, connectionString: app.connectionString };
     const evaluations = new WorkQueue<unknown>(conn, ALERTS_QUEUE);
     const deliveries = new WorkQueue<unknown>(conn, DELIVERIES_QUEUE);
-    const point = { registry: '127.0.0.1:1', repository: 'shop/api', platform: 'linux/amd64', pushedAt: '2026-11-10T01:00:00.000Z', tag: 'v1', digest: `sha256:${'a'.repeat(64)}` };
+    const point = {
+      registry: '127.0.0.1:1',
+      repository: 'shop/api',
+      platform: 'linux/amd64',
+      pushedAt: '2026-11-10T01:00:00.000Z',
+      tag: 'v1',
+      digest: `sha256:${'a'.repeat(64)}`,
+    };
     teams.reset();
     await evaluations.send(point);
     await evaluations.send({ ...point, registry: app.proxy.loginServer, digest: 'md5:abc' });
     await evaluations.send({ ...point, registry: app.proxy.loginServer, extra: 1 });
     await deliveries.send({ registry: app.proxy.loginServer, rowKey: 'k|shop%2Fapi|x|growth' });
-    await app.host.waitForLog(/moved to poison queue 'acrsize-alerts-poison': .*message is not a point reference: registry 127\.0\.0\.1:1 is not in ALLOWED_REGISTRIES/, 20_000);
-    await app.host.waitForLog(/moved to poison queue 'acrsize-alerts-poison': .*message is not a point reference: .*digest: is not a sha256 or sha512 digest/, 30_000);
-    await app.host.waitForLog(/moved to poison queue 'acrsize-alerts-poison': .*message is not a point reference: \(message\): Unrecognized key: "extra"/, 30_000);
-    await app.host.waitForLog(/moved to poison queue 'acrsize-deliveries-poison': .*message is not an alert reference: rowKey: is not an alert row key/, 30_000);
+    await app.host.waitForLog(
+      /moved to poison queue 'acrsize-alerts-poison': .*message is not a point reference: registry 127\.0\.0\.1:1 is not in ALLOWED_REGISTRIES/,
+      20_000,
+    );
+    await app.host.waitForLog(
+      /moved to poison queue 'acrsize-alerts-poison': .*message is not a point reference: .*digest: is not a sha256 or sha512 digest/,
+      30_000,
+    );
+    await app.host.waitForLog(
+      /moved to poison queue 'acrsize-alerts-poison': .*message is not a point reference: \(message\): Unrecognized key: "extra"/,
+      30_000,
+    );
+    await app.host.waitForLog(
+      /moved to poison queue 'acrsize-deliveries-poison': .*message is not an alert reference: rowKey: is not an alert row key/,
+      30_000,
+    );
     expect(teams.requests()).toHaveLength(0);
   });
 });

@@ -33,12 +33,20 @@ describe('generated bad input', () => {
     const specs = endpointSpecs({ registry: app.proxy.loginServer, secret: SECRET });
 
     // Every HTTP function the host serves has a generator: a new endpoint cannot be left out.
-    const served = [...app.host.logs().matchAll(/^\s*(\w+): \[([A-Z,]+)\] http:\/\/localhost:\d+\/(\S+)$/gm)].map((m) => ({ name: m[1]!, methods: m[2]!.split(','), path: `/${m[3]}` }));
+    const served = [...app.host.logs().matchAll(/^\s*(\w+): \[([A-Z,]+)\] http:\/\/localhost:\d+\/(\S+)$/gm)].map((m) => ({
+      name: m[1]!,
+      methods: m[2]!.split(','),
+      path: `/${m[3]}`,
+    }));
     expect(served.length).toBeGreaterThan(10);
     for (const route of served) {
       const spec = specs.find((s) => s.name === route.name);
       expect(spec, `no bad-input generator for ${route.name} (${route.path})`).toBeDefined();
-      expect({ name: route.name, path: spec!.path, methods: [...spec!.methods].sort() }).toEqual({ name: route.name, path: route.path, methods: [...route.methods].sort() });
+      expect({ name: route.name, path: spec!.path, methods: [...spec!.methods].sort() }).toEqual({
+        name: route.name,
+        path: route.path,
+        methods: [...route.methods].sort(),
+      });
     }
 
     const perEndpoint = Math.ceil(CASES / specs.length);

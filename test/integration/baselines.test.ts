@@ -60,9 +60,17 @@ function history(): Push[] {
       os: 'linux',
       diffIds: layers.map((l) => l.diffId),
       created: timestamp,
-      history: layers.map((l, k) => ({ created_by: k === 0 ? 'ADD base.tar /' : `RUN step ${steps.indexOf(l) >= 0 ? steps.indexOf(l) : 'app'}`, created: timestamp })),
+      history: layers.map((l, k) => ({
+        created_by: k === 0 ? 'ADD base.tar /' : `RUN step ${steps.indexOf(l) >= 0 ? steps.indexOf(l) : 'app'}`,
+        created: timestamp,
+      })),
     });
-    const image = { config, layers, manifest: makeManifest({ format: 'oci', config, layers }), totalSize: config.size + layers.reduce((s, l) => s + l.size, 0) };
+    const image = {
+      config,
+      layers,
+      manifest: makeManifest({ format: 'oci', config, layers }),
+      totalSize: config.size + layers.reduce((s, l) => s + l.size, 0),
+    };
     images.push(image);
     pushes.push({ image, tag, timestamp });
   }
@@ -85,13 +93,25 @@ async function allPoints(repository: string): Promise<Map<string, Comparison>> {
 describe('baselines under any delivery order and concurrency', () => {
   it('gives every point the same comparison as an in-order, one-at-a-time delivery', { timeout: 180_000 }, async () => {
     const pushes = history();
-    const repos = { serial: 'order/serial', shuffled: 'order/shuffled', newestFirst: 'order/newest-first', serialTag: 'order/serial-tag', shuffledTag: 'order/shuffled-tag' };
+    const repos = {
+      serial: 'order/serial',
+      shuffled: 'order/shuffled',
+      newestFirst: 'order/newest-first',
+      serialTag: 'order/serial-tag',
+      shuffledTag: 'order/shuffled-tag',
+    };
     const images = [...new Set(pushes.map((x) => x.image))];
-    await Promise.all(Object.values(repos).map(async (repo) => {
-      for (const image of images) await pushImage(app.registry.url, repo, image);
-    }));
+    await Promise.all(
+      Object.values(repos).map(async (repo) => {
+        for (const image of images) await pushImage(app.registry.url, repo, image);
+      }),
+    );
     for (const repo of [repos.serialTag, repos.shuffledTag]) {
-      const res = await fetch(`${app.host.url}/api/policy?registry=${app.proxy.loginServer}&repository=${repo}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ baselineMode: 'sameTag' }) });
+      const res = await fetch(`${app.host.url}/api/policy?registry=${app.proxy.loginServer}&repository=${repo}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ baselineMode: 'sameTag' }),
+      });
       expect(res.status).toBe(201);
     }
 
@@ -102,13 +122,20 @@ describe('baselines under any delivery order and concurrency', () => {
       return id;
     };
     const processed = (ids: string[]) =>
-      waitFor(() => ids.every((id) => app.host.logs().includes(`(event ${id}): `)), { timeoutMs: 120_000, intervalMs: 20, message: `${ids.length} events processed` });
+      waitFor(() => ids.every((id) => app.host.logs().includes(`(event ${id}): `)), {
+        timeoutMs: 120_000,
+        intervalMs: 20,
+        message: `${ids.length} events processed`,
+      });
 
     // The reference: push order, each event processed before the next is sent.
     for (const p of pushes) await processed(await Promise.all([send(repos.serial, p), send(repos.serialTag, p)]));
 
     const random = rng(7);
-    const shuffled = pushes.map((p) => ({ p, k: random() })).sort((a, b) => a.k - b.k).map((x) => x.p);
+    const shuffled = pushes
+      .map((p) => ({ p, k: random() }))
+      .sort((a, b) => a.k - b.k)
+      .map((x) => x.p);
     const newestFirst = [...pushes].reverse();
     const ids: string[] = [];
     for (let i = 0; i < pushes.length; i += 16) {

@@ -89,7 +89,9 @@ describe('large request bodies', () => {
   it('16 unauthenticated 96 MiB bodies answer 401 before they are sent, and the host stays small', async () => {
     const before = memory(app.host.pid);
     const results = await Promise.all(
-      Array.from({ length: 16 }, (_, i) => sendLarge(['/api/webhooks/acr', '/api/webhooks/distribution', '/api/webhooks/eventgrid'][i % 3]!, 96 * MiB, {}, i % 2 === 0)),
+      Array.from({ length: 16 }, (_, i) =>
+        sendLarge(['/api/webhooks/acr', '/api/webhooks/distribution', '/api/webhooks/eventgrid'][i % 3]!, 96 * MiB, {}, i % 2 === 0),
+      ),
     );
     const after = memory(app.host.pid);
     console.log(`host memory: RSS ${before.rssMiB.toFixed(0)} MiB before, ${after.rssMiB.toFixed(0)} MiB after, peak ${after.peakMiB.toFixed(0)} MiB`);

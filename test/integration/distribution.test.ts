@@ -48,10 +48,13 @@ describe('docker-registry notifications → /api/webhooks/distribution', () => {
   it('turns a push through the registry API into a trend point with the exact size', async () => {
     const image = makeImage({ layers: [2048, 4096] });
     const pushed = await pushImage(registry.url, 'dist/app', image, { tag: 'v1' });
-    const points = await waitFor(async () => {
-      const t = await trend('dist/app');
-      return t.status === 200 && t.json.points.length === 1 ? t.json.points : undefined;
-    }, { timeoutMs: 20_000, message: 'a point from the registry notification' });
+    const points = await waitFor(
+      async () => {
+        const t = await trend('dist/app');
+        return t.status === 200 && t.json.points.length === 1 ? t.json.points : undefined;
+      },
+      { timeoutMs: 20_000, message: 'a point from the registry notification' },
+    );
     expect(points[0]).toMatchObject({ tag: 'v1', digest: pushed.digest, sizeBytes: pushed.totalSize, platform: 'linux/amd64' });
     // Blob uploads are announced too; the webhook accepts them as ignored, and the registry saw 2xx for every envelope.
     expect(registry.logs()).not.toMatch(/retryingsink: error writing events/);
@@ -65,10 +68,13 @@ describe('docker-registry notifications → /api/webhooks/distribution', () => {
       ],
     });
     const pushed = await pushMultiPlatformImage(registry.url, 'dist/multi', multi, { tag: '2.0' });
-    const points = await waitFor(async () => {
-      const t = await trend('dist/multi');
-      return t.status === 200 && t.json.points.length === 2 ? t.json.points : undefined;
-    }, { timeoutMs: 20_000, message: 'two platform points' });
+    const points = await waitFor(
+      async () => {
+        const t = await trend('dist/multi');
+        return t.status === 200 && t.json.points.length === 2 ? t.json.points : undefined;
+      },
+      { timeoutMs: 20_000, message: 'two platform points' },
+    );
     expect(points.map((p) => p.sizeBytes).sort()).toEqual(pushed.platforms.map((p) => p.totalSize).sort());
 
     await deleteManifest(registry.url, 'dist/multi', pushed.indexDigest);

@@ -26,7 +26,16 @@ async function deliver(body: unknown, headers: Record<string, string>) {
 /** The same ImagePushed event in the CloudEvents 1.0 schema, as an Event Grid subscription with that delivery schema sends it. */
 function cloudEvent(repository: string, digest: string, tag: string, id = randomUUID()) {
   const { data, topic } = imagePushed(repository, digest, tag, id);
-  return { specversion: '1.0', id, source: topic, subject: `${repository}:${tag}`, type: 'Microsoft.ContainerRegistry.ImagePushed', time: new Date().toISOString(), datacontenttype: 'application/json', data };
+  return {
+    specversion: '1.0',
+    id,
+    source: topic,
+    subject: `${repository}:${tag}`,
+    type: 'Microsoft.ContainerRegistry.ImagePushed',
+    time: new Date().toISOString(),
+    datacontenttype: 'application/json',
+    data,
+  };
 }
 
 function imagePushed(repository: string, digest: string, tag: string, id = randomUUID()) {
@@ -54,7 +63,18 @@ describe('POST /api/webhooks/eventgrid', () => {
   it('answers the subscription validation handshake with the code', async () => {
     const code = randomUUID();
     const res = await deliver(
-      [{ id: 'v1', topic: 't', subject: '', eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent', eventTime: new Date().toISOString(), data: { validationCode: code, validationUrl: 'https://example.invalid/validate' }, dataVersion: '2', metadataVersion: '1' }],
+      [
+        {
+          id: 'v1',
+          topic: 't',
+          subject: '',
+          eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
+          eventTime: new Date().toISOString(),
+          data: { validationCode: code, validationUrl: 'https://example.invalid/validate' },
+          dataVersion: '2',
+          metadataVersion: '1',
+        },
+      ],
       { 'aeg-event-type': 'SubscriptionValidation' },
     );
     expect(res).toEqual({ status: 200, json: { validationResponse: code } });
@@ -90,7 +110,10 @@ describe('POST /api/webhooks/eventgrid', () => {
 
 describe('CloudEvents 1.0 on /api/webhooks/eventgrid', () => {
   it('answers the abuse-protection handshake: OPTIONS with WebHook-Request-Origin gets WebHook-Allowed-Origin', async () => {
-    const res = await request(`${app.host.url}/api/webhooks/eventgrid`, { method: 'OPTIONS', headers: { 'webhook-request-origin': 'eventgrid.azure.net', 'webhook-request-rate': '120' } });
+    const res = await request(`${app.host.url}/api/webhooks/eventgrid`, {
+      method: 'OPTIONS',
+      headers: { 'webhook-request-origin': 'eventgrid.azure.net', 'webhook-request-rate': '120' },
+    });
     expect(res.status).toBe(200);
     expect(res.headers['webhook-allowed-origin']).toBe('eventgrid.azure.net');
     expect(res.headers['webhook-allowed-rate']).toBe('*');
@@ -106,7 +129,10 @@ describe('CloudEvents 1.0 on /api/webhooks/eventgrid', () => {
     const auth = { authorization: `Bearer ${SECRET}` };
     const single = await deliver(cloudEvent('ce/app', one.digest, 'one'), { ...auth, 'content-type': 'application/cloudevents+json; charset=utf-8' });
     expect(single).toEqual({ status: 202, json: { accepted: 1 } });
-    const batch = await deliver([cloudEvent('ce/app', two.digest, 'two'), cloudEvent('ce/app', three.digest, 'three')], { ...auth, 'content-type': 'application/cloudevents-batch+json; charset=utf-8' });
+    const batch = await deliver([cloudEvent('ce/app', two.digest, 'two'), cloudEvent('ce/app', three.digest, 'three')], {
+      ...auth,
+      'content-type': 'application/cloudevents-batch+json; charset=utf-8',
+    });
     expect(batch).toEqual({ status: 202, json: { accepted: 2 } });
     const points = await app.waitForPoints('ce/app', 3);
     // Two events of one batch may share a millisecond: compare without order.

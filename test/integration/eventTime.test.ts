@@ -29,11 +29,14 @@ describe('event timestamps far from the receive time', () => {
     expect(points.map((p) => p.tag)).toEqual(['v1', 'v2']);
     expect(points[1]!.baselineDigest).toBe(first.digest);
     // The summary follows the points within the same invocation, a moment after the point is readable.
-    const latest = await waitFor(async () => {
-      const repos = await app.get('/api/repositories', { registry: app.proxy.loginServer });
-      const row = repos.json.repositories.find((r: { repository: string }) => r.repository === 'time/app');
-      return row?.latest?.tag === 'v2' ? row.latest : undefined;
-    }, { message: 'v2 as the latest point' });
+    const latest = await waitFor(
+      async () => {
+        const repos = await app.get('/api/repositories', { registry: app.proxy.loginServer });
+        const row = repos.json.repositories.find((r: { repository: string }) => r.repository === 'time/app');
+        return row?.latest?.tag === 'v2' ? row.latest : undefined;
+      },
+      { message: 'v2 as the latest point' },
+    );
     expect(latest).toMatchObject({ tag: 'v2', digest: second.digest });
   });
 

@@ -28,16 +28,28 @@ const writeToQueue = async (message: unknown) => {
   await queue.createIfNotExists();
   await queue.sendMessage(Buffer.from(JSON.stringify(message)).toString('base64'));
 };
-const failures = async (registry?: string) => (await app.get('/api/failures', registry ? { registry } : {})).json.failures as Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const failures = async (registry?: string) => (await app.get('/api/failures', registry ? { registry } : {})).json.failures as Array<Record<string, any>>;
 
 describe('the events queue as a trust boundary', () => {
   it('never contacts a registry off the allow-list named by a message written straight to the queue', async () => {
     const digest = 'sha256:' + 'b'.repeat(64);
-    await writeToQueue({ id: 'forged-1', timestamp: new Date().toISOString(), action: 'push', source: 'acr', registry: sentinel.loginServer, repository: 'evil/app', digest, tag: 'v1' });
-    const [refused] = await waitFor(async () => {
-      const list = await failures(sentinel.loginServer);
-      return list.length > 0 ? list : undefined;
-    }, { message: 'the forged event recorded as a failure' });
+    await writeToQueue({
+      id: 'forged-1',
+      timestamp: new Date().toISOString(),
+      action: 'push',
+      source: 'acr',
+      registry: sentinel.loginServer,
+      repository: 'evil/app',
+      digest,
+      tag: 'v1',
+    });
+    const [refused] = await waitFor(
+      async () => {
+        const list = await failures(sentinel.loginServer);
+        return list.length > 0 ? list : undefined;
+      },
+      { message: 'the forged event recorded as a failure' },
+    );
     expect(refused).toMatchObject({ kind: 'refused', registry: sentinel.loginServer, state: 'failed', event: { id: 'forged-1' } });
     expect(refused!.reason).toMatch(/not in ALLOWED_REGISTRIES; it was not contacted/);
     expect(sentinel.connections()).toHaveLength(0);
@@ -70,10 +82,13 @@ describe('the events queue as a trust boundary', () => {
 
   it('keeps a message that is not an event as a failure, without retrying it', async () => {
     await writeToQueue({ hello: 'world' });
-    const [invalid] = await waitFor(async () => {
-      const list = (await failures()).filter((f) => f.kind === 'invalid');
-      return list.length > 0 ? list : undefined;
-    }, { message: 'the invalid message recorded' });
+    const [invalid] = await waitFor(
+      async () => {
+        const list = (await failures()).filter((f) => f.kind === 'invalid');
+        return list.length > 0 ? list : undefined;
+      },
+      { message: 'the invalid message recorded' },
+    );
     expect(invalid).toMatchObject({ registry: '-', attempts: 1, message: '{"hello":"world"}' });
     expect(invalid!.reason).toMatch(/^not a registry event: /);
   });
@@ -84,17 +99,23 @@ describe('exhausted events', () => {
     const pushed = await pushImage(app.registry.url, 'stuck/app', makeImage({ layers: [1200] }), { tag: 'v1' });
     app.proxy.failNext(100, 500);
     expect((await app.acrPush({ repository: 'stuck/app', digest: pushed.digest, tag: 'v1', id: 'stuck-1' })).status).toBe(202);
-    const [failure] = await waitFor(async () => {
-      const list = await failures(app.proxy.loginServer);
-      return list.length > 0 ? list : undefined;
-    }, { timeoutMs: 20_000, message: 'the exhausted event recorded' });
+    const [failure] = await waitFor(
+      async () => {
+        const list = await failures(app.proxy.loginServer);
+        return list.length > 0 ? list : undefined;
+      },
+      { timeoutMs: 20_000, message: 'the exhausted event recorded' },
+    );
     expect(failure).toMatchObject({ kind: 'exhausted', attempts: 2, state: 'failed', event: { id: 'stuck-1', repository: 'stuck/app' } });
     expect(failure!.reason).toMatch(/^gave up after 2 attempts: .*HTTP 500/);
 
     const image = await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'stuck/app', digest: pushed.digest });
     expect(image.json).toMatchObject({ status: 'failed', reason: expect.stringMatching(/^gave up after 2 attempts/) });
     const repos = (await app.get('/api/repositories', { registry: app.proxy.loginServer })).json.repositories;
-    expect(repos.find((r: { repository: string }) => r.repository === 'stuck/app')).toMatchObject({ latest: null, lastError: { digest: pushed.digest, message: expect.stringMatching(/gave up after 2 attempts/) } });
+    expect(repos.find((r: { repository: string }) => r.repository === 'stuck/app')).toMatchObject({
+      latest: null,
+      lastError: { digest: pushed.digest, message: expect.stringMatching(/gave up after 2 attempts/) },
+    });
     expect((await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'stuck/app' })).status).toBe(200);
 
     app.proxy.reset();
@@ -103,7 +124,9 @@ describe('exhausted events', () => {
     expect(replay.json.replayed).toEqual([{ id: failure!.id, eventId: 'stuck-1' }]);
     const [point] = await app.waitForPoints('stuck/app', 1);
     expect(point!.sizeBytes).toBe(pushed.totalSize);
-    await waitFor(async () => (await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'stuck/app', digest: pushed.digest })).json.status === 'ok');
+    await waitFor(
+      async () => (await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'stuck/app', digest: pushed.digest })).json.status === 'ok',
+    );
     expect((await failures(app.proxy.loginServer))[0]).toMatchObject({ id: failure!.id, state: 'replayed' });
   });
 });

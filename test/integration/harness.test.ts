@@ -6,15 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  MediaType,
-  deleteManifest,
-  makeImage,
-  makeMultiPlatformImage,
-  pushImage,
-  pushMultiPlatformImage,
-  sha256,
-} from './support/images';
+import { MediaType, deleteManifest, makeImage, makeMultiPlatformImage, pushImage, pushMultiPlatformImage, sha256 } from './support/images';
 import { startRegistryProxy, startSentinel } from './support/proxy';
 import { startReceiver, type ReceivedRequest } from './support/receiver';
 import { startRegistry, type TestRegistry } from './support/registry';
@@ -86,7 +78,12 @@ describe('integration harness', () => {
     const config = await get(`${registry.url}/v2/team/app/blobs/${pushed.configDigest}`);
     expect(config.res.status).toBe(200);
     expect(config.bytes.equals(image.config.bytes)).toBe(true);
-    const doc = JSON.parse(config.bytes.toString()) as { architecture: string; os: string; rootfs: { diff_ids: string[] }; history: { empty_layer?: boolean }[] };
+    const doc = JSON.parse(config.bytes.toString()) as {
+      architecture: string;
+      os: string;
+      rootfs: { diff_ids: string[] };
+      history: { empty_layer?: boolean }[];
+    };
     expect(doc).toMatchObject({ architecture: 'amd64', os: 'linux' });
     expect(doc.rootfs.diff_ids).toEqual(image.layers.map((l) => l.diffId));
     expect(doc.history.filter((h) => h.empty_layer)).toHaveLength(2);

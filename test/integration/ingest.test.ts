@@ -7,7 +7,19 @@ import { randomBytes } from 'node:crypto';
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type AppUnderTest } from './support/app';
-import { MediaType, makeConfig, makeImage, makeLayer, makeMultiPlatformImage, pushBlob, pushImage, pushManifest, pushMultiPlatformImage, sha256, type Blob } from './support/images';
+import {
+  MediaType,
+  makeConfig,
+  makeImage,
+  makeLayer,
+  makeMultiPlatformImage,
+  pushBlob,
+  pushImage,
+  pushManifest,
+  pushMultiPlatformImage,
+  sha256,
+  type Blob,
+} from './support/images';
 import { waitFor } from './support/wait';
 import { EVENTS_QUEUE } from '../../src/names';
 
@@ -48,9 +60,22 @@ describe('push → webhook → queue → manifest → Table Storage → trend AP
     expect(detail.status).toBe(200);
     expect(detail.json).toMatchObject({ mediaType: MediaType.ociManifest, kind: 'image', status: 'ok', tags: ['v1'] });
     const [platform] = detail.json.platforms;
-    expect(platform).toMatchObject({ digest: pushed.digest, platform: 'linux/amd64', sizeBytes: pushed.totalSize, configSizeBytes: pushed.configSize, history: 'matched' });
+    expect(platform).toMatchObject({
+      digest: pushed.digest,
+      platform: 'linux/amd64',
+      sizeBytes: pushed.totalSize,
+      configSizeBytes: pushed.configSize,
+      history: 'matched',
+    });
     expect(platform.layers).toEqual(
-      image.layers.map((l, i) => ({ digest: l.digest, mediaType: l.mediaType, sizeBytes: l.size, foreign: false, createdBy: `ADD layer ${i} (${l.uncompressedSize} bytes)`, createdAt: expect.any(String) })),
+      image.layers.map((l, i) => ({
+        digest: l.digest,
+        mediaType: l.mediaType,
+        sizeBytes: l.size,
+        foreign: false,
+        createdBy: `ADD layer ${i} (${l.uncompressedSize} bytes)`,
+        createdAt: expect.any(String),
+      })),
     );
   });
 
@@ -98,7 +123,13 @@ describe('push → webhook → queue → manifest → Table Storage → trend AP
     const points = await app.waitForPoints('team-b/multi', 2);
     expect(points.map((p) => [p.platform, p.digest, p.sizeBytes, p.layerCount, p.indexDigest]).sort()).toEqual(
       pushed.platforms
-        .map((p) => [[p.platform.os, p.platform.architecture, p.platform.variant].filter(Boolean).join('/'), p.digest, p.totalSize, p.layerSizes.length, pushed.indexDigest])
+        .map((p) => [
+          [p.platform.os, p.platform.architecture, p.platform.variant].filter(Boolean).join('/'),
+          p.digest,
+          p.totalSize,
+          p.layerSizes.length,
+          pushed.indexDigest,
+        ])
         .sort(),
     );
     expect(app.proxy.count()).toBe(1 + 2 * 2);
@@ -127,14 +158,26 @@ describe('push → webhook → queue → manifest → Table Storage → trend AP
     for (const p of pushed.platforms) {
       expect((await app.acrPush({ repository: 'team-b/list', digest: p.digest, mediaType: MediaType.dockerManifest })).status).toBe(202);
     }
-    await waitFor(async () => (await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'team-b/list', digest: pushed.platforms[1]!.digest })).json?.status === 'ok', { timeoutMs: 15_000 });
-    await waitFor(async () => (await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'team-b/list', digest: pushed.platforms[0]!.digest })).json?.status === 'ok', { timeoutMs: 15_000 });
+    await waitFor(
+      async () =>
+        (await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'team-b/list', digest: pushed.platforms[1]!.digest })).json?.status ===
+        'ok',
+      { timeoutMs: 15_000 },
+    );
+    await waitFor(
+      async () =>
+        (await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'team-b/list', digest: pushed.platforms[0]!.digest })).json?.status ===
+        'ok',
+      { timeoutMs: 15_000 },
+    );
     const untagged = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'team-b/list' });
     expect(untagged.status).toBe(200);
     expect(untagged.json.points).toEqual([]);
     expect(app.proxy.count()).toBe(4);
 
-    expect((await app.acrPush({ repository: 'team-b/list', digest: pushed.indexDigest, tag: 'latest', mediaType: MediaType.dockerManifestList })).status).toBe(202);
+    expect((await app.acrPush({ repository: 'team-b/list', digest: pushed.indexDigest, tag: 'latest', mediaType: MediaType.dockerManifestList })).status).toBe(
+      202,
+    );
     const points = await app.waitForPoints('team-b/list', 2);
     expect(points.map((p) => p.platform).sort()).toEqual(['linux/amd64', 'linux/arm/v7']);
     expect(app.proxy.count()).toBe(5);
@@ -156,7 +199,12 @@ describe('push → webhook → queue → manifest → Table Storage → trend AP
       mediaType: MediaType.dockerManifest,
       config: { mediaType: config.mediaType, digest: config.digest, size: config.size },
       layers: [
-        { mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', digest: foreignDigest, size: foreignSize, urls: ['https://mcr.microsoft.com/v2/windows/servercore/blobs/' + foreignDigest] },
+        {
+          mediaType: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+          digest: foreignDigest,
+          size: foreignSize,
+          urls: ['https://mcr.microsoft.com/v2/windows/servercore/blobs/' + foreignDigest],
+        },
         { mediaType: layer.mediaType, digest: layer.digest, size: layer.size },
       ],
     };
@@ -226,8 +274,12 @@ describe('read APIs', () => {
     const workerImage = makeImage({ layers: [700] });
     worker = await pushImage(app.registry.url, 'reads/worker', workerImage, { tag: 'v1' });
     await pushManifest(app.registry.url, 'reads/worker', workerImage.manifest, 'stable');
-    expect((await app.acrPush({ repository: 'reads/worker', digest: worker.digest, tag: 'v1', timestamp: new Date(now - 2 * 86_400_000).toISOString() })).status).toBe(202);
-    expect((await app.acrPush({ repository: 'reads/worker', digest: worker.digest, tag: 'stable', timestamp: new Date(now - 86_400_000).toISOString() })).status).toBe(202);
+    expect(
+      (await app.acrPush({ repository: 'reads/worker', digest: worker.digest, tag: 'v1', timestamp: new Date(now - 2 * 86_400_000).toISOString() })).status,
+    ).toBe(202);
+    expect(
+      (await app.acrPush({ repository: 'reads/worker', digest: worker.digest, tag: 'stable', timestamp: new Date(now - 86_400_000).toISOString() })).status,
+    ).toBe(202);
     await app.waitForPoints('reads/api', 1);
     await app.waitForPoints('reads/worker', 2);
   });
@@ -243,11 +295,21 @@ describe('read APIs', () => {
     const page1 = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'reads/worker', limit: 1 });
     expect(page1.json.points.map((p: { tag: string }) => p.tag)).toEqual(['v1']);
     expect(typeof page1.json.continuationToken).toBe('string');
-    const page2 = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'reads/worker', limit: 1, continuationToken: page1.json.continuationToken });
+    const page2 = await app.get('/api/trend', {
+      registry: app.proxy.loginServer,
+      repository: 'reads/worker',
+      limit: 1,
+      continuationToken: page1.json.continuationToken,
+    });
     expect(page2.json.points.map((p: { tag: string }) => p.tag)).toEqual(['stable']);
     expect(page2.json.continuationToken).toBeNull();
     const stableAt = Date.parse(page2.json.points[0].pushedAt);
-    const window = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'reads/worker', since: new Date(stableAt - 3_600_000).toISOString(), until: new Date(stableAt + 3_600_000).toISOString() });
+    const window = await app.get('/api/trend', {
+      registry: app.proxy.loginServer,
+      repository: 'reads/worker',
+      since: new Date(stableAt - 3_600_000).toISOString(),
+      until: new Date(stableAt + 3_600_000).toISOString(),
+    });
     expect(window.json.points.map((p: { tag: string }) => p.tag)).toEqual(['stable']);
     const byTag = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'reads/worker', tag: 'v1' });
     expect(byTag.json.points.map((p: { tag: string }) => p.tag)).toEqual(['v1']);
@@ -262,7 +324,12 @@ describe('read APIs', () => {
     const bad = await app.get('/api/trend', { repository: 'Bad Name', limit: 0, since: 'yesterday', continuationToken: 'garbage' });
     expect(bad.status).toBe(400);
     expect(bad.json.problems.map((p: { parameter: string }) => p.parameter).sort()).toEqual(['continuationToken', 'limit', 'registry', 'repository', 'since']);
-    const reversed = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'reads/api', since: '2026-02-01T00:00:00Z', until: '2026-01-01T00:00:00Z' });
+    const reversed = await app.get('/api/trend', {
+      registry: app.proxy.loginServer,
+      repository: 'reads/api',
+      since: '2026-02-01T00:00:00Z',
+      until: '2026-01-01T00:00:00Z',
+    });
     expect(reversed.status).toBe(400);
   });
 });

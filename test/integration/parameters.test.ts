@@ -57,7 +57,14 @@ describe('read API parameters', () => {
 
   it('answer 400 for digests that are not sha256 or sha512 with lower-case hex of the right length', async () => {
     const registry = app.proxy.loginServer;
-    for (const bad of ['md5:' + 'a'.repeat(32), 'a:b', 'sha256:' + 'A'.repeat(64), 'sha256:' + 'a'.repeat(63), 'sha512:' + 'a'.repeat(64), 'sha256:' + 'a'.repeat(3000)]) {
+    for (const bad of [
+      'md5:' + 'a'.repeat(32),
+      'a:b',
+      'sha256:' + 'A'.repeat(64),
+      'sha256:' + 'a'.repeat(63),
+      'sha512:' + 'a'.repeat(64),
+      'sha256:' + 'a'.repeat(3000),
+    ]) {
       await expectBadParameter('/api/image', { registry, repository: 'team/app', digest: bad }, 'digest', /sha256/);
       await expectBadParameter('/api/compare', { registry, repository: 'team/app', from: digest, to: bad }, 'to', /sha256/);
       await expectBadParameter('/api/estimate', { registry, repository: 'team/app', digest, baseline: bad }, 'baseline', /sha256/);
@@ -67,7 +74,11 @@ describe('read API parameters', () => {
   });
 
   it('still answer 404 for a repository at the limits that is not tracked', async () => {
-    const repository = Array.from({ length: 128 }, () => 'a').join('/').padEnd(256, 'b').slice(0, 256).replace(/\/$/, 'c');
+    const repository = Array.from({ length: 128 }, () => 'a')
+      .join('/')
+      .padEnd(256, 'b')
+      .slice(0, 256)
+      .replace(/\/$/, 'c');
     const registry = `${'r'.repeat(240)}.example`;
     for (const path of ['/api/image', '/api/estimate']) {
       const res = await app.get(path, { registry, repository, digest: 'sha512:' + 'c'.repeat(128) });

@@ -55,8 +55,12 @@ function eventGridBatch(digest: string, ids: string[]) {
 }
 
 async function deliver(body: unknown) {
-  const res = await request(`${host.url}/api/webhooks/eventgrid`, { method: 'POST', headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, retryAfter: header(res, 'retry-after'), json: JSON.parse(res.body.toString()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const res = await request(`${host.url}/api/webhooks/eventgrid`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, retryAfter: header(res, 'retry-after'), json: JSON.parse(res.body.toString()) as Record<string, any> };
 }
 
 async function trendTags(): Promise<string[]> {
@@ -68,7 +72,7 @@ async function trendTags(): Promise<string[]> {
 }
 
 describe('a partly queued delivery', () => {
-  it('answers 503 with each event\'s outcome, and a resend completes it without duplicate points', async () => {
+  it("answers 503 with each event's outcome, and a resend completes it without duplicate points", async () => {
     const pushed = await pushImage(registry.url, 'partial/app', makeImage({ layers: [1500] }), { tag: 'base' });
     const ids = ['t1', 'refuse-t2', 't3', 'refuse-t4', 't5'];
     faults.refuseEvents(/^refuse-/);

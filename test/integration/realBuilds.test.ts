@@ -19,7 +19,14 @@ afterAll(async () => {
   await app?.stop();
 });
 
-const DOCKERFILE = ['FROM scratch', 'COPY greeter /usr/local/bin/greeter', 'COPY motd.txt /etc/motd', 'ENV GREETING=hello', 'CMD ["/usr/local/bin/greeter"]', ''].join('\n');
+const DOCKERFILE = [
+  'FROM scratch',
+  'COPY greeter /usr/local/bin/greeter',
+  'COPY motd.txt /etc/motd',
+  'ENV GREETING=hello',
+  'CMD ["/usr/local/bin/greeter"]',
+  '',
+].join('\n');
 
 async function pushAndIngest(repository: string, tag: string, name: string, timestamp: string) {
   const digest = await builder.push(name, app.registry.loginServer, repository, tag);

@@ -30,7 +30,12 @@ async function get(host: LocalHost, path: string, query: Record<string, string>)
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
   const started = Date.now();
   const res = await request(url);
-  return { status: res.status, ms: Date.now() - started, retryAfter: header(res, 'retry-after'), json: JSON.parse(res.body.toString() || 'null') as { error?: string; reason?: string } };
+  return {
+    status: res.status,
+    ms: Date.now() - started,
+    retryAfter: header(res, 'retry-after'),
+    json: JSON.parse(res.body.toString() || 'null') as { error?: string; reason?: string },
+  };
 }
 
 function push(id: string) {
@@ -45,8 +50,17 @@ function push(id: string) {
 
 async function webhook(host: LocalHost, id: string) {
   const started = Date.now();
-  const res = await request(`${host.url}/api/webhooks/acr`, { method: 'POST', headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' }, body: push(id) });
-  return { status: res.status, ms: Date.now() - started, retryAfter: header(res, 'retry-after'), json: JSON.parse(res.body.toString()) as Record<string, unknown> };
+  const res = await request(`${host.url}/api/webhooks/acr`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${SECRET}`, 'content-type': 'application/json' },
+    body: push(id),
+  });
+  return {
+    status: res.status,
+    ms: Date.now() - started,
+    retryAfter: header(res, 'retry-after'),
+    json: JSON.parse(res.body.toString()) as Record<string, unknown>,
+  };
 }
 
 describe('storage stopped', () => {
@@ -104,7 +118,11 @@ describe('storage frozen', () => {
       console.log(`storage frozen: webhook answered ${hook.status} in ${hook.ms} ms`);
       expect(hook.status).toBe(503);
       expect(hook.retryAfter).toMatch(/^\d+$/);
-      expect(hook.json).toMatchObject({ reason: 'timeout', accepted: 0, events: [{ id: 'frozen', outcome: 'unknown', reason: expect.stringMatching(/did not answer within 1000 ms/) }] });
+      expect(hook.json).toMatchObject({
+        reason: 'timeout',
+        accepted: 0,
+        events: [{ id: 'frozen', outcome: 'unknown', reason: expect.stringMatching(/did not answer within 1000 ms/) }],
+      });
       expect(hook.ms).toBeLessThan(5_000);
     } finally {
       process.kill(azurite.pid, 'SIGCONT');

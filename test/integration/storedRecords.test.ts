@@ -22,7 +22,16 @@ afterAll(() => app?.stop());
 
 const at = '2026-11-27T10:00:00.000Z';
 const imageRecord = (registry: string, repository: string, digest: string) => ({
-  registry, repository, digest, mediaType: 'application/vnd.oci.image.manifest.v1+json', kind: 'image', status: 'ok', tags: ['v1'], firstPushedAt: at, lastPushedAt: at, platforms: [],
+  registry,
+  repository,
+  digest,
+  mediaType: 'application/vnd.oci.image.manifest.v1+json',
+  kind: 'image',
+  status: 'ok',
+  tags: ['v1'],
+  firstPushedAt: at,
+  lastPushedAt: at,
+  platforms: [],
 });
 
 describe('a stored record that does not match its schema', () => {
@@ -30,7 +39,9 @@ describe('a stored record that does not match its schema', () => {
     const registry = app.proxy.loginServer;
     const digest = 'sha256:' + 'e'.repeat(64);
     const pk = repositoryKey(registry, 'team/api');
-    await (await tables.get('images')).upsertEntity({ partitionKey: pk, rowKey: digest, ...packJson('json', { ...imageRecord(registry, 'team/api', digest), tags: 'v1' }) });
+    await (
+      await tables.get('images')
+    ).upsertEntity({ partitionKey: pk, rowKey: digest, ...packJson('json', { ...imageRecord(registry, 'team/api', digest), tags: 'v1' }) });
 
     const res = await app.get('/api/image', { registry, repository: 'team/api', digest });
     expect(res.status).toBe(500);
@@ -47,27 +58,41 @@ describe('a stored record that does not match its schema', () => {
   it('makes /api/repositories answer a JSON 500 that names the record', async () => {
     // A registry of its own: the push below lists the proxied registry's repositories.
     const registry = 'odd.azurecr.io';
-    await (await tables.get('repositories')).upsertEntity({ partitionKey: escapeKey(registry), rowKey: escapeKey('team/odd'), jsonChunks: 1, json0: '{"registry": ' });
+    await (
+      await tables.get('repositories')
+    ).upsertEntity({ partitionKey: escapeKey(registry), rowKey: escapeKey('team/odd'), jsonChunks: 1, json0: '{"registry": ' });
 
     const res = await app.get('/api/repositories', { registry });
     expect(res.status).toBe(500);
-    expect(res.json).toMatchObject({ record: { table: 'acrsizeRepositories', partitionKey: escapeKey(registry), rowKey: 'team%2Fodd' }, issues: 'json: not valid JSON' });
+    expect(res.json).toMatchObject({
+      record: { table: 'acrsizeRepositories', partitionKey: escapeKey(registry), rowKey: 'team%2Fodd' },
+      issues: 'json: not valid JSON',
+    });
   });
 
   it('fails a push that has to update it: retried, then poisoned, and recorded as a failure naming the record', async () => {
     const registry = app.proxy.loginServer;
     const pushed = await pushImage(app.registry.url, 'team/stuck', makeImage({ layers: [700] }), { tag: 'v1' });
     const pk = repositoryKey(registry, 'team/stuck');
-    await (await tables.get('images')).upsertEntity({ partitionKey: pk, rowKey: pushed.digest, ...packJson('json', { ...imageRecord(registry, 'team/stuck', pushed.digest), status: 'fine' }) });
+    await (
+      await tables.get('images')
+    ).upsertEntity({ partitionKey: pk, rowKey: pushed.digest, ...packJson('json', { ...imageRecord(registry, 'team/stuck', pushed.digest), status: 'fine' }) });
 
     expect((await app.acrPush({ repository: 'team/stuck', digest: pushed.digest, tag: 'v1' })).status).toBe(202);
     const failure = await waitFor(
-      async () => ((await app.get('/api/failures', { registry })).json.failures as Array<{ event?: { digest?: string }; kind: string; reason: string }>).find((f) => f.event?.digest === pushed.digest),
+      async () =>
+        ((await app.get('/api/failures', { registry })).json.failures as Array<{ event?: { digest?: string }; kind: string; reason: string }>).find(
+          (f) => f.event?.digest === pushed.digest,
+        ),
       { timeoutMs: 30_000, message: 'the push recorded as a failure' },
     );
     expect(failure.kind).toBe('exhausted');
     // How many attempts were made is kept on the image record, which is the one that cannot be read here.
-    expect(failure.reason).toMatch(new RegExp(`^gave up after \\d+ attempts: stored record in acrsizeImages \\(PartitionKey "${pk.replace(/[|.]/g, '\\$&')}", RowKey "${pushed.digest}"\\) does not match its schema: status: `));
+    expect(failure.reason).toMatch(
+      new RegExp(
+        `^gave up after \\d+ attempts: stored record in acrsizeImages \\(PartitionKey "${pk.replace(/[|.]/g, '\\$&')}", RowKey "${pushed.digest}"\\) does not match its schema: status: `,
+      ),
+    );
     const listed = (await app.get('/api/repositories', { registry })).json.repositories as Array<{ repository: string; lastError?: { message: string } }>;
     expect(listed.find((r) => r.repository === 'team/stuck')?.lastError?.message).toMatch(/^v1: gave up after \d+ attempts: stored record in acrsizeImages /);
   });

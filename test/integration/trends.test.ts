@@ -121,7 +121,12 @@ describe('GET /api/compare', () => {
       [deps2.digest, deps2.size, 'RUN npm ci'],
       [app2.digest, app2.size, 'COPY . .'],
     ]);
-    expect(res.json.steps.find((s: { step: string }) => s.step === 'RUN npm ci')).toMatchObject({ change: 'changed', beforeBytes: deps1.size, afterBytes: deps2.size, deltaBytes: deps2.size - deps1.size });
+    expect(res.json.steps.find((s: { step: string }) => s.step === 'RUN npm ci')).toMatchObject({
+      change: 'changed',
+      beforeBytes: deps1.size,
+      afterBytes: deps2.size,
+      deltaBytes: deps2.size - deps1.size,
+    });
   });
 
   it('compares any two images, not only neighbours, and explains bad requests', async () => {
@@ -136,14 +141,20 @@ describe('GET /api/compare', () => {
 });
 
 describe('GET /api/storage and deletes', () => {
-  const unique = () => apiV1.config.size + apiV2.config.size + workerV1.config.size + base.size + deps1.size + app1.size + deps2.size + app2.size + worker1.size;
+  const unique = () =>
+    apiV1.config.size + apiV2.config.size + workerV1.config.size + base.size + deps1.size + app1.size + deps2.size + app2.size + worker1.size;
 
   it('counts the shared base layer once and splits exclusive from shared bytes per repository', async () => {
     const res = await app.get('/api/storage', { registry: app.proxy.loginServer });
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ uniqueBytes: unique(), reclaimableBytes: 0, blobCount: 9, registryProfile: { sku: 'Basic', replicas: 1 } });
     expect(res.json.repositories).toEqual([
-      { repository: 'shop/api', exclusiveBytes: apiV1.config.size + apiV2.config.size + deps1.size + app1.size + deps2.size + app2.size, sharedBytes: base.size, manifests: 2 },
+      {
+        repository: 'shop/api',
+        exclusiveBytes: apiV1.config.size + apiV2.config.size + deps1.size + app1.size + deps2.size + app2.size,
+        sharedBytes: base.size,
+        manifests: 2,
+      },
       { repository: 'shop/worker', exclusiveBytes: workerV1.config.size + worker1.size, sharedBytes: base.size, manifests: 1 },
     ]);
     expect(res.json.cost).toMatchObject({ currency: 'USD', withinIncluded: true, includedGiB: 10, storageMonthly: 0 });

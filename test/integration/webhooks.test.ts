@@ -39,7 +39,12 @@ async function queueLength(): Promise<number> {
 describe('webhook authentication', () => {
   it('answers 401 without the secret, with a wrong one, or with another scheme', async () => {
     const body = push({ request: { host: app.proxy.loginServer } });
-    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong-secret-of-some-length' }, { authorization: `Basic ${SECRET}` }, { authorization: `Bearer ${SECRET}x` }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { authorization: 'Bearer wrong-secret-of-some-length' },
+      { authorization: `Basic ${SECRET}` },
+      { authorization: `Bearer ${SECRET}x` },
+    ]) {
       const res = await app.post('/api/webhooks/acr', body, headers);
       expect(res.status).toBe(401);
       expect(res.json.error).toMatch(/Authorization/);
@@ -56,7 +61,15 @@ describe('registry allow-list', () => {
     expect(res.status).toBe(403);
     expect(res.json).toMatchObject({ registries: [sentinel.loginServer], error: expect.stringMatching(/ALLOWED_REGISTRIES/) });
     const envelope = {
-      events: [{ id: 'd1', timestamp: '2026-11-27T10:00:00Z', action: 'push', target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, repository: 'x/y', tag: 't' }, request: { host: sentinel.loginServer } }],
+      events: [
+        {
+          id: 'd1',
+          timestamp: '2026-11-27T10:00:00Z',
+          action: 'push',
+          target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest, repository: 'x/y', tag: 't' },
+          request: { host: sentinel.loginServer },
+        },
+      ],
     };
     expect((await app.post('/api/webhooks/distribution', envelope)).status).toBe(403);
     expect(await queueLength()).toBe(before);
@@ -93,9 +106,17 @@ describe('malformed input', () => {
     for (const bad of ['sha256:' + 'a'.repeat(70_000), 'md5:' + 'a'.repeat(32), 'a:b', 'sha256:' + 'A'.repeat(64), 'sha512:' + 'a'.repeat(64)]) {
       const target = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: bad, repository: 'team/app', tag: 'v1' };
       const acr = await app.post('/api/webhooks/acr', push({ target: { ...target, size: 1, length: 1 }, request: { host } }));
-      const distribution = await app.post('/api/webhooks/distribution', { events: [{ id: 'd', timestamp: '2026-11-27T10:00:00Z', action: 'push', target, request: { host } }] });
+      const distribution = await app.post('/api/webhooks/distribution', {
+        events: [{ id: 'd', timestamp: '2026-11-27T10:00:00Z', action: 'push', target, request: { host } }],
+      });
       const eventGrid = await app.post('/api/webhooks/eventgrid', [
-        { id: 'g', eventType: 'Microsoft.ContainerRegistry.ImagePushed', eventTime: '2026-11-27T10:00:00Z', subject: 'x', data: { id: 'g', timestamp: '2026-11-27T10:00:00Z', action: 'push', target, request: { host } } },
+        {
+          id: 'g',
+          eventType: 'Microsoft.ContainerRegistry.ImagePushed',
+          eventTime: '2026-11-27T10:00:00Z',
+          subject: 'x',
+          data: { id: 'g', timestamp: '2026-11-27T10:00:00Z', action: 'push', target, request: { host } },
+        },
       ]);
       for (const [name, res] of Object.entries({ acr, distribution, eventGrid })) {
         expect(res.status, `${name} with ${bad.slice(0, 20)}…: ${res.body.toString().slice(0, 200)}`).toBe(400);
@@ -117,10 +138,17 @@ describe('malformed input', () => {
     const ping = await app.post('/api/webhooks/acr', { id: 'p', timestamp: '2026-11-27T10:00:00Z', action: 'ping' });
     expect(ping.status).toBe(200);
     expect(ping.json).toMatchObject({ accepted: 0, ping: 'ok' });
-    const chart = await app.post('/api/webhooks/acr', { id: 'c', timestamp: '2026-11-27T10:00:00Z', action: 'chart_push', target: { mediaType: 'application/vnd.acr.helm.chart', size: 1, digest, repository: 'charts/x', tag: '1.0.0', name: 'x', version: '1.0.0' } });
+    const chart = await app.post('/api/webhooks/acr', {
+      id: 'c',
+      timestamp: '2026-11-27T10:00:00Z',
+      action: 'chart_push',
+      target: { mediaType: 'application/vnd.acr.helm.chart', size: 1, digest, repository: 'charts/x', tag: '1.0.0', name: 'x', version: '1.0.0' },
+    });
     expect(chart.status).toBe(200);
     expect(chart.json.ignored[0]).toMatchObject({ action: 'chart_push' });
-    const pulls = await app.post('/api/webhooks/distribution', { events: [{ id: 'pl', timestamp: '2026-11-27T10:00:00Z', action: 'pull', target: { digest, repository: 'x' }, request: { host: app.proxy.loginServer } }] });
+    const pulls = await app.post('/api/webhooks/distribution', {
+      events: [{ id: 'pl', timestamp: '2026-11-27T10:00:00Z', action: 'pull', target: { digest, repository: 'x' }, request: { host: app.proxy.loginServer } }],
+    });
     expect(pulls.status).toBe(200);
     expect(pulls.json.accepted).toBe(0);
     expect(await queueLength()).toBe(before);
@@ -143,7 +171,12 @@ describe('log lines', () => {
     const refused = await app.post('/api/webhooks/acr', push({ request: { host: 'elsewhere.example\nFORGED-REGISTRY' } }));
     expect(refused.status).toBe(403);
     expect(await app.host.waitForLog(/webhook refused: registry elsewhere/)).toContain('elsewhere.example\\nforged-registry');
-    expect(app.host.logs().split('\n').filter((l) => l.toLowerCase().startsWith('forged-registry'))).toEqual([]);
+    expect(
+      app.host
+        .logs()
+        .split('\n')
+        .filter((l) => l.toLowerCase().startsWith('forged-registry')),
+    ).toEqual([]);
   });
 });
 
@@ -165,13 +198,23 @@ describe('storage outage', () => {
       expect(answer.error).toMatch(/^the event was not queued: queue storage is unreachable \(ECONNREFUSED, 2 tries\); retry later/);
       expect(answer).toMatchObject({ reason: 'unreachable', accepted: 0, events: [{ id: 'outage-1\nFORGED line\u0000', outcome: 'not_queued' }] });
       expect(res.headers['retry-after']).toBe('5');
-      const line = await waitFor(() => host.logs().split('\n').find((l) => l.includes('could not queue')));
+      const line = await waitFor(() =>
+        host
+          .logs()
+          .split('\n')
+          .find((l) => l.includes('could not queue')),
+      );
       expect(line).toContain('outage-1\\nFORGED line\\u0000');
       expect(line).toContain('team/app:v1');
       expect(line).toContain(digest);
       // Nothing was queued, so every line here is the webhook's own: none split, no raw NUL.
       expect(host.logs()).not.toContain('\u0000');
-      expect(host.logs().split('\n').filter((l) => l.startsWith('FORGED'))).toEqual([]);
+      expect(
+        host
+          .logs()
+          .split('\n')
+          .filter((l) => l.startsWith('FORGED')),
+      ).toEqual([]);
     } finally {
       await host.stop();
     }

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/core/errors';
 import { parseManifest, type ParsedManifest } from '../../src/core/manifest';
 import { MediaType } from '../../src/core/mediaTypes';
-import { ContentResolver, storedOnly, type ContentStore, type FetchedManifest, type RawManifest, type RegistryReader, type StoredManifest } from '../../src/services/contentResolver';
+import {
+  ContentResolver,
+  storedOnly,
+  type ContentStore,
+  type FetchedManifest,
+  type RawManifest,
+  type RegistryReader,
+  type StoredManifest,
+} from '../../src/services/contentResolver';
 
 const d = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
 const digest = d(1);
@@ -61,7 +69,11 @@ describe('ContentResolver.manifest with a parse stored by an older parser', () =
 
     expect(parsed).toEqual(parseManifest(ociManifest, MediaType.ociManifest));
     expect(parsed.kind).toBe('image');
-    expect(content.manifests.get(digest)).toEqual({ manifest: parsed, stale: false, raw: { mediaType: MediaType.ociManifest, content: Buffer.from(ociManifest) } });
+    expect(content.manifests.get(digest)).toEqual({
+      manifest: parsed,
+      stale: false,
+      raw: { mediaType: MediaType.ociManifest, content: Buffer.from(ociManifest) },
+    });
     expect([registry.requests, r.registryRequests]).toEqual([1, 1]);
     // Current now: read again without the registry.
     expect(await r.manifest(digest)).toEqual(parsed);

@@ -25,7 +25,10 @@ describe('estimateContext', () => {
 
 describe('parseOverrides', () => {
   it('applies bare parameters to every target and prefixed ones to one, prefixed winning', () => {
-    const r = parseOverrides({ throughputMBps: '80', 'aci.throughputMBps': '20', compressionRatio: '3', 'aks.serialImagePulls': 'false', sku: 'Premium', replicas: '2' }, base);
+    const r = parseOverrides(
+      { throughputMBps: '80', 'aci.throughputMBps': '20', compressionRatio: '3', 'aks.serialImagePulls': 'false', sku: 'Premium', replicas: '2' },
+      base,
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.pullModel.targets.aci.throughputMBps).toBe(20);

@@ -8,7 +8,16 @@ import { recordPoisoned, type FailureDeps, type FailureStore } from '../../src/s
 import type { ImageStore } from '../../src/services/ingest';
 import type { SummaryStore } from '../../src/services/trendPoints';
 
-const event: RegistryEvent = { id: 'e1', timestamp: '2026-11-27T10:00:00.000Z', action: 'push', source: 'acr', registry: 'r.azurecr.io', repository: 'team/app', digest: 'sha256:' + 'a'.repeat(64), tag: 'v1' };
+const event: RegistryEvent = {
+  id: 'e1',
+  timestamp: '2026-11-27T10:00:00.000Z',
+  action: 'push',
+  source: 'acr',
+  registry: 'r.azurecr.io',
+  repository: 'team/app',
+  digest: 'sha256:' + 'a'.repeat(64),
+  tag: 'v1',
+};
 const broken = new StoredRecordError('acrsizeImages', 'r.azurecr.io|team%2Fapp', event.digest, 'status: Invalid option');
 
 /** An image table whose one row no longer validates: every read of it fails, as the adapter's would. */
@@ -47,7 +56,14 @@ describe('recordPoisoned', () => {
   it('records the failure of an event whose image record does not validate, naming that record', async () => {
     const failures = new Failures();
     const repositories = new Repositories();
-    const deps: FailureDeps = { failures, images: new UnreadableImages(), repositories, queue: { enqueue: async () => undefined }, allowedRegistries: [event.registry], now: () => new Date('2026-11-27T11:00:00.000Z') };
+    const deps: FailureDeps = {
+      failures,
+      images: new UnreadableImages(),
+      repositories,
+      queue: { enqueue: async () => undefined },
+      allowedRegistries: [event.registry],
+      now: () => new Date('2026-11-27T11:00:00.000Z'),
+    };
 
     const record = await recordPoisoned(deps, event, 5);
 

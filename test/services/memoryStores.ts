@@ -8,7 +8,15 @@ import type { ParsedManifest } from '../../src/core/manifest';
 import type { StoredConfig } from '../../src/core/imageConfig';
 import type { ImageRecord } from '../../src/core/image';
 import type { RepositorySummary } from '../../src/core/repository';
-import { countedFor, introducedBytes, type BlobReference, type BlobUse, type Registration, type StorageSnapshot, type StoredBlob } from '../../src/core/storage';
+import {
+  countedFor,
+  introducedBytes,
+  type BlobReference,
+  type BlobUse,
+  type Registration,
+  type StorageSnapshot,
+  type StoredBlob,
+} from '../../src/core/storage';
 import type { PointRef, TrendPoint } from '../../src/core/trend';
 import type { ContentStore, FetchedManifest, RawManifest, RegistryReader, StoredManifest } from '../../src/services/contentResolver';
 import type { TrendQuery, TrendReader } from '../../src/services/queries';
@@ -127,9 +135,11 @@ interface PointRow {
   version: number;
 }
 
-const pointKey = (registry: string, repository: string, p: Pick<TrendPoint, 'pushedAt' | 'tag' | 'digest'>) => `${registry}|${repository}|${p.pushedAt}|${p.tag}|${p.digest}`;
+const pointKey = (registry: string, repository: string, p: Pick<TrendPoint, 'pushedAt' | 'tag' | 'digest'>) =>
+  `${registry}|${repository}|${p.pushedAt}|${p.tag}|${p.digest}`;
 /** The adapters' key order: time, then tag, then digest. */
-const byTime = (a: TrendPoint, b: TrendPoint) => (a.pushedAt < b.pushedAt ? -1 : a.pushedAt > b.pushedAt ? 1 : `${a.tag}|${a.digest}` < `${b.tag}|${b.digest}` ? -1 : 1);
+const byTime = (a: TrendPoint, b: TrendPoint) =>
+  a.pushedAt < b.pushedAt ? -1 : a.pushedAt > b.pushedAt ? 1 : `${a.tag}|${a.digest}` < `${b.tag}|${b.digest}` ? -1 : 1;
 
 export class MemoryPoints implements PointStore, TrendReader {
   readonly rows = new Map<string, PointRow>();
@@ -186,10 +196,21 @@ export class MemoryPoints implements PointStore, TrendReader {
       .filter((p) => p.digest === digest)
       .map((p) => this.#stored(this.rows.get(pointKey(registry, repository, p))!));
   }
-  async *newestFirst(registry: string, repository: string, platform: string, opts: { before?: string; tag?: string; digestNot?: string } = {}): AsyncGenerator<IndexedPoint> {
+  async *newestFirst(
+    registry: string,
+    repository: string,
+    platform: string,
+    opts: { before?: string; tag?: string; digestNot?: string } = {},
+  ): AsyncGenerator<IndexedPoint> {
     await tick();
     const points = this.#of(registry, repository)
-      .filter((p) => p.platform === platform && (!opts.before || p.pushedAt < opts.before) && (opts.tag === undefined || p.tag === opts.tag) && p.digest !== opts.digestNot)
+      .filter(
+        (p) =>
+          p.platform === platform &&
+          (!opts.before || p.pushedAt < opts.before) &&
+          (opts.tag === undefined || p.tag === opts.tag) &&
+          p.digest !== opts.digestNot,
+      )
       .sort((a, b) => (a.pushedAt === b.pushedAt ? byTime(a, b) : -byTime(a, b)));
     for (const p of points) yield { platform, digest: p.digest, tag: p.tag, pushedAt: p.pushedAt, ...(p.deletedAt ? { deletedAt: p.deletedAt } : {}) };
   }
@@ -204,7 +225,12 @@ export class MemoryPoints implements PointStore, TrendReader {
     await tick();
     const key = (p: TrendPoint) => `${p.pushedAt}|${p.tag}|${p.digest}`;
     const matching = this.all(q.registry, q.repository).filter(
-      (p) => (!q.tag || p.tag === q.tag) && (!q.platform || p.platform === q.platform) && (!q.since || p.pushedAt >= q.since) && (!q.until || p.pushedAt <= q.until) && (!q.after || key(p) > q.after),
+      (p) =>
+        (!q.tag || p.tag === q.tag) &&
+        (!q.platform || p.platform === q.platform) &&
+        (!q.since || p.pushedAt >= q.since) &&
+        (!q.until || p.pushedAt <= q.until) &&
+        (!q.after || key(p) > q.after),
     );
     const points = matching.slice(0, q.limit);
     return { points, ...(points.length ? { last: key(points.at(-1)!) } : {}), more: matching.length > q.limit };
@@ -226,7 +252,9 @@ export class MemoryLedger implements BlobLedger {
   async register(registry: string, repository: string, manifestDigest: string, uses: BlobUse[], at: string): Promise<Registration> {
     await tick();
     for (const b of uses) {
-      const ref = this.references.find((r) => r.registry === registry && r.blobDigest === b.digest && r.repository === repository && r.manifestDigest === manifestDigest);
+      const ref = this.references.find(
+        (r) => r.registry === registry && r.blobDigest === b.digest && r.repository === repository && r.manifestDigest === manifestDigest,
+      );
       if (ref) Object.assign(ref, { live: true, since: at });
       else this.references.push({ registry, blobDigest: b.digest, repository, manifestDigest, live: true, since: at });
     }
@@ -244,7 +272,9 @@ export class MemoryLedger implements BlobLedger {
 
   async release(registry: string, repository: string, manifestDigest: string | undefined, at: string) {
     await tick();
-    const dead = this.references.filter((r) => r.registry === registry && r.live && r.repository === repository && (!manifestDigest || r.manifestDigest === manifestDigest) && r.since <= at);
+    const dead = this.references.filter(
+      (r) => r.registry === registry && r.live && r.repository === repository && (!manifestDigest || r.manifestDigest === manifestDigest) && r.since <= at,
+    );
     let reclaimableBytes = 0;
     for (const r of dead) Object.assign(r, { live: false, deletedAt: at });
     for (const digest of new Set(dead.map((r) => r.blobDigest))) {
@@ -265,7 +295,11 @@ export class MemoryLedger implements BlobLedger {
   async snapshot(registry: string): Promise<StorageSnapshot> {
     await tick();
     const blobs = [...this.blobs.entries()].filter(([k]) => k.startsWith(`${registry}|`)).map(([, { counted: _c, ...b }]) => b);
-    return { blobs, references: this.references.filter((r) => r.registry === registry).map(({ registry: _r, ...ref }) => ref), liveBytes: this.#live(registry) };
+    return {
+      blobs,
+      references: this.references.filter((r) => r.registry === registry).map(({ registry: _r, ...ref }) => ref),
+      liveBytes: this.#live(registry),
+    };
   }
 
   #live(registry: string): number {

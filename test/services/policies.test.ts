@@ -27,7 +27,12 @@ const route = 'https://example.webhook.office.com/workflows/abc?sig=SECRET';
 
 function deps() {
   const policies = new MemoryPolicies();
-  return { policies, policyDefaults: defaults, routeProblem: (url: string) => (url.startsWith('https://example.webhook.office.com/') ? undefined : 'host is not in TEAMS_ALLOWED_HOSTS'), now: () => new Date('2026-06-01T00:00:00Z') };
+  return {
+    policies,
+    policyDefaults: defaults,
+    routeProblem: (url: string) => (url.startsWith('https://example.webhook.office.com/') ? undefined : 'host is not in TEAMS_ALLOWED_HOSTS'),
+    now: () => new Date('2026-06-01T00:00:00Z'),
+  };
 }
 
 describe('policies service', () => {

@@ -31,7 +31,11 @@ describe('whatIf', () => {
     await ingest(push('team/app', a, 'v1', 0), deps);
     await ingest(push('team/app', b, 'v2', 1), deps);
 
-    const named = await whatIf({ ...deps, estimates }, { registry: REGISTRY, repository: 'team/app', digest: a.manifest.digest, baseline: b.manifest.digest }, {});
+    const named = await whatIf(
+      { ...deps, estimates },
+      { registry: REGISTRY, repository: 'team/app', digest: a.manifest.digest, baseline: b.manifest.digest },
+      {},
+    );
     expect(named.ok && named.body.baselineDigest).toBe(b.manifest.digest);
     const bad = await whatIf({ ...deps, estimates }, { registry: REGISTRY, repository: 'team/app', digest: b.manifest.digest }, { speed: 'fast' });
     expect(bad).toMatchObject({ ok: false, status: 400, error: expect.stringContaining('speed') });

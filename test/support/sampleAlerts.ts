@@ -94,11 +94,20 @@ export function alertView(s: Scenario): AlertView {
   const pull = estimatePull(imageForEstimate(s.after), before ? imageForEstimate(before) : undefined, DEFAULT_REGISTRY_PROFILE.sku, DEFAULT_PULL_MODEL);
   const addedLayers = diff ? diff.added : s.after.layers;
   const findings = evaluateRules(
-    { sizeBytes: s.after.sizeBytes, ...(before ? { baseline: { sizeBytes: before.sizeBytes } } : {}), addedLayers, coldStartDeltaSeconds: pull.aci.coldStartDeltaSeconds },
+    {
+      sizeBytes: s.after.sizeBytes,
+      ...(before ? { baseline: { sizeBytes: before.sizeBytes } } : {}),
+      addedLayers,
+      coldStartDeltaSeconds: pull.aci.coldStartDeltaSeconds,
+    },
     policy,
   );
   const newRegistryBytes = addedLayers.reduce((sum, l) => sum + l.sizeBytes, 0) + s.after.config.sizeBytes;
-  const costs = estimateCosts({ sizeBytes: s.after.sizeBytes, newRegistryBytes, registryBytesBefore: s.registryBytesBefore }, DEFAULT_REGISTRY_PROFILE, DEFAULT_PRICES);
+  const costs = estimateCosts(
+    { sizeBytes: s.after.sizeBytes, newRegistryBytes, registryBytesBefore: s.registryBytesBefore },
+    DEFAULT_REGISTRY_PROFILE,
+    DEFAULT_PRICES,
+  );
   return {
     kind: findings.length > 0 && findings.every((f) => f.kind === 'improvement') ? 'improvement' : 'regression',
     registry: s.registry,
@@ -135,9 +144,21 @@ function compareUrl(registry: string, repository: string, from: string, to: stri
 /** node:20-bookworm-slim, as a Node service's Dockerfile starts FROM it. */
 const NODE_BASE: LayerSpec[] = [
   { step: 'ADD file:4b1be1de1a1e5aa608c688cad2824587262081866180d7368feb79d33ca05953 in / ', size: 28_230 * KB, base: true },
-  { step: 'RUN /bin/sh -c groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node # buildkit', size: 3 * KB, base: true },
-  { step: 'RUN /bin/sh -c ARCH= && dpkgArch="$(dpkg --print-architecture)" && case "${dpkgArch##*-}" in amd64) ARCH=\'x64\';; esac && curl -fsSLO --compressed "https://nodejs.org/dist/v$NODE_VERSION/node-v$NODE_VERSION-linux-$ARCH.tar.xz" && tar -xJf "node-v$NODE_VERSION-linux-$ARCH.tar.xz" -C /usr/local --strip-components=1 --no-same-owner # buildkit', size: 41_170 * KB, base: true },
-  { step: 'RUN /bin/sh -c set -ex && for key in 6A010C5166006599AA17F08146C2130DFD2497F5 ; do gpg --batch --keyserver hkps://keys.openpgp.org --recv-keys "$key" ; done && curl -fsSLO --compressed "https://yarnpkg.com/downloads/$YARN_VERSION/yarn-v$YARN_VERSION.tar.gz" # buildkit', size: 1_250 * KB, base: true },
+  {
+    step: 'RUN /bin/sh -c groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node # buildkit',
+    size: 3 * KB,
+    base: true,
+  },
+  {
+    step: 'RUN /bin/sh -c ARCH= && dpkgArch="$(dpkg --print-architecture)" && case "${dpkgArch##*-}" in amd64) ARCH=\'x64\';; esac && curl -fsSLO --compressed "https://nodejs.org/dist/v$NODE_VERSION/node-v$NODE_VERSION-linux-$ARCH.tar.xz" && tar -xJf "node-v$NODE_VERSION-linux-$ARCH.tar.xz" -C /usr/local --strip-components=1 --no-same-owner # buildkit',
+    size: 41_170 * KB,
+    base: true,
+  },
+  {
+    step: 'RUN /bin/sh -c set -ex && for key in 6A010C5166006599AA17F08146C2130DFD2497F5 ; do gpg --batch --keyserver hkps://keys.openpgp.org --recv-keys "$key" ; done && curl -fsSLO --compressed "https://yarnpkg.com/downloads/$YARN_VERSION/yarn-v$YARN_VERSION.tar.gz" # buildkit',
+    size: 1_250 * KB,
+    base: true,
+  },
   { step: 'COPY docker-entrypoint.sh /usr/local/bin/ # buildkit', size: 450, base: true },
 ];
 
@@ -146,11 +167,17 @@ export function regressionAlert(): AlertView {
   const own = (v: 1 | 2): LayerSpec[] => [
     { step: 'WORKDIR /app', size: 93, key: 'workdir' },
     v === 1
-      ? { step: 'RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends ca-certificates tini && rm -rf /var/lib/apt/lists/* # buildkit', size: 1_870 * KB }
+      ? {
+          step: 'RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends ca-certificates tini && rm -rf /var/lib/apt/lists/* # buildkit',
+          size: 1_870 * KB,
+        }
       : { step: 'RUN /bin/sh -c apt-get update && apt-get install -y python3 make g++ imagemagick libvips-dev # buildkit', size: 187_400 * KB },
     { step: 'RUN /bin/sh -c mkdir -p /app/logs /app/tmp && chown -R node:node /app # buildkit', size: 1 * KB, key: 'mkdir' },
     { step: 'COPY package.json package-lock.json .npmrc ./ # buildkit', size: v === 1 ? 118 * KB : 131 * KB },
-    { step: v === 1 ? 'RUN |1 NODE_ENV=production /bin/sh -c npm ci --omit=dev # buildkit' : 'RUN |1 NODE_ENV=production /bin/sh -c npm ci # buildkit', size: v === 1 ? 58_300 * KB : 141_900 * KB },
+    {
+      step: v === 1 ? 'RUN |1 NODE_ENV=production /bin/sh -c npm ci --omit=dev # buildkit' : 'RUN |1 NODE_ENV=production /bin/sh -c npm ci # buildkit',
+      size: v === 1 ? 58_300 * KB : 141_900 * KB,
+    },
     { step: 'COPY . . # buildkit', size: v === 1 ? 3_120 * KB : 38_600 * KB },
     { step: 'RUN /bin/sh -c npm run build # buildkit', size: v === 1 ? 4_810 * KB : 5_020 * KB },
     { step: 'RUN /bin/sh -c npm prune --omit=dev # buildkit', size: v === 1 ? 12 * KB : 15 * KB },
@@ -176,9 +203,21 @@ export function regressionAlert(): AlertView {
 export function improvementAlert(): AlertView {
   const goBase: LayerSpec[] = [
     { step: 'ADD file:cbb5d1f9e1ad0c1ab1b6c1d7a6e5e2b0a8a27bcb5d5e0cf8e8e7b0f4f2a9d2c1 in / ', size: 49_580 * KB, base: true },
-    { step: 'RUN /bin/sh -c set -eux; apt-get update; apt-get install -y --no-install-recommends ca-certificates curl gnupg netbase sq wget; rm -rf /var/lib/apt/lists/* # buildkit', size: 24_050 * KB, base: true },
-    { step: 'RUN /bin/sh -c set -ex; apt-get update; apt-get install -y --no-install-recommends git mercurial openssh-client subversion procps; rm -rf /var/lib/apt/lists/* # buildkit', size: 64_390 * KB, base: true },
-    { step: 'RUN /bin/sh -c set -eux; apt-get update; apt-get install -y --no-install-recommends g++ gcc libc6-dev make pkg-config; rm -rf /var/lib/apt/lists/* # buildkit', size: 92_280 * KB, base: true },
+    {
+      step: 'RUN /bin/sh -c set -eux; apt-get update; apt-get install -y --no-install-recommends ca-certificates curl gnupg netbase sq wget; rm -rf /var/lib/apt/lists/* # buildkit',
+      size: 24_050 * KB,
+      base: true,
+    },
+    {
+      step: 'RUN /bin/sh -c set -ex; apt-get update; apt-get install -y --no-install-recommends git mercurial openssh-client subversion procps; rm -rf /var/lib/apt/lists/* # buildkit',
+      size: 64_390 * KB,
+      base: true,
+    },
+    {
+      step: 'RUN /bin/sh -c set -eux; apt-get update; apt-get install -y --no-install-recommends g++ gcc libc6-dev make pkg-config; rm -rf /var/lib/apt/lists/* # buildkit',
+      size: 92_280 * KB,
+      base: true,
+    },
     { step: 'COPY /target/ / # buildkit', size: 70_110 * KB, base: true },
     { step: 'RUN /bin/sh -c mkdir -p "$GOPATH/src" "$GOPATH/bin" && chmod -R 1777 "$GOPATH" # buildkit', size: 126, base: true },
   ];
@@ -196,10 +235,7 @@ export function improvementAlert(): AlertView {
     { step: 'RUN /bin/sh -c CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /app/server ./cmd/server # buildkit', size: 138_700 * KB },
     { step: 'RUN /bin/sh -c apt-get update && apt-get install -y --no-install-recommends tzdata && rm -rf /var/lib/apt/lists/* # buildkit', size: 2_110 * KB },
   ]);
-  const after = image('shop/web:v3', [
-    ...distroless,
-    { step: 'COPY /app/server /server # buildkit', size: 11_820 * KB },
-  ]);
+  const after = image('shop/web:v3', [...distroless, { step: 'COPY /app/server /server # buildkit', size: 11_820 * KB }]);
   const registry = 'contosoprod.azurecr.io';
   return alertView({
     registry,
@@ -216,9 +252,21 @@ export function improvementAlert(): AlertView {
 export function firstPushBudgetAlert(): AlertView {
   const after = image('ml/inference:1.0.0', [
     { step: 'ADD file:9e3b0a7f6d0c4b1e8a2d5f7c9b1e3a5d7f9b1c3e5a7d9f1b3c5e7a9d1f3b5c7e in / ', size: 29_150 * KB, base: true },
-    { step: 'RUN /bin/sh -c set -eux; apt-get update; apt-get install -y --no-install-recommends ca-certificates netbase tzdata; rm -rf /var/lib/apt/lists/* # buildkit', size: 3_510 * KB, base: true },
-    { step: 'RUN /bin/sh -c set -eux; savedAptMark="$(apt-mark showmanual)"; apt-get update; apt-get install -y --no-install-recommends dpkg-dev gcc libbz2-dev; ./configure --enable-optimizations; make -j "$(nproc)" # buildkit', size: 14_920 * KB, base: true },
-    { step: 'RUN /bin/sh -c set -eux; for src in idle3 pydoc3 python3 python3-config; do dst="$(echo "$src" | tr -d 3)"; ln -svT "$src" "/usr/local/bin/$dst"; done # buildkit', size: 1 * KB, base: true },
+    {
+      step: 'RUN /bin/sh -c set -eux; apt-get update; apt-get install -y --no-install-recommends ca-certificates netbase tzdata; rm -rf /var/lib/apt/lists/* # buildkit',
+      size: 3_510 * KB,
+      base: true,
+    },
+    {
+      step: 'RUN /bin/sh -c set -eux; savedAptMark="$(apt-mark showmanual)"; apt-get update; apt-get install -y --no-install-recommends dpkg-dev gcc libbz2-dev; ./configure --enable-optimizations; make -j "$(nproc)" # buildkit',
+      size: 14_920 * KB,
+      base: true,
+    },
+    {
+      step: 'RUN /bin/sh -c set -eux; for src in idle3 pydoc3 python3 python3-config; do dst="$(echo "$src" | tr -d 3)"; ln -svT "$src" "/usr/local/bin/$dst"; done # buildkit',
+      size: 1 * KB,
+      base: true,
+    },
     { step: 'WORKDIR /srv', size: 93 },
     { step: 'RUN /bin/sh -c apt-get update && apt-get install -y build-essential libgl1 libglib2.0-0 ffmpeg # buildkit', size: 318_600 * KB },
     { step: 'COPY requirements.txt . # buildkit', size: 2 * KB },

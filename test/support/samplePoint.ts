@@ -3,7 +3,11 @@ import { DEFAULT_PRICES, DEFAULT_REGISTRY_PROFILE } from '../../src/core/estimat
 import { DEFAULT_PULL_MODEL } from '../../src/core/estimates/pullModel';
 import type { TrendPoint } from '../../src/core/trend';
 
-const image = { sizeBytes: 5 * 1024 ** 3, configSizeBytes: 1000, layers: [{ digest: 'sha256:l', sizeBytes: 5 * 1024 ** 3 - 1000, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' }] };
+const image = {
+  sizeBytes: 5 * 1024 ** 3,
+  configSizeBytes: 1000,
+  layers: [{ digest: 'sha256:l', sizeBytes: 5 * 1024 ** 3 - 1000, mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip' }],
+};
 const baseline = { ...image, sizeBytes: 1000 + 10, layers: [{ ...image.layers[0]!, digest: 'sha256:old', sizeBytes: 10 }] };
 
 /** A trend point as ingest writes it: a baseline, its deltas, and real cost and pull estimates. */

@@ -58,7 +58,9 @@ function azuriteCli(projectRoot: string): string {
   try {
     pkg = require.resolve('azurite/package.json', { paths: [projectRoot] });
   } catch {
-    throw new Error(`Azurite is not installed in ${projectRoot}: add it as a dev dependency (npm install --save-dev azurite), or start a storage emulator yourself`);
+    throw new Error(
+      `Azurite is not installed in ${projectRoot}: add it as a dev dependency (npm install --save-dev azurite), or start a storage emulator yourself`,
+    );
   }
   return path.join(path.dirname(pkg), 'dist', 'src', 'azurite.js');
 }
@@ -99,9 +101,18 @@ async function launch(opts: AzuriteOptions & { detached?: boolean }, ports: Azur
     '--skipApiVersionCheck',
     '--loose',
     '--disableTelemetry',
-    '--blobHost', HOST, '--blobPort', String(ports.blob),
-    '--queueHost', HOST, '--queuePort', String(ports.queue),
-    '--tableHost', HOST, '--tablePort', String(ports.table),
+    '--blobHost',
+    HOST,
+    '--blobPort',
+    String(ports.blob),
+    '--queueHost',
+    HOST,
+    '--queuePort',
+    String(ports.queue),
+    '--tableHost',
+    HOST,
+    '--tablePort',
+    String(ports.table),
   ];
   if (location) args.push('--location', location);
   if (opts.inMemory) args.push('--inMemoryPersistence');

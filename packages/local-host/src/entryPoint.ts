@@ -30,7 +30,10 @@ export function resolveEntryPoint(projectRoot: string): string {
     throw new EntryPointError(pkgFile, `${pkgFile} has no "main": set it to the compiled app entry (e.g. "dist/src/index.js")`);
   }
   if (/[*?{}[\]]/.test(main)) {
-    throw new EntryPointError(pkgFile, `package.json "main" (${main}) is a glob; the local host loads a single entry file: point "main" at a file that imports every function`);
+    throw new EntryPointError(
+      pkgFile,
+      `package.json "main" (${main}) is a glob; the local host loads a single entry file: point "main" at a file that imports every function`,
+    );
   }
   const file = path.resolve(projectRoot, main);
   if (!existsSync(file)) throw new EntryPointError(pkgFile, `package.json "main" (${main}) does not exist under ${projectRoot}; did you run "npm run build"?`);

@@ -139,8 +139,7 @@ export async function loadApp(opts: LoadAppOptions): Promise<LoadedApp> {
   if (!load) {
     // Resolved outside the load, so a wrong "main" is reported as such, not as the app failing.
     const entry = resolveEntryPoint(opts.projectRoot);
-    // The app is CommonJS (package.json main), loaded as the worker loads it.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json main is CommonJS, loaded as the worker loads it
     load = () => require(entry);
   }
   await register(registry, load);

@@ -27,5 +27,5 @@ export function timestamped(message: string): string {
 /** The stack when there is one, since that is what helps when a function fails locally. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.stack ?? `${err.name}: ${err.message}`;
-  return typeof err === 'string' ? err : JSON.stringify(err) ?? String(err);
+  return typeof err === 'string' ? err : (JSON.stringify(err) ?? String(err));
 }

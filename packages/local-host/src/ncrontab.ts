@@ -78,11 +78,18 @@ function parseField(text: string, spec: FieldSpec): Set<number> {
 export function parseNcrontab(expression: string): CronSchedule {
   const parts = expression.trim().split(/\s+/);
   if (parts.length !== 6) {
-    throw new Error(`"${expression}" is not an NCRONTAB expression: expected 6 fields ({second} {minute} {hour} {day} {month} {day-of-week}), found ${parts.length}`);
+    throw new Error(
+      `"${expression}" is not an NCRONTAB expression: expected 6 fields ({second} {minute} {hour} {day} {month} {day-of-week}), found ${parts.length}`,
+    );
   }
   try {
     const [seconds, minutes, hours, days, months, daysOfWeek] = parts.map((p, i) => parseField(p, FIELDS[i]!)) as [
-      Set<number>, Set<number>, Set<number>, Set<number>, Set<number>, Set<number>,
+      Set<number>,
+      Set<number>,
+      Set<number>,
+      Set<number>,
+      Set<number>,
+      Set<number>,
     ];
     return { expression, seconds, minutes, hours, days, months, daysOfWeek };
   } catch (e) {

@@ -161,7 +161,10 @@ export class QueueListener {
   async #waitFor(work: Promise<unknown>): Promise<void> {
     await new Promise<void>((resolve) => {
       this.#wake = resolve;
-      work.then(() => resolve(), () => resolve());
+      work.then(
+        () => resolve(),
+        () => resolve(),
+      );
     });
     this.#wake = undefined;
   }
@@ -176,16 +179,19 @@ export class QueueListener {
     let popReceipt = message.popReceipt;
     // Keeps the message hidden while a long invocation runs; each update yields a new pop receipt.
     let renewing: Promise<void> = Promise.resolve();
-    const renewal = setInterval(() => {
-      renewing = renewing.then(async () => {
-        try {
-          const r = await this.#queue.updateMessage(messageId, popReceipt, undefined, PROCESSING_VISIBILITY_S);
-          popReceipt = r.popReceipt ?? popReceipt;
-        } catch (err) {
-          this.#log('warning', `Could not extend the visibility of message '${messageId}' on '${this.queueName}': ${(err as Error).message}`);
-        }
-      });
-    }, (PROCESSING_VISIBILITY_S * 1000) / 2);
+    const renewal = setInterval(
+      () => {
+        renewing = renewing.then(async () => {
+          try {
+            const r = await this.#queue.updateMessage(messageId, popReceipt, undefined, PROCESSING_VISIBILITY_S);
+            popReceipt = r.popReceipt ?? popReceipt;
+          } catch (err) {
+            this.#log('warning', `Could not extend the visibility of message '${messageId}' on '${this.queueName}': ${(err as Error).message}`);
+          }
+        });
+      },
+      (PROCESSING_VISIBILITY_S * 1000) / 2,
+    );
     renewal.unref();
     const settle = async () => {
       clearInterval(renewal);

@@ -44,7 +44,10 @@ export function resolveQueueConnection(connection: string, env: NodeJS.ProcessEn
   const connectionString = value(env, setting);
   if (connectionString) {
     if (connectionString !== DEV_STORAGE_CONNECTION && !/AccountName=|QueueEndpoint=/i.test(connectionString)) {
-      throw new StorageConnectionError(setting, `is not a storage connection string (expected "${DEV_STORAGE_CONNECTION}" or "DefaultEndpointsProtocol=...;AccountName=...")`);
+      throw new StorageConnectionError(
+        setting,
+        `is not a storage connection string (expected "${DEV_STORAGE_CONNECTION}" or "DefaultEndpointsProtocol=...;AccountName=...")`,
+      );
     }
     return { kind: 'connectionString', setting, connectionString };
   }

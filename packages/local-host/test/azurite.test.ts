@@ -54,7 +54,7 @@ describe('startAzurite', () => {
     expect(await isListening(azurite.ports.queue)).toBe(false);
   });
 
-  it('fails with Azurite\'s own output when it cannot listen', async () => {
+  it("fails with Azurite's own output when it cannot listen", async () => {
     const busy = await occupy(3);
     try {
       await expect(startAzurite({ ports: busy.ports, inMemory: true })).rejects.toThrow(/Azurite exited during start-up[\s\S]*EADDRINUSE/);
@@ -88,7 +88,9 @@ describe('ensureDevelopmentStorage', () => {
     const busy = await occupy(1);
     try {
       await expect(ensureDevelopmentStorage(tmp, dev, () => {}, busy.ports)).rejects.toThrow(
-        new RegExp(`only some storage emulator ports are in use: ${busy.ports.blob} \\(blob\\) busy, ${busy.ports.queue} \\(queue\\), ${busy.ports.table} \\(table\\) free`),
+        new RegExp(
+          `only some storage emulator ports are in use: ${busy.ports.blob} \\(blob\\) busy, ${busy.ports.queue} \\(queue\\), ${busy.ports.table} \\(table\\) free`,
+        ),
       );
     } finally {
       await busy.close();

@@ -25,7 +25,9 @@ describe('package.json main', () => {
   it('refuses a glob, saying the host loads a single entry file', () => {
     for (const glob of ['dist/src/functions/*.js', 'dist/**/index.js', 'dist/src/{a,b}.js']) {
       writeMain(glob);
-      expect(() => resolveEntryPoint(root)).toThrow(new RegExp(`"main" \\(${glob.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) is a glob; the local host loads a single entry file`));
+      expect(() => resolveEntryPoint(root)).toThrow(
+        new RegExp(`"main" \\(${glob.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\) is a glob; the local host loads a single entry file`),
+      );
     }
   });
 

@@ -38,8 +38,7 @@ describe('the @azure/functions-core shim', () => {
     host = undefined;
     lines.length = 0;
   });
-  const start = (loadEntry: () => void) =>
-    startHost({ projectRoot, port: 0, loadEntry, log: (level, line) => void lines.push([level, line]) });
+  const start = (loadEntry: () => void) => startHost({ projectRoot, port: 0, loadEntry, log: (level, line) => void lines.push([level, line]) });
 
   it('registers functions through @azure/functions and runs them with an InvocationContext that logs at its level', async () => {
     host = await start(() => {

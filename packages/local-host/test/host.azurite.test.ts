@@ -79,7 +79,11 @@ async function startFixtureHost(overrides: { [key: string]: string } = {}): Prom
     lines,
     records: () =>
       fs.existsSync(out)
-        ? fs.readFileSync(out, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Entry)
+        ? fs
+            .readFileSync(out, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as Entry)
         : [],
   };
 }
@@ -244,7 +248,10 @@ describe('local host with the fixture app', () => {
     await h.queue.sendMessage(b64('plain text'));
     await h.queue.sendMessage(b64('123'));
     await waitFor('both messages', () => {
-      const messages = h.records().filter((r) => r.kind === 'queue').map((r) => r.message);
+      const messages = h
+        .records()
+        .filter((r) => r.kind === 'queue')
+        .map((r) => r.message);
       return messages.includes('plain text') && messages.includes('123');
     });
   });
@@ -318,10 +325,15 @@ describe('queue semantics under load and limits', () => {
       const r = h!.records().filter((x) => x.kind === 'queue');
       return r.length === 8 && r;
     });
-    const events = done.flatMap((r) => [
-      [r.start!, 1],
-      [r.end!, -1],
-    ] as [number, number][]).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const events = done
+      .flatMap(
+        (r) =>
+          [
+            [r.start!, 1],
+            [r.end!, -1],
+          ] as [number, number][],
+      )
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
     let now = 0;
     let max = 0;
     for (const [, d] of events) max = Math.max(max, (now += d));
@@ -349,7 +361,10 @@ describe('queue semantics under load and limits', () => {
     await h.queue.sendMessage(b64(JSON.stringify({ sleepMs: 1_000, graceful: true })));
     await waitFor('the message to be picked up', () => h!.lines.find(([, l]) => l.includes("Executing 'Functions.work'")));
     const stopping = h.host.stop();
-    const statusDuringStop = await fetch(`${h.base}/admin/host/status`).then((r) => r.status, () => 'closed');
+    const statusDuringStop = await fetch(`${h.base}/admin/host/status`).then(
+      (r) => r.status,
+      () => 'closed',
+    );
     await stopping;
     expect(statusDuringStop).not.toBe(200);
     expect(h.records().some((r) => r.kind === 'queue' && (r.message as { graceful?: boolean }).graceful)).toBe(true);

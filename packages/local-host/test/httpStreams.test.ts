@@ -39,7 +39,11 @@ function send(pathname: string, size: number, declare: boolean): Promise<Sent> {
   return new Promise((resolve, reject) => {
     let sent = 0;
     let answered = false;
-    const req = http.request(`${base}${pathname}`, { method: 'POST', agent: false, headers: declare ? { 'content-length': String(size) } : { 'transfer-encoding': 'chunked' } });
+    const req = http.request(`${base}${pathname}`, {
+      method: 'POST',
+      agent: false,
+      headers: declare ? { 'content-length': String(size) } : { 'transfer-encoding': 'chunked' },
+    });
     req.on('response', (res) => {
       answered = true;
       const sentWhenAnswered = sent;

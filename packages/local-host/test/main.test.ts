@@ -60,7 +60,10 @@ function runMain(root: string, env: { [key: string]: string }, whileRunning?: (o
       clearTimeout(killer);
       resolve({ stdout, stderr, code });
     });
-    whileRunning?.(() => stdout, (s) => child.kill(s)).catch((err: Error) => {
+    whileRunning?.(
+      () => stdout,
+      (s) => child.kill(s),
+    ).catch((err: Error) => {
       child.kill('SIGKILL');
       reject(new Error(`${err.message}\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
     });
@@ -102,7 +105,9 @@ describe('dist/main.js', () => {
     fs.writeFileSync(path.join(root, 'package.json'), JSON.stringify({ name: 'glob', private: true, main: 'dist/functions/*.js' }));
     const run = await runMain(root, {});
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe('package.json "main" (dist/functions/*.js) is a glob; the local host loads a single entry file: point "main" at a file that imports every function\n');
+    expect(run.stderr).toBe(
+      'package.json "main" (dist/functions/*.js) is a glob; the local host loads a single entry file: point "main" at a file that imports every function\n',
+    );
   });
 
   it('exits 1 naming both versions when the app has an @azure/functions the host was not written against', async () => {
@@ -111,7 +116,8 @@ describe('dist/main.js', () => {
     const library = path.join(root, 'node_modules', '@azure', 'functions');
     fs.mkdirSync(library, { recursive: true });
     fs.writeFileSync(path.join(library, 'package.json'), JSON.stringify({ name: '@azure/functions', version: '4.99.0', main: 'index.js' }));
-    const supported = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> }).peerDependencies['@azure/functions'];
+    const supported = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', 'package.json'), 'utf8')) as { peerDependencies: Record<string, string> })
+      .peerDependencies['@azure/functions'];
     const run = await runMain(root, {});
     expect(run.code).toBe(1);
     expect(run.stderr).toContain(`The app uses @azure/functions 4.99.0 (${library}), but the local host was written against @azure/functions ${supported}.`);
@@ -148,7 +154,9 @@ describe('dist/main.js', () => {
         kill('SIGTERM');
       });
       expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/Functions:\n\n\tgetItem: \[GET\] http:\/\/localhost:\d+\/api\/items\n\n\tdeleteItem: \[DELETE\] http:\/\/localhost:\d+\/api\/items\n/);
+      expect(run.stdout).toMatch(
+        /Functions:\n\n\tgetItem: \[GET\] http:\/\/localhost:\d+\/api\/items\n\n\tdeleteItem: \[DELETE\] http:\/\/localhost:\d+\/api\/items\n/,
+      );
       expect(run.stdout).toContain('\twork: queueTrigger (main-work)\n');
       expect(run.stdout).toContain('\ttick: timerTrigger (* * * * * *)\n');
       expect(run.stdout).toMatch(/\[getItem\] \[[0-9a-f-]{36}\] getting item 7/);

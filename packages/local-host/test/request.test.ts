@@ -56,7 +56,16 @@ describe('StreamedHttpRequest', () => {
 
   it('derives the rest as the library does: query, headers, user', () => {
     const principal = Buffer.from(JSON.stringify({ auth_typ: 'aad', claims: [], name_typ: 'name', role_typ: 'role' })).toString('base64');
-    const headers = ['X-MS-CLIENT-PRINCIPAL', principal, 'x-ms-client-principal-id', 'u1', 'x-ms-client-principal-name', 'ann', 'x-ms-client-principal-idp', 'aad'];
+    const headers = [
+      'X-MS-CLIENT-PRINCIPAL',
+      principal,
+      'x-ms-client-principal-id',
+      'u1',
+      'x-ms-client-principal-name',
+      'ann',
+      'x-ms-client-principal-idp',
+      'aad',
+    ];
     const request = StreamedHttpRequest.from(requestHead(incoming('PUT', headers), url), undefined);
     expect(request.method).toBe('PUT');
     expect(request.query.getAll('tag')).toEqual(['a', 'b']);

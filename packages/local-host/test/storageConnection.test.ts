@@ -15,7 +15,11 @@ describe('resolveQueueConnection', () => {
 
   it('reads identity-based settings: a queue service URI, or an account name', () => {
     expect(
-      resolveQueueConnection('Store', { Store__queueServiceUri: 'https://acct.queue.core.windows.net', Store__credential: 'managedidentity', Store__clientId: 'id-1' }),
+      resolveQueueConnection('Store', {
+        Store__queueServiceUri: 'https://acct.queue.core.windows.net',
+        Store__credential: 'managedidentity',
+        Store__clientId: 'id-1',
+      }),
     ).toEqual({ kind: 'identity', setting: 'Store', queueServiceUri: 'https://acct.queue.core.windows.net', credential: 'managedidentity', clientId: 'id-1' });
     expect(resolveQueueConnection('AzureWebJobsStorage', { AzureWebJobsStorage__accountName: 'acct' })).toMatchObject({
       kind: 'identity',
@@ -32,7 +36,11 @@ describe('resolveQueueConnection', () => {
       }
       throw new Error('expected a StorageConnectionError');
     };
-    expect(error({})).toMatchObject({ name: 'StorageConnectionError', setting: 'AzureWebJobsStorage', message: expect.stringMatching(/^AzureWebJobsStorage is not set/) });
+    expect(error({})).toMatchObject({
+      name: 'StorageConnectionError',
+      setting: 'AzureWebJobsStorage',
+      message: expect.stringMatching(/^AzureWebJobsStorage is not set/),
+    });
     expect(error({ AzureWebJobsStorage: 'not a connection string' }).setting).toBe('AzureWebJobsStorage');
     expect(error({ AzureWebJobsStorage__accountName: 'Not_An_Account' }).setting).toBe('AzureWebJobsStorage__accountName');
     expect(error({ AzureWebJobsStorage__queueServiceUri: 'no url' }).setting).toBe('AzureWebJobsStorage__queueServiceUri');

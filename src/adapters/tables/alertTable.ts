@@ -54,21 +54,29 @@ export class AlertTable implements AlertStore {
     const client = await this.tables.get('alerts');
     const pk = escapeKey(image.registry);
     // Another delivery of the same push may create a marker first: recompute what is left.
-    return retryOnConflict(`record the alert for ${image.repository}@${image.digest}`, 5, async () => {
-      const done = await this.#alertedRules(client, pk, image.repository, image.digest);
-      const remaining = findings.filter((f) => !done.has(f.rule));
-      if (remaining.length === 0) return undefined;
-      const { record, routeUrl, message } = compose(remaining);
-      const rowKey = `a|${invertedTime(record.createdAt)}|${record.id}`;
-      const due = record.state === 'pending' ? dueKey(record.nextAttemptAt, rowKey) : undefined;
-      const actions: TableTransaction['actions'] = [
-        ...remaining.map((f): TableTransaction['actions'][number] => ['create', { partitionKey: pk, rowKey: markerPrefix(image.repository, image.digest) + f.rule, alertRowKey: rowKey }]),
-        ['create', { partitionKey: pk, rowKey, ...toEntity(record), dueKey: due ?? '', ...(routeUrl ? { routeUrl } : {}), ...packJson('message', message) }],
-        ...(due ? [['create', { partitionKey: pk, rowKey: due, alertRowKey: rowKey }] as TableTransaction['actions'][number]] : []),
-      ];
-      await client.submitTransaction(actions);
-      return { ref: { registry: image.registry, rowKey }, record };
-    }, [409]);
+    return retryOnConflict(
+      `record the alert for ${image.repository}@${image.digest}`,
+      5,
+      async () => {
+        const done = await this.#alertedRules(client, pk, image.repository, image.digest);
+        const remaining = findings.filter((f) => !done.has(f.rule));
+        if (remaining.length === 0) return undefined;
+        const { record, routeUrl, message } = compose(remaining);
+        const rowKey = `a|${invertedTime(record.createdAt)}|${record.id}`;
+        const due = record.state === 'pending' ? dueKey(record.nextAttemptAt, rowKey) : undefined;
+        const actions: TableTransaction['actions'] = [
+          ...remaining.map((f): TableTransaction['actions'][number] => [
+            'create',
+            { partitionKey: pk, rowKey: markerPrefix(image.repository, image.digest) + f.rule, alertRowKey: rowKey },
+          ]),
+          ['create', { partitionKey: pk, rowKey, ...toEntity(record), dueKey: due ?? '', ...(routeUrl ? { routeUrl } : {}), ...packJson('message', message) }],
+          ...(due ? [['create', { partitionKey: pk, rowKey: due, alertRowKey: rowKey }] as TableTransaction['actions'][number]] : []),
+        ];
+        await client.submitTransaction(actions);
+        return { ref: { registry: image.registry, rowKey }, record };
+      },
+      [409],
+    );
   }
 
   /**
@@ -114,7 +122,10 @@ export class AlertTable implements AlertStore {
    * Records the outcome of a delivery attempt under the lease's ETag, and moves the
    * pending index row with it (removed once sent or failed) in the same transaction.
    */
-  async settle(claimed: ClaimedAlert, patch: Pick<AlertRecord, 'state' | 'attempts' | 'nextAttemptAt'> & Partial<Pick<AlertRecord, 'sentAt' | 'lastError'>>): Promise<AlertRecord> {
+  async settle(
+    claimed: ClaimedAlert,
+    patch: Pick<AlertRecord, 'state' | 'attempts' | 'nextAttemptAt'> & Partial<Pick<AlertRecord, 'sentAt' | 'lastError'>>,
+  ): Promise<AlertRecord> {
     const client = await this.tables.get('alerts');
     const pk = escapeKey(claimed.ref.registry);
     const record: AlertRecord = { ...claimed.record, ...patch };
@@ -123,7 +134,9 @@ export class AlertTable implements AlertStore {
     const actions: TableTransaction['actions'] = [
       ['update', { partitionKey: pk, rowKey: claimed.ref.rowKey, ...toEntity(record), dueKey: next ?? '', leaseUntil: '' }, 'Merge', { etag: claimed.etag }],
       ...(old && old !== next ? [['delete', { partitionKey: pk, rowKey: old }] as TableTransaction['actions'][number]] : []),
-      ...(next && next !== old ? [['upsert', { partitionKey: pk, rowKey: next, alertRowKey: claimed.ref.rowKey }, 'Replace'] as TableTransaction['actions'][number]] : []),
+      ...(next && next !== old
+        ? [['upsert', { partitionKey: pk, rowKey: next, alertRowKey: claimed.ref.rowKey }, 'Replace'] as TableTransaction['actions'][number]]
+        : []),
     ];
     await client.submitTransaction(actions);
     return record;

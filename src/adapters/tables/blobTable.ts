@@ -1,7 +1,17 @@
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
 import { z } from 'zod';
 import { escapeKey } from '../../core/keys';
-import { BlobReferenceSchema, countedFor, introducedBytes, StoredBlobSchema, type BlobReference, type BlobUse, type Registration, type StorageSnapshot, type StoredBlob } from '../../core/storage';
+import {
+  BlobReferenceSchema,
+  countedFor,
+  introducedBytes,
+  StoredBlobSchema,
+  type BlobReference,
+  type BlobUse,
+  type Registration,
+  type StorageSnapshot,
+  type StoredBlob,
+} from '../../core/storage';
 
 export type { Registration };
 import { int64, intColumn, optionalColumn, parseRow, prefixFilter, retryOnConflict, statusOf } from './entities';
@@ -31,7 +41,6 @@ interface BlobRow extends StoredBlob {
 const CountedSchema = z.object({ counted: z.boolean() });
 const TotalsSchema = z.object({ liveBytes: z.number().int().nonnegative() });
 
-
 export class BlobTable implements BlobLedger {
   constructor(private readonly tables: Tables) {}
 
@@ -54,7 +63,11 @@ export class BlobTable implements BlobLedger {
       const totals = await this.#totals(client, pk);
       const pending = rows.filter((r) => !r.counted || r.reclaimableSince);
       if (pending.length === 0) {
-        return { newRegistryBytes: introducedBytes(rows, repository, manifestDigest), registryBytesBefore: before ?? totals.liveBytes, registryBytesAfter: totals.liveBytes };
+        return {
+          newRegistryBytes: introducedBytes(rows, repository, manifestDigest),
+          registryBytesBefore: before ?? totals.liveBytes,
+          registryBytesAfter: totals.liveBytes,
+        };
       }
       const chunk = pending.slice(0, MAX_BATCH);
       const added = chunk.reduce((s, r) => s + r.sizeBytes, 0);
@@ -73,7 +86,11 @@ export class BlobTable implements BlobLedger {
         if (pending.length <= MAX_BATCH) {
           const counted = new Set(chunk.map((r) => r.digest));
           rows = rows.map((r) => (counted.has(r.digest) ? { ...countedFor(r, repository, manifestDigest), counted: true } : r));
-          return { newRegistryBytes: introducedBytes(rows, repository, manifestDigest), registryBytesBefore: before, registryBytesAfter: totals.liveBytes + added };
+          return {
+            newRegistryBytes: introducedBytes(rows, repository, manifestDigest),
+            registryBytesBefore: before,
+            registryBytesAfter: totals.liveBytes + added,
+          };
         }
       } catch (e) {
         const status = statusOf(e);
@@ -88,7 +105,12 @@ export class BlobTable implements BlobLedger {
    * Marks a manifest's references deleted (or every reference of a repository when
    * `manifestDigest` is undefined) and makes blobs no live manifest uses reclaimable.
    */
-  async release(registry: string, repository: string, manifestDigest: string | undefined, at: string): Promise<{ references: number; reclaimableBytes: number }> {
+  async release(
+    registry: string,
+    repository: string,
+    manifestDigest: string | undefined,
+    at: string,
+  ): Promise<{ references: number; reclaimableBytes: number }> {
     const client = await this.tables.get('blobs');
     const pk = escapeKey(registry);
     // A reference made by a push after the delete (a re-push) stays live.
@@ -97,7 +119,9 @@ export class BlobTable implements BlobLedger {
     const refs: BlobReference[] = [];
     for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) refs.push(toReference(client.tableName, e));
     await Promise.all(
-      refs.map((r) => client.updateEntity({ partitionKey: pk, rowKey: refKey(r.blobDigest, r.repository, r.manifestDigest), live: false, deletedAt: at }, 'Merge')),
+      refs.map((r) =>
+        client.updateEntity({ partitionKey: pk, rowKey: refKey(r.blobDigest, r.repository, r.manifestDigest), live: false, deletedAt: at }, 'Merge'),
+      ),
     );
     let reclaimableBytes = 0;
     for (const digest of new Set(refs.map((r) => r.blobDigest))) reclaimableBytes += await this.#reclaimIfUnused(client, pk, digest, at);
@@ -166,7 +190,15 @@ export class BlobTable implements BlobLedger {
   }
 
   async #createOrRead(client: TableClient, pk: string, b: BlobUse, repository: string, manifestDigest: string, at: string): Promise<BlobRow> {
-    const row: Omit<BlobRow, 'etag'> = { digest: b.digest, sizeBytes: b.sizeBytes, kind: b.kind, firstSeenAt: at, introducedBy: manifestDigest, introducedIn: repository, counted: false };
+    const row: Omit<BlobRow, 'etag'> = {
+      digest: b.digest,
+      sizeBytes: b.sizeBytes,
+      kind: b.kind,
+      firstSeenAt: at,
+      introducedBy: manifestDigest,
+      introducedIn: repository,
+      counted: false,
+    };
     try {
       const res = await client.createEntity({ partitionKey: pk, rowKey: blobKey(b.digest), ...toEntity(row) });
       return { ...row, etag: String(res.etag) };
@@ -178,7 +210,6 @@ export class BlobTable implements BlobLedger {
     }
   }
 }
-
 
 function toEntity(r: Omit<StoredBlob, 'reclaimableSince'> & { reclaimableSince?: string; counted: boolean }): Record<string, unknown> {
   return {

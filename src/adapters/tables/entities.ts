@@ -78,7 +78,8 @@ export function packBytes(name: string, bytes: Uint8Array): Record<string, numbe
 export function unpackBytes(table: string, entity: Record<string, unknown>, name: string): Buffer | undefined {
   const chunks = entity[`${name}Chunks`];
   if (chunks === undefined) return undefined;
-  if (typeof chunks !== 'number' || !Number.isInteger(chunks) || chunks < 0) throw rowError(table, entity, `${name}Chunks: expected a chunk count, got ${describeValue(chunks)}`);
+  if (typeof chunks !== 'number' || !Number.isInteger(chunks) || chunks < 0)
+    throw rowError(table, entity, `${name}Chunks: expected a chunk count, got ${describeValue(chunks)}`);
   const parts: Uint8Array[] = [];
   for (let c = 0; c < chunks; c++) {
     const part = entity[`${name}${c}`];
@@ -131,7 +132,8 @@ export function parseRow<S extends z.ZodType>(table: string, entity: Record<stri
 /** The JSON document `packJson(name, …)` wrote, reassembled and checked against `schema`. */
 export function unpackJson<S extends z.ZodType>(table: string, entity: Record<string, unknown>, name: string, schema: S): z.output<S> {
   const chunks = entity[`${name}Chunks`];
-  if (typeof chunks !== 'number' || !Number.isInteger(chunks) || chunks < 1) throw rowError(table, entity, `${name}Chunks: expected a chunk count, got ${describeValue(chunks)}`);
+  if (typeof chunks !== 'number' || !Number.isInteger(chunks) || chunks < 1)
+    throw rowError(table, entity, `${name}Chunks: expected a chunk count, got ${describeValue(chunks)}`);
   let text = '';
   for (let c = 0; c < chunks; c++) {
     const part = entity[`${name}${c}`];
@@ -166,7 +168,12 @@ interface JsonRowClient {
 }
 
 /** Reads a row holding one JSON document (`packJson('json', …)`) of `schema`, or undefined when absent. */
-export async function readJsonRow<S extends z.ZodType>(client: JsonRowClient, partitionKey: string, rowKey: string, schema: S): Promise<{ value: z.output<S>; etag: string } | undefined> {
+export async function readJsonRow<S extends z.ZodType>(
+  client: JsonRowClient,
+  partitionKey: string,
+  rowKey: string,
+  schema: S,
+): Promise<{ value: z.output<S>; etag: string } | undefined> {
   let entity: Record<string, unknown>;
   try {
     entity = await client.getEntity<Record<string, unknown>>(partitionKey, rowKey);

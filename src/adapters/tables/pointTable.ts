@@ -152,7 +152,9 @@ export class PointTable implements PointStore, TrendReader {
     let filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey gt ${from} and RowKey lt ${prefixEnd(prefix)}`;
     if (opts.digestNot) filter += odata` and digest ne ${opts.digestNot}`;
     if (opts.tag !== undefined) filter += odata` and tag eq ${opts.tag}`;
-    const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'digest', 'tag', 'pushedAt', 'deletedAt'] } });
+    const rows = client.listEntities<Record<string, unknown>>({
+      queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'digest', 'tag', 'pushedAt', 'deletedAt'] },
+    });
     for await (const page of rows.byPage({ maxPageSize: SMALL_PAGE })) {
       for (const e of page) {
         const row = parseRow(client.tableName, e, IndexRowSchema, { digest: e.digest, tag: e.tag, pushedAt: e.pushedAt, ...optionalColumn(e, 'deletedAt') });

@@ -22,7 +22,12 @@ export class RepositoryTable {
     return out;
   }
 
-  async update(registry: string, repository: string, at: string, change: (s: RepositorySummary) => RepositorySummary | Promise<RepositorySummary>): Promise<RepositorySummary> {
+  async update(
+    registry: string,
+    repository: string,
+    at: string,
+    change: (s: RepositorySummary) => RepositorySummary | Promise<RepositorySummary>,
+  ): Promise<RepositorySummary> {
     const client = await this.tables.get('repositories');
     return updateJsonRow(client, escapeKey(registry), escapeKey(repository), RepositorySummarySchema, (current) =>
       change(current ?? { registry, repository, firstSeenAt: at, latestByPlatform: {} }),

@@ -92,8 +92,7 @@ export function estimatePull(image: ImageForEstimate, baseline: ImageForEstimate
     : cold.appService;
   // A node that is not new but never ran the baseline still has the daemonset images.
   const warmNodeSeconds =
-    params.targets.aks.startBaselineSeconds +
-    (baseline ? partialPullSeconds(image, baseline, 'aks', sku, params) : fullPullSeconds(image, 'aks', sku, params));
+    params.targets.aks.startBaselineSeconds + (baseline ? partialPullSeconds(image, baseline, 'aks', sku, params) : fullPullSeconds(image, 'aks', sku, params));
 
   return {
     aci: { coldStartSeconds: cold.aci, coldStartDeltaSeconds: delta('aci') },

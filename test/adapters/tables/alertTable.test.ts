@@ -37,7 +37,15 @@ let n = 0;
 async function create(registry: string, createdAt: Date, url: string | null = 'https://prod-1.logic.azure.com/workflows/x?sig=s') {
   n++;
   const digest = `sha256:${n.toString(16).padStart(64, '0')}`;
-  const subject = { registry, repository: 'team/app', tag: `v${n}`, platform: 'linux/amd64', digest, pushedAt: createdAt.toISOString(), createdAt: createdAt.toISOString() };
+  const subject = {
+    registry,
+    repository: 'team/app',
+    tag: `v${n}`,
+    platform: 'linux/amd64',
+    digest,
+    pushedAt: createdAt.toISOString(),
+    createdAt: createdAt.toISOString(),
+  };
   const created = await alerts.create(subject, [growth], (remaining) => ({
     record: newAlert(subject, remaining, { kind: 'default', url }, `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`),
     routeUrl: url,

@@ -36,7 +36,12 @@ describe('BlobTable against Azurite', () => {
     expect(released).toEqual({ references: 3, reclaimableBytes: 600 }); // the shared base stays
     const snap = await blobs.snapshot('r1');
     expect(snap.liveBytes).toBe(3 * GiB + 900);
-    expect(snap.blobs.filter((b) => b.reclaimableSince).map((b) => b.digest).sort()).toEqual(['sha256:appa', 'sha256:cfga']);
+    expect(
+      snap.blobs
+        .filter((b) => b.reclaimableSince)
+        .map((b) => b.digest)
+        .sort(),
+    ).toEqual(['sha256:appa', 'sha256:cfga']);
 
     const again = await blobs.register('r1', 'team/c', 'sha256:mc', [use('cfga', 100, 'config'), use('appa', 500)], '2026-11-05T00:00:00.000Z');
     expect(again.newRegistryBytes).toBe(600);
@@ -51,7 +56,9 @@ describe('BlobTable against Azurite', () => {
 
   it('keeps the total exact under concurrent pushes sharing blobs', async () => {
     const shared = use('s', 1000);
-    await Promise.all(Array.from({ length: 8 }, (_, i) => blobs.register('r2', `p/${i}`, `sha256:m${i}`, [shared, use(`own${i}`, 10 * (i + 1))], '2026-11-01T00:00:00.000Z')));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => blobs.register('r2', `p/${i}`, `sha256:m${i}`, [shared, use(`own${i}`, 10 * (i + 1))], '2026-11-01T00:00:00.000Z')),
+    );
     const snap = await blobs.snapshot('r2');
     expect(snap.liveBytes).toBe(1000 + 10 * (1 + 2 + 3 + 4 + 5 + 6 + 7 + 8));
     expect(snap.blobs).toHaveLength(9);

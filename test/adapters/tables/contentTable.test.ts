@@ -67,7 +67,11 @@ describe('ContentTable manifests', () => {
 
     expect(parsed).toEqual(parseManifest(text, MediaType.ociManifest));
     expect(reader.requests).toBe(1);
-    expect(await content.getManifest(registry, digest)).toEqual({ manifest: parsed, stale: false, raw: { mediaType: MediaType.ociManifest, content: Buffer.from(text) } });
+    expect(await content.getManifest(registry, digest)).toEqual({
+      manifest: parsed,
+      stale: false,
+      raw: { mediaType: MediaType.ociManifest, content: Buffer.from(text) },
+    });
     expect((await row(digest)).parser).toBe(MANIFEST_PARSER_VERSION);
     expect(await content.getManifests(registry, [digest])).toEqual(new Map([[digest, parsed]]));
   });

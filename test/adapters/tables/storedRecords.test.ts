@@ -52,7 +52,18 @@ async function expectRefused(read: Promise<unknown>, table: TableName, partition
   expect(message).toMatch(issue);
 }
 
-const image = { registry, repository: 'team/api', digest, mediaType: 'm', kind: 'image', status: 'ok', tags: ['v1'], firstPushedAt: samplePoint.pushedAt, lastPushedAt: samplePoint.pushedAt, platforms: [] };
+const image = {
+  registry,
+  repository: 'team/api',
+  digest,
+  mediaType: 'm',
+  kind: 'image',
+  status: 'ok',
+  tags: ['v1'],
+  firstPushedAt: samplePoint.pushedAt,
+  lastPushedAt: samplePoint.pushedAt,
+  platforms: [],
+};
 
 describe('a stored record that does not match its schema', () => {
   it('is refused by the image table, on reads and on read-modify-write updates', async () => {
@@ -60,7 +71,13 @@ describe('a stored record that does not match its schema', () => {
     await writeRow('images', pk, digest, packJson('json', { ...image, status: 'gone' }));
     const images = new ImageTable(tables);
     await expectRefused(images.get(registry, 'team/api', digest), 'images', pk, digest, /status: Invalid option/);
-    await expectRefused(images.update(registry, 'team/api', digest, (r) => r!), 'images', pk, digest, /status/);
+    await expectRefused(
+      images.update(registry, 'team/api', digest, (r) => r!),
+      'images',
+      pk,
+      digest,
+      /status/,
+    );
   });
 
   it('is refused by the repository table, also when one summary of a listing is wrong', async () => {
@@ -68,7 +85,12 @@ describe('a stored record that does not match its schema', () => {
     const repositories = new RepositoryTable(tables);
     await repositories.update(registry, 'team/fine', samplePoint.pushedAt, (s) => s);
     const { sizeBytes: _dropped, ...pointWithoutSize } = samplePoint;
-    await writeRow('repositories', pk, escapeKey('team/api'), packJson('json', { registry, repository: 'team/api', firstSeenAt: samplePoint.pushedAt, latestByPlatform: { 'linux/amd64': pointWithoutSize } }));
+    await writeRow(
+      'repositories',
+      pk,
+      escapeKey('team/api'),
+      packJson('json', { registry, repository: 'team/api', firstSeenAt: samplePoint.pushedAt, latestByPlatform: { 'linux/amd64': pointWithoutSize } }),
+    );
     await expectRefused(repositories.get(registry, 'team/api'), 'repositories', pk, 'team%2Fapi', /latestByPlatform\.linux\/amd64\.sizeBytes/);
     await expectRefused(repositories.list(registry), 'repositories', pk, 'team%2Fapi', /sizeBytes/);
   });
@@ -84,11 +106,19 @@ describe('a stored record that does not match its schema', () => {
     const content = new ContentTable(tables);
     await writeRow('content', pk, `c|${digest}`, { parser: 2, ...packJson('json', { os: 'linux', layerHistory: 'RUN make' }) });
     await expectRefused(content.getConfig(registry, digest), 'content', pk, `c|${digest}`, /layerHistory/);
-    await writeRow('content', pk, `m|${digest}`, { parser: MANIFEST_PARSER_VERSION, ...packJson('json', { kind: 'chart', mediaType: 'application/vnd.cncf.helm.config.v1+json' }) });
+    await writeRow('content', pk, `m|${digest}`, {
+      parser: MANIFEST_PARSER_VERSION,
+      ...packJson('json', { kind: 'chart', mediaType: 'application/vnd.cncf.helm.config.v1+json' }),
+    });
     await expectRefused(content.getManifest(registry, digest), 'content', pk, `m|${digest}`, /kind/);
     await expectRefused(content.getManifests(registry, [digest]), 'content', pk, `m|${digest}`, /kind/);
     const parse = packJson('json', { kind: 'unsupported', mediaType: 'x', reason: 'old' });
-    await writeRow('content', pk, `m|${digest}`, { ...parse, rawMediaType: 'application/vnd.oci.image.manifest.v1+json', rawChunks: 1, raw0: '{"schemaVersion": 2}' });
+    await writeRow('content', pk, `m|${digest}`, {
+      ...parse,
+      rawMediaType: 'application/vnd.oci.image.manifest.v1+json',
+      rawChunks: 1,
+      raw0: '{"schemaVersion": 2}',
+    });
     await expectRefused(content.getManifest(registry, digest), 'content', pk, `m|${digest}`, /raw0: expected part 1 of 1 as binary, got a string/);
   });
 
@@ -96,7 +126,12 @@ describe('a stored record that does not match its schema', () => {
     const pk = escapeKey(registry);
     const policies = new PolicyTable(tables);
     await policies.put(registry, 'team/fine', { growthPercent: 5 }, samplePoint.pushedAt);
-    await writeRow('policies', pk, escapeKey('team/api'), packJson('json', { pattern: 'team/api', policy: { growthPercent: 'lots' }, updatedAt: samplePoint.pushedAt }));
+    await writeRow(
+      'policies',
+      pk,
+      escapeKey('team/api'),
+      packJson('json', { pattern: 'team/api', policy: { growthPercent: 'lots' }, updatedAt: samplePoint.pushedAt }),
+    );
     expect((await policies.list(registry)).map((p) => p.pattern)).toEqual(['team/fine']);
     await expectRefused(policies.get(registry, 'team/api'), 'policies', pk, 'team%2Fapi', /policy\.growthPercent/);
     expect((await policies.put(registry, 'team/api', { growthPercent: 20 }, samplePoint.pushedAt)).created).toBe(false);
@@ -107,8 +142,24 @@ describe('a stored record that does not match its schema', () => {
     const pk = escapeKey(registry);
     const rowKey = 'a|0000000000001|00000000-0000-4000-8000-000000000001';
     const columns = {
-      id: '00000000-0000-4000-8000-000000000001', registry, repository: 'team/api', tag: 'v1', platform: 'linux/amd64', digest, indexDigest: '', pushedAt: samplePoint.pushedAt,
-      kind: 'regression', rules: '["growth"]', findings: '[]', state: 'lost', attempts: 0, createdAt: samplePoint.pushedAt, nextAttemptAt: samplePoint.pushedAt, sentAt: '', lastError: '', route: 'default',
+      id: '00000000-0000-4000-8000-000000000001',
+      registry,
+      repository: 'team/api',
+      tag: 'v1',
+      platform: 'linux/amd64',
+      digest,
+      indexDigest: '',
+      pushedAt: samplePoint.pushedAt,
+      kind: 'regression',
+      rules: '["growth"]',
+      findings: '[]',
+      state: 'lost',
+      attempts: 0,
+      createdAt: samplePoint.pushedAt,
+      nextAttemptAt: samplePoint.pushedAt,
+      sentAt: '',
+      lastError: '',
+      route: 'default',
       ...packJson('message', { type: 'message' }),
     };
     await writeRow('alerts', pk, rowKey, columns);
@@ -143,7 +194,15 @@ describe('a stored record that does not match its schema', () => {
     const pk = escapeKey(registry);
     const blobs = new BlobTable(tables);
     await blobs.register(registry, 'team/api', digest, [{ digest: 'sha256:layer', sizeBytes: 10, kind: 'layer' }], samplePoint.pushedAt);
-    await writeRow('blobs', pk, 'b|sha256:other', { digest: 'sha256:other', sizeBytes: 10n, kind: 'index', firstSeenAt: samplePoint.pushedAt, introducedBy: digest, introducedIn: 'team/api', counted: true });
+    await writeRow('blobs', pk, 'b|sha256:other', {
+      digest: 'sha256:other',
+      sizeBytes: 10n,
+      kind: 'index',
+      firstSeenAt: samplePoint.pushedAt,
+      introducedBy: digest,
+      introducedIn: 'team/api',
+      counted: true,
+    });
     await expectRefused(blobs.snapshot(registry), 'blobs', pk, 'b|sha256:other', /kind: Invalid option/);
     await writeRow('blobs', pk, 't|totals', { liveBytes: -5n });
     await expectRefused(blobs.liveBytes(registry), 'blobs', pk, 't|totals', /liveBytes/);

@@ -48,7 +48,13 @@ describe('Table Storage adapters against Azurite', () => {
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       config: { digest: 'sha256:c', mediaType: 'application/vnd.oci.image.config.v1+json', sizeBytes: 10 },
       // Enough layers with long steps to need several 30K-character chunks.
-      layers: Array.from({ length: 120 }, (_, i) => ({ digest: `sha256:${i}`, mediaType: 'm', sizeBytes: 2 ** 40 + i, foreign: false, createdBy: 'RUN ' + 'x'.repeat(900) })),
+      layers: Array.from({ length: 120 }, (_, i) => ({
+        digest: `sha256:${i}`,
+        mediaType: 'm',
+        sizeBytes: 2 ** 40 + i,
+        foreign: false,
+        createdBy: 'RUN ' + 'x'.repeat(900),
+      })),
     };
     await content.putManifest('localhost:5443', 'sha256:m1', manifest);
     expect(await content.getManifest('localhost:5443', 'sha256:m1')).toEqual({ manifest, stale: false });
@@ -56,7 +62,10 @@ describe('Table Storage adapters against Azurite', () => {
     const batch = await content.getManifests('localhost:5443', ['sha256:m1', 'sha256:nope']);
     expect([...batch.keys()]).toEqual(['sha256:m1']);
     await content.putConfig('localhost:5443', 'sha256:c', { os: 'linux', architecture: 'amd64', layerHistory: [{ createdBy: 'a' }] });
-    expect(await content.getConfig('localhost:5443', 'sha256:c')).toEqual({ config: { os: 'linux', architecture: 'amd64', layerHistory: [{ createdBy: 'a' }] }, stale: false });
+    expect(await content.getConfig('localhost:5443', 'sha256:c')).toEqual({
+      config: { os: 'linux', architecture: 'amd64', layerHistory: [{ createdBy: 'a' }] },
+      stale: false,
+    });
   });
 
   it('records a (tag, digest) point once, keeps Int64 sizes exact and returns points oldest first', async () => {
@@ -111,8 +120,16 @@ describe('Table Storage adapters against Azurite', () => {
   it('merges concurrent image updates without losing a tag', async () => {
     const images = new ImageTable(tables);
     const base: ImageRecord = {
-      registry: 'r.io', repository: 'a/b', digest: 'sha256:x', mediaType: 'm', kind: 'image', status: 'ok',
-      tags: [], firstPushedAt: '2026-11-01T00:00:00.000Z', lastPushedAt: '2026-11-01T00:00:00.000Z', platforms: [],
+      registry: 'r.io',
+      repository: 'a/b',
+      digest: 'sha256:x',
+      mediaType: 'm',
+      kind: 'image',
+      status: 'ok',
+      tags: [],
+      firstPushedAt: '2026-11-01T00:00:00.000Z',
+      lastPushedAt: '2026-11-01T00:00:00.000Z',
+      platforms: [],
     };
     await Promise.all(['t1', 't2', 't3', 't4', 't5'].map((tag) => images.update('r.io', 'a/b', 'sha256:x', (e) => mergeImage(e, { ...base, tags: [tag] }))));
     expect((await images.get('r.io', 'a/b', 'sha256:x'))!.tags).toEqual(['t1', 't2', 't3', 't4', 't5']);

@@ -9,8 +9,16 @@ const ZSTD = 'application/vnd.oci.image.layer.v1.tar+zstd';
 /** The worked example of docs/estimates.md: v2 changes only the app layer of v1. */
 const base = { digest: 'sha256:base', sizeBytes: 30_000_000, mediaType: GZIP };
 const deps = { digest: 'sha256:deps', sizeBytes: 120_000_000, mediaType: GZIP };
-const v1: ImageForEstimate = { sizeBytes: 158_005_000, configSizeBytes: 5_000, layers: [base, deps, { digest: 'sha256:app1', sizeBytes: 8_000_000, mediaType: ZSTD }] };
-const v2: ImageForEstimate = { sizeBytes: 160_005_000, configSizeBytes: 5_000, layers: [base, deps, { digest: 'sha256:app2', sizeBytes: 10_000_000, mediaType: ZSTD }] };
+const v1: ImageForEstimate = {
+  sizeBytes: 158_005_000,
+  configSizeBytes: 5_000,
+  layers: [base, deps, { digest: 'sha256:app1', sizeBytes: 8_000_000, mediaType: ZSTD }],
+};
+const v2: ImageForEstimate = {
+  sizeBytes: 160_005_000,
+  configSizeBytes: 5_000,
+  layers: [base, deps, { digest: 'sha256:app2', sizeBytes: 10_000_000, mediaType: ZSTD }],
+};
 
 describe('worked examples of docs/estimates.md (defaults, Standard SKU)', () => {
   const e = estimatePull(v2, v1, 'Standard', DEFAULT_PULL_MODEL);
@@ -65,7 +73,11 @@ describe('worked examples of docs/estimates.md (defaults, Standard SKU)', () => 
 
   it('cost: the image footprint, and a push that stays within the included storage', () => {
     // 160,005,000 / 1,073,741,824 = 0.1490162… GiB × 0.003 × 730 / 24 (0.09125) = 0.0135977… USD per month
-    const c = estimateCosts({ sizeBytes: 160_005_000, newRegistryBytes: 10_005_000, registryBytesBefore: 40 * GIB }, { sku: 'Standard', replicas: 1 }, DEFAULT_PRICES);
+    const c = estimateCosts(
+      { sizeBytes: 160_005_000, newRegistryBytes: 10_005_000, registryBytesBefore: 40 * GIB },
+      { sku: 'Standard', replicas: 1 },
+      DEFAULT_PRICES,
+    );
     expect(c.imageMonthly).toBeCloseTo(0.0135977, 7);
     expect(c).toMatchObject({ currency: 'USD', pushMarginalMonthly: 0, withinIncluded: true });
     expect(c.note).toMatch(/within the 100 GiB/);
@@ -73,7 +85,11 @@ describe('worked examples of docs/estimates.md (defaults, Standard SKU)', () => 
 
   it('cost: a push that crosses the included storage pays for the part above it', () => {
     // 99.75 GiB + 0.5 GiB → 0.25 GiB over × 0.09125 = 0.0228125 USD per month
-    const c = estimateCosts({ sizeBytes: 2 * GIB, newRegistryBytes: 0.5 * GIB, registryBytesBefore: 99.75 * GIB }, { sku: 'Standard', replicas: 1 }, DEFAULT_PRICES);
+    const c = estimateCosts(
+      { sizeBytes: 2 * GIB, newRegistryBytes: 0.5 * GIB, registryBytesBefore: 99.75 * GIB },
+      { sku: 'Standard', replicas: 1 },
+      DEFAULT_PRICES,
+    );
     expect(c.pushMarginalMonthly).toBeCloseTo(0.0228125, 12);
     // 2 GiB × 0.09125 = 0.1825
     expect(c.imageMonthly).toBeCloseTo(0.1825, 12);
@@ -111,6 +127,10 @@ describe('estimatePull edge cases', () => {
 describe('imageForEstimate', () => {
   it('takes the config size from a platform image', () => {
     const layers = [{ digest: 'sha256:l', mediaType: GZIP, sizeBytes: 10, foreign: false }];
-    expect(imageForEstimate({ sizeBytes: 17, config: { digest: 'sha256:c', mediaType: 'x', sizeBytes: 7 }, layers })).toEqual({ sizeBytes: 17, configSizeBytes: 7, layers });
+    expect(imageForEstimate({ sizeBytes: 17, config: { digest: 'sha256:c', mediaType: 'x', sizeBytes: 7 }, layers })).toEqual({
+      sizeBytes: 17,
+      configSizeBytes: 7,
+      layers,
+    });
   });
 });

@@ -121,9 +121,19 @@ describe('projectIncludedExceeded', () => {
   });
 
   it('has no date without growth, and none to predict once over', () => {
-    expect(projectIncludedExceeded(90 * GIB, 0, standard, DEFAULT_PRICES, now)).toEqual({ includedGiB: 100, alreadyExceeded: false, date: null, daysLeft: null });
+    expect(projectIncludedExceeded(90 * GIB, 0, standard, DEFAULT_PRICES, now)).toEqual({
+      includedGiB: 100,
+      alreadyExceeded: false,
+      date: null,
+      daysLeft: null,
+    });
     expect(projectIncludedExceeded(90 * GIB, -GIB, standard, DEFAULT_PRICES, now).date).toBeNull();
-    expect(projectIncludedExceeded(101 * GIB, GIB, standard, DEFAULT_PRICES, now)).toEqual({ includedGiB: 100, alreadyExceeded: true, date: null, daysLeft: 0 });
+    expect(projectIncludedExceeded(101 * GIB, GIB, standard, DEFAULT_PRICES, now)).toEqual({
+      includedGiB: 100,
+      alreadyExceeded: true,
+      date: null,
+      daysLeft: 0,
+    });
   });
 
   it('treats exactly the included amount as not yet exceeded', () => {

@@ -35,12 +35,13 @@ const MEDIA_TYPES = [
 
 const sku = fc.constantFrom<Sku>('Basic', 'Standard', 'Premium');
 const size = fc.integer({ min: 0, max: 5_000_000_000 });
-const layerArb = (n: number) => fc.record({ sizeBytes: size, mediaType: fc.constantFrom(...MEDIA_TYPES) }).map((l): PullLayer => ({ ...l, digest: `sha256:${n}` }));
+const layerArb = (n: number) =>
+  fc.record({ sizeBytes: size, mediaType: fc.constantFrom(...MEDIA_TYPES) }).map((l): PullLayer => ({ ...l, digest: `sha256:${n}` }));
 /** Distinct digests, as in a real manifest. */
 const layers = (min = 0) =>
-  fc.array(fc.record({ sizeBytes: size, mediaType: fc.constantFrom(...MEDIA_TYPES) }), { minLength: min, maxLength: 12 }).map((ls) =>
-    ls.map((l, i): PullLayer => ({ ...l, digest: `sha256:${i}` })),
-  );
+  fc
+    .array(fc.record({ sizeBytes: size, mediaType: fc.constantFrom(...MEDIA_TYPES) }), { minLength: min, maxLength: 12 })
+    .map((ls) => ls.map((l, i): PullLayer => ({ ...l, digest: `sha256:${i}` })));
 const image = (ls: PullLayer[], configSizeBytes = 1_234): ImageForEstimate => ({
   sizeBytes: ls.reduce((s, l) => s + l.sizeBytes, configSizeBytes),
   configSizeBytes,
@@ -152,7 +153,16 @@ describe('cost properties', () => {
         const img = imageMonthlyStorageCost(added, pr, DEFAULT_PRICES);
         const reg = registryMonthlyCost(before, pr, DEFAULT_PRICES);
         const est = estimateCosts({ sizeBytes: size_, newRegistryBytes: added, registryBytesBefore: before }, pr, DEFAULT_PRICES);
-        for (const v of [push.monthly, push.billableNewGiB, img.monthly, reg.skuMonthly, reg.storageMonthly, reg.totalMonthly, est.imageMonthly, est.pushMarginalMonthly]) {
+        for (const v of [
+          push.monthly,
+          push.billableNewGiB,
+          img.monthly,
+          reg.skuMonthly,
+          reg.storageMonthly,
+          reg.totalMonthly,
+          est.imageMonthly,
+          est.pushMarginalMonthly,
+        ]) {
           expect(v).toBeGreaterThanOrEqual(0);
         }
         expect(push.monthly).toBeLessThanOrEqual(img.monthly * (1 + 1e-9) + 1e-12);
@@ -190,11 +200,16 @@ describe('overrides', () => {
 
   it('the price override rejects negative numbers, naming the path', () => {
     fc.assert(
-      fc.property(fc.constantFrom<Sku>('Basic', 'Standard', 'Premium'), fc.constantFrom('dailyPrice', 'includedGiB', 'perGiBDay'), fc.double({ max: -Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true }), (s, field, v) => {
-        const r = PriceOverrideSchema.safeParse({ skus: { [s]: { [field]: v } } });
-        expect(r.success).toBe(false);
-        expect(messages(r)).toContain(`at skus.${s}.${field}`);
-      }),
+      fc.property(
+        fc.constantFrom<Sku>('Basic', 'Standard', 'Premium'),
+        fc.constantFrom('dailyPrice', 'includedGiB', 'perGiBDay'),
+        fc.double({ max: -Number.MIN_VALUE, noNaN: true, noDefaultInfinity: true }),
+        (s, field, v) => {
+          const r = PriceOverrideSchema.safeParse({ skus: { [s]: { [field]: v } } });
+          expect(r.success).toBe(false);
+          expect(messages(r)).toContain(`at skus.${s}.${field}`);
+        },
+      ),
     );
     expect(messages(PriceOverrideSchema.safeParse({ hoursPerMonth: -730 }))).toMatch(/> 0[\s\S]*at hoursPerMonth/);
   });
@@ -225,7 +240,9 @@ describe('overrides', () => {
         expect(messages(r)).toContain(`at ${path.join('.')}`);
       }),
     );
-    expect(messages(PullModelOverrideSchema.safeParse({ targets: { aci: { parallelDownloads: 2.5 } } }))).toMatch(/whole number[\s\S]*at targets\.aci\.parallelDownloads/);
+    expect(messages(PullModelOverrideSchema.safeParse({ targets: { aci: { parallelDownloads: 2.5 } } }))).toMatch(
+      /whole number[\s\S]*at targets\.aci\.parallelDownloads/,
+    );
     expect(messages(PullModelOverrideSchema.safeParse({ targets: { aci: { throughputMBps: 0 } } }))).toMatch(/> 0[\s\S]*at targets\.aci\.throughputMBps/);
     expect(messages(PullModelOverrideSchema.safeParse({ aks: { serialImagePulls: 'false' } }))).toMatch(/at aks\.serialImagePulls/);
   });

@@ -22,14 +22,22 @@ export interface AppUnderTest {
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<JsonResponse>;
   get(path: string, query?: Record<string, string | number | undefined>): Promise<JsonResponse>;
   /** Sends an ACR `push` webhook the way ACR does, for an image in the proxied registry. */
-  acrPush(push: { repository: string; digest: string; tag?: string; mediaType?: string; id?: string; timestamp?: string; host?: string }): Promise<JsonResponse>;
+  acrPush(push: {
+    repository: string;
+    digest: string;
+    tag?: string;
+    mediaType?: string;
+    id?: string;
+    timestamp?: string;
+    host?: string;
+  }): Promise<JsonResponse>;
   /** Waits until the trend API returns `count` points for the repository. */
   waitForPoints(repository: string, count: number, query?: Record<string, string>): Promise<TrendPointJson[]>;
   stop(): Promise<void>;
 }
 
 export interface JsonResponse extends HttpResponse {
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  json: any;
 }
 
 /** A trend point as the API answers it: the stored shape, in JSON. */

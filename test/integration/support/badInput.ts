@@ -78,7 +78,17 @@ const anyJson = fc.oneof(
   { depthSize: 'small' },
   fc.json(),
   fc.jsonValue().map((v) => JSON.stringify(v)),
-  fc.constantFrom('{', '[', '{"a":', 'nul', '\u0000', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{"x":1}}}', '[' .repeat(5000), '"' + 'x'.repeat(100_000) + '"'),
+  fc.constantFrom(
+    '{',
+    '[',
+    '{"a":',
+    'nul',
+    '\u0000',
+    '{"__proto__":{"x":1}}',
+    '{"constructor":{"prototype":{"x":1}}}',
+    '['.repeat(5000),
+    '"' + 'x'.repeat(100_000) + '"',
+  ),
   fc.array(fc.constant('{"a":'), { maxLength: 3 }).map((a) => a.join('')),
 );
 
@@ -86,10 +96,11 @@ const anyJson = fc.oneof(
 function mutate(base: Record<string, unknown>): fc.Arbitrary<string> {
   const paths: string[][] = [];
   const walk = (o: unknown, at: string[]) => {
-    if (o && typeof o === 'object' && !Array.isArray(o)) for (const [k, v] of Object.entries(o)) {
-      walk(v, [...at, k]);
-      paths.push([...at, k]);
-    }
+    if (o && typeof o === 'object' && !Array.isArray(o))
+      for (const [k, v] of Object.entries(o)) {
+        walk(v, [...at, k]);
+        paths.push([...at, k]);
+      }
   };
   walk(base, []);
   const replacement = fc.oneof(hostileString, fc.jsonValue(), fc.constant(undefined), fc.integer(), fc.array(fc.string(), { maxLength: 3 }));
@@ -115,7 +126,9 @@ function acrPush(registry: string) {
 
 const params = (names: string[], known: Record<string, string>) =>
   fc
-    .array(fc.tuple(fc.oneof(fc.constantFrom(...names), hostileString), fc.oneof(hostileString, ...Object.values(known).map((v) => fc.constant(v)))), { maxLength: 6 })
+    .array(fc.tuple(fc.oneof(fc.constantFrom(...names), hostileString), fc.oneof(hostileString, ...Object.values(known).map((v) => fc.constant(v)))), {
+      maxLength: 6,
+    })
     .chain((pairs) =>
       // Often start from a valid query and break part of it.
       fc.boolean().map((keepValid) => (keepValid ? [...Object.entries(known).filter((_, i) => i % 2 === 0), ...pairs] : pairs)),
@@ -135,24 +148,67 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
     fc.constant<Record<string, string>>({}),
     hostileString.map((s) => ({ authorization: `Bearer ${headerSafe(s)}` })),
   );
-  const contentType = fc.constantFrom('application/json', 'text/plain', 'application/cloudevents+json', 'application/cloudevents-batch+json', 'application/octet-stream', '');
+  const contentType = fc.constantFrom(
+    'application/json',
+    'text/plain',
+    'application/cloudevents+json',
+    'application/cloudevents-batch+json',
+    'application/octet-stream',
+    '',
+  );
   const known = { registry: opts.registry, repository: 'fuzz/app', digest: DIGEST, from: DIGEST, to: DIGEST, tag: 'v1', platform: 'linux/amd64', limit: '10' };
   const read = (name: string, names: string[]): EndpointSpec => ({
     name,
     methods: ['GET'],
     path: `/api/${name}`,
-    arbitrary: params(names, Object.fromEntries(Object.entries(known).filter(([k]) => names.includes(k)))).map((query) => ({ endpoint: name, method: 'GET', path: `/api/${name}`, query, headers: {} })),
+    arbitrary: params(names, Object.fromEntries(Object.entries(known).filter(([k]) => names.includes(k)))).map((query) => ({
+      endpoint: name,
+      method: 'GET',
+      path: `/api/${name}`,
+      query,
+      headers: {},
+    })),
   });
   const webhook = (name: string, path: string, valid: Record<string, unknown> | unknown[]): EndpointSpec => ({
     name,
     methods: ['POST'],
     path,
     arbitrary: fc
-      .tuple(auth, contentType, fc.oneof(anyJson, Array.isArray(valid) ? mutate({ events: valid }).map((s) => JSON.stringify((JSON.parse(s) as { events: unknown }).events)) : mutate(valid)))
-      .map(([headers, type, body]) => ({ endpoint: name, method: 'POST', path, query: [], headers: { ...headers, ...(type ? { 'content-type': type } : {}) }, body })),
+      .tuple(
+        auth,
+        contentType,
+        fc.oneof(
+          anyJson,
+          Array.isArray(valid) ? mutate({ events: valid }).map((s) => JSON.stringify((JSON.parse(s) as { events: unknown }).events)) : mutate(valid),
+        ),
+      )
+      .map(([headers, type, body]) => ({
+        endpoint: name,
+        method: 'POST',
+        path,
+        query: [],
+        headers: { ...headers, ...(type ? { 'content-type': type } : {}) },
+        body,
+      })),
   });
   const acr = acrPush(opts.registry);
-  const distribution = { events: [{ id: 'd', timestamp: new Date().toISOString(), action: 'push', target: { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: DIGEST, repository: 'fuzz/app', url: `https://${opts.registry}/v2/fuzz/app/manifests/${DIGEST}`, tag: 'v1' }, request: { host: opts.registry } }] };
+  const distribution = {
+    events: [
+      {
+        id: 'd',
+        timestamp: new Date().toISOString(),
+        action: 'push',
+        target: {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          digest: DIGEST,
+          repository: 'fuzz/app',
+          url: `https://${opts.registry}/v2/fuzz/app/manifests/${DIGEST}`,
+          tag: 'v1',
+        },
+        request: { host: opts.registry },
+      },
+    ],
+  };
   const eventGrid = [{ id: 'eg', eventType: 'Microsoft.ContainerRegistry.ImagePushed', eventTime: new Date().toISOString(), data: acr }];
   return [
     webhook('acrWebhook', '/api/webhooks/acr', acr),
@@ -167,7 +223,10 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
           method: validation ? 'POST' : 'OPTIONS',
           path: '/api/webhooks/eventgrid',
           query: [],
-          headers: { ...(origin !== null ? { 'webhook-request-origin': origin } : {}), ...(validation ? { 'aeg-event-type': 'SubscriptionValidation', 'content-type': 'application/json' } : {}) },
+          headers: {
+            ...(origin !== null ? { 'webhook-request-origin': origin } : {}),
+            ...(validation ? { 'aeg-event-type': 'SubscriptionValidation', 'content-type': 'application/json' } : {}),
+          },
           ...(validation ? { body: origin ?? '[{"eventType":"Microsoft.EventGrid.SubscriptionValidationEvent","data":{}}]' } : {}),
         })),
       ),
@@ -177,14 +236,32 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
     read('repositories', ['registry']),
     read('compare', ['registry', 'repository', 'from', 'to', 'platform']),
     read('storage', ['registry', 'days']),
-    read('estimate', ['registry', 'repository', 'digest', 'platform', 'baseline', 'sku', 'replicas', 'throughputMBps', 'aci.throughputMBps', 'parallelDownloads', 'compressionRatio']),
+    read('estimate', [
+      'registry',
+      'repository',
+      'digest',
+      'platform',
+      'baseline',
+      'sku',
+      'replicas',
+      'throughputMBps',
+      'aci.throughputMBps',
+      'parallelDownloads',
+      'compressionRatio',
+    ]),
     read('alerts', ['registry', 'repository', 'since', 'state', 'limit']),
     read('failures', ['registry', 'limit']),
     {
       name: 'policy',
       methods: ['GET'],
       path: '/api/policy',
-      arbitrary: params(['registry', 'repository'], { registry: opts.registry, repository: 'fuzz/*' }).map((query) => ({ endpoint: 'policy', method: 'GET', path: '/api/policy', query, headers: {} })),
+      arbitrary: params(['registry', 'repository'], { registry: opts.registry, repository: 'fuzz/*' }).map((query) => ({
+        endpoint: 'policy',
+        method: 'GET',
+        path: '/api/policy',
+        query,
+        headers: {},
+      })),
     },
     {
       name: 'policyWrite',
@@ -194,15 +271,41 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
         .tuple(
           fc.constantFrom('PUT', 'DELETE'),
           params(['registry', 'repository'], { registry: opts.registry, repository: 'fuzz/**' }),
-          fc.oneof(anyJson, mutate({ growthPercent: 10, growthBytes: 1, layerBytes: 1, coldStartSeconds: 1, budgetBytes: null, baselineMode: 'sameTag', muted: false, improvements: true, teamsRoute: 'https://prod.westeurope.logic.azure.com/workflows/x/triggers/manual/paths/invoke?sig=abc' })),
+          fc.oneof(
+            anyJson,
+            mutate({
+              growthPercent: 10,
+              growthBytes: 1,
+              layerBytes: 1,
+              coldStartSeconds: 1,
+              budgetBytes: null,
+              baselineMode: 'sameTag',
+              muted: false,
+              improvements: true,
+              teamsRoute: 'https://prod.westeurope.logic.azure.com/workflows/x/triggers/manual/paths/invoke?sig=abc',
+            }),
+          ),
         )
-        .map(([method, query, body]) => ({ endpoint: 'policyWrite', method, path: '/api/policy', query, headers: { 'content-type': 'application/json' }, ...(method === 'PUT' ? { body } : {}) })),
+        .map(([method, query, body]) => ({
+          endpoint: 'policyWrite',
+          method,
+          path: '/api/policy',
+          query,
+          headers: { 'content-type': 'application/json' },
+          ...(method === 'PUT' ? { body } : {}),
+        })),
     },
     {
       name: 'replayFailures',
       methods: ['POST'],
       path: '/api/failures/replay',
-      arbitrary: params(['registry', 'id'], { registry: opts.registry, id: '0'.repeat(32) }).map((query) => ({ endpoint: 'replayFailures', method: 'POST', path: '/api/failures/replay', query, headers: {} })),
+      arbitrary: params(['registry', 'id'], { registry: opts.registry, id: '0'.repeat(32) }).map((query) => ({
+        endpoint: 'replayFailures',
+        method: 'POST',
+        path: '/api/failures/replay',
+        query,
+        headers: {},
+      })),
     },
   ];
 }

@@ -21,7 +21,13 @@ const agents = { 'http:': new http.Agent({ keepAlive: true, timeout: 4_000 }), '
  */
 export function request(
   url: string | URL,
-  { method = 'GET', headers = {}, body, timeoutMs = 15_000, reuse = false }: {
+  {
+    method = 'GET',
+    headers = {},
+    body,
+    timeoutMs = 15_000,
+    reuse = false,
+  }: {
     method?: string;
     headers?: Record<string, string | number>;
     body?: Buffer | string;

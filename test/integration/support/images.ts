@@ -136,12 +136,7 @@ export function makeConfig(opts: ConfigOptions): Blob {
   return blob(opts.format === 'docker' ? MediaType.dockerConfig : MediaType.ociConfig, json(doc));
 }
 
-export function makeManifest(opts: {
-  format: ImageFormat;
-  config: Blob;
-  layers: Blob[];
-  annotations?: Record<string, string>;
-}): Blob {
+export function makeManifest(opts: { format: ImageFormat; config: Blob; layers: Blob[]; annotations?: Record<string, string> }): Blob {
   const mediaType = opts.format === 'oci' ? MediaType.ociManifest : MediaType.dockerManifest;
   const doc = {
     schemaVersion: 2,
@@ -228,9 +223,7 @@ export function makeMultiPlatformImage(opts: {
   const format = opts.format ?? 'oci';
   const images = opts.platforms.map((p) => ({ platform: p.platform, image: makeImage({ format, ...p }) }));
   const attestations =
-    opts.attestations === false
-      ? []
-      : images.map(({ image }) => ({ subjectDigest: image.manifest.digest, image: makeAttestation(image.manifest) }));
+    opts.attestations === false ? [] : images.map(({ image }) => ({ subjectDigest: image.manifest.digest, image: makeAttestation(image.manifest) }));
   const index = makeIndex({
     format,
     manifests: [
