@@ -27,7 +27,8 @@ export function fail(message) {
   process.exit(1);
 }
 
-function which(binary) {
+/** The executable `binary` on PATH, or undefined. */
+export function which(binary) {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const candidate = path.join(dir, binary);

@@ -3,9 +3,9 @@
 // of the project's own local host, for machines where Core Tools can be installed. It reads
 // the same local.settings.json and host.json; unlike `npm start` it does not start Azurite.
 import { spawn, spawnSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { which } from './prerequisites.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -14,24 +14,8 @@ function fail(message) {
   process.exit(1);
 }
 
-/** The `func` executable on PATH, if any (Windows installs it as func.cmd or func.exe). */
-function findFunc() {
-  const names = process.platform === 'win32' ? ['func.cmd', 'func.exe'] : ['func'];
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    for (const name of dir ? names : []) {
-      const candidate = path.join(dir, name);
-      try {
-        fs.accessSync(candidate, fs.constants.X_OK);
-        if (fs.statSync(candidate).isFile()) return candidate;
-      } catch {
-        // not in this PATH entry
-      }
-    }
-  }
-  return undefined;
-}
-
-const func = findFunc();
+// Windows installs Core Tools as func.cmd or func.exe.
+const func = (process.platform === 'win32' ? ['func.cmd', 'func.exe'] : ['func']).map(which).find(Boolean);
 if (!func) {
   fail(
     'Azure Functions Core Tools (func) is not installed, or not on PATH, so "npm run start:func" cannot run the app under it.\n' +

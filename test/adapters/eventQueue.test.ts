@@ -3,17 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventQueue } from '../../src/adapters/eventQueue';
 import type { RegistryEvent } from '../../src/core/events';
 import { startTestAzurite } from '../integration/support/azurite';
+import { samplePush } from '../support/sampleEvent';
 
-const event: RegistryEvent = {
-  id: 'e1',
-  timestamp: '2026-11-27T10:00:00.000Z',
-  action: 'push',
-  source: 'acr',
-  registry: 'r.azurecr.io',
-  repository: 'team/app',
-  digest: 'sha256:' + 'a'.repeat(64),
-  tag: 'v1',
-};
+const event: RegistryEvent = samplePush;
 
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
 beforeAll(async () => {

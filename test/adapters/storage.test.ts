@@ -10,18 +10,11 @@ import { EventQueue } from '../../src/adapters/eventQueue';
 import { StorageUnavailableError } from '../../src/adapters/storage';
 import { Tables } from '../../src/adapters/tables/tables';
 import type { RegistryEvent } from '../../src/core/events';
+import { samplePush } from '../support/sampleEvent';
 
 const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const retry = { tryTimeoutMs: 300, maxTries: 3, retryDelayMs: 20 };
-const event: RegistryEvent = {
-  id: 'e1',
-  timestamp: '2026-11-27T10:00:00.000Z',
-  action: 'push',
-  source: 'acr',
-  registry: 'r.azurecr.io',
-  repository: 'team/app',
-  digest: 'sha256:' + 'a'.repeat(64),
-};
+const { tag: _untagged, ...event }: RegistryEvent = samplePush;
 
 let requests = 0;
 let busy: http.Server;

@@ -1,16 +1,10 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import { failureId, FailureRecordSchema, type FailureRecord } from '../../src/core/failure';
+import { samplePush } from '../support/sampleEvent';
 
-const message = JSON.stringify({
-  id: 'e1',
-  timestamp: '2026-11-27T10:00:00.000Z',
-  action: 'push',
-  source: 'acr',
-  registry: 'r.azurecr.io',
-  repository: 'team/app',
-  digest: 'sha256:' + 'a'.repeat(64),
-});
+const { tag: _untagged, ...untagged } = samplePush;
+const message = JSON.stringify(untagged);
 const exhausted: FailureRecord = {
   id: failureId(message),
   registry: 'r.azurecr.io',

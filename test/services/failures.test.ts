@@ -7,17 +7,9 @@ import type { RepositorySummary } from '../../src/core/repository';
 import { recordPoisoned, type FailureDeps, type FailureStore } from '../../src/services/failures';
 import type { ImageStore } from '../../src/services/ingest';
 import type { SummaryStore } from '../../src/services/trendPoints';
+import { samplePush } from '../support/sampleEvent';
 
-const event: RegistryEvent = {
-  id: 'e1',
-  timestamp: '2026-11-27T10:00:00.000Z',
-  action: 'push',
-  source: 'acr',
-  registry: 'r.azurecr.io',
-  repository: 'team/app',
-  digest: 'sha256:' + 'a'.repeat(64),
-  tag: 'v1',
-};
+const event: RegistryEvent = samplePush;
 const broken = new StoredRecordError('acrsizeImages', 'r.azurecr.io|team%2Fapp', event.digest, 'status: Invalid option');
 
 /** An image table whose one row no longer validates: every read of it fails, as the adapter's would. */
