@@ -37,7 +37,6 @@ export const PointBriefSchema = TrendPointSchema.pick({
   sizeDeltaBytes: true,
   deletedAt: true,
 });
-export type PointBrief = z.output<typeof PointBriefSchema>;
 
 /** A repository as the listing reads it: its summary with brief points (other keys are dropped). */
 export const RepositoryListingSchema = RepositorySummarySchema.extend({ latestByPlatform: z.record(z.string(), PointBriefSchema) });
