@@ -293,7 +293,12 @@ describe('read APIs', () => {
 
   it('pages through repositories with limit and continuationToken, in name order', async () => {
     const registry = app.proxy.loginServer;
-    const all = (await app.get('/api/repositories', { registry })).json;
+    // A summary lands just after its point: wait for both repositories of this block.
+    const all = await waitFor(async () => {
+      const body = (await app.get('/api/repositories', { registry })).json;
+      const listed = body.repositories.map((r: { repository: string }) => r.repository);
+      return listed.includes('reads/api') && listed.includes('reads/worker') ? body : undefined;
+    });
     expect(all.continuationToken).toBeNull();
     const names: string[] = [];
     let token: string | undefined;
