@@ -21,9 +21,30 @@ export const RepositorySummarySchema = z.object({
   deletedAt: z.string().optional(),
 }) satisfies z.ZodType<RepositorySummary>;
 
+/**
+ * What the repositories listing answers of a point: which image, when and how big. The
+ * whole point (its comparison, estimates) is one `/api/trend` request away, and would make
+ * a listing of thousands of repositories many times larger.
+ */
+export const PointBriefSchema = TrendPointSchema.pick({
+  pushedAt: true,
+  tag: true,
+  digest: true,
+  indexDigest: true,
+  platform: true,
+  sizeBytes: true,
+  layerCount: true,
+  sizeDeltaBytes: true,
+  deletedAt: true,
+});
+
+/** A repository as the listing reads it: its summary with brief points (other keys are dropped). */
+export const RepositoryListingSchema = RepositorySummarySchema.extend({ latestByPlatform: z.record(z.string(), PointBriefSchema) });
+export type RepositoryListing = z.output<typeof RepositoryListingSchema>;
+
 /** The most recent point across platforms; ties go to the platform name for a stable answer. */
-export function latestPoint(summary: RepositorySummary): TrendPoint | undefined {
-  let best: TrendPoint | undefined;
+export function latestPoint<P extends Pick<TrendPoint, 'pushedAt' | 'platform'>>(summary: { latestByPlatform: Record<string, P> }): P | undefined {
+  let best: P | undefined;
   for (const p of Object.values(summary.latestByPlatform)) {
     if (!best || p.pushedAt > best.pushedAt || (p.pushedAt === best.pushedAt && p.platform < best.platform)) best = p;
   }

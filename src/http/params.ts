@@ -38,17 +38,26 @@ export function limitParam(def: number, max: number) {
 /** A RowKey is at most 1 KiB; its base64url JSON wrapper about 4/3 of that plus a little. */
 const MAX_CONTINUATION_LENGTH = 2048;
 
-/** Opaque to clients: base64url JSON naming where the previous page stopped. */
-export const continuationParam = z.string().transform((v, ctx) => {
-  try {
-    const parsed = (v.length <= MAX_CONTINUATION_LENGTH ? JSON.parse(Buffer.from(v, 'base64url').toString('utf8')) : {}) as { after?: unknown };
-    if (typeof parsed.after === 'string' && parsed.after.startsWith('p|') && parsed.after.length <= MAX_KEY_LENGTH) return parsed.after;
-  } catch {
-    // fall through
-  }
-  ctx.addIssue({ code: 'custom', message: 'is not a continuation token from this API' });
-  return z.NEVER;
-});
+/**
+ * Opaque to clients: base64url JSON naming the RowKey where the previous page stopped.
+ * Only keys of the paged range (`prefix`) are taken, so a token cannot reach other rows.
+ */
+export function keyContinuationParam(prefix: string) {
+  return z.string().transform((v, ctx) => {
+    try {
+      const parsed = (v.length <= MAX_CONTINUATION_LENGTH ? JSON.parse(Buffer.from(v, 'base64url').toString('utf8')) : {}) as { after?: unknown };
+      if (typeof parsed.after === 'string' && parsed.after.startsWith(prefix) && parsed.after.length > 0 && parsed.after.length <= MAX_KEY_LENGTH)
+        return parsed.after;
+    } catch {
+      // fall through
+    }
+    ctx.addIssue({ code: 'custom', message: 'is not a continuation token from this API' });
+    return z.NEVER;
+  });
+}
+
+/** A trend page's token: the point keys start `p|`. */
+export const continuationParam = keyContinuationParam('p|');
 
 export function continuationToken(after: string): string {
   return Buffer.from(JSON.stringify({ after })).toString('base64url');

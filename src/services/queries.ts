@@ -1,6 +1,6 @@
 import { isFailure, type ImageRecord, type PlatformSummary } from '../core/image';
 import type { PlatformImage } from '../core/sizing';
-import { latestPoint, type RepositorySummary } from '../core/repository';
+import { latestPoint, type RepositoryListing, type RepositorySummary } from '../core/repository';
 import type { TrendPoint } from '../core/trend';
 import { ContentResolver, storedOnly, type ContentStore } from './contentResolver';
 
@@ -23,11 +23,27 @@ export interface TrendReader {
   any(registry: string, repository: string): Promise<boolean>;
 }
 
+export interface RepositoryPageQuery {
+  limit: number;
+  /** RowKey of the last repository already returned. */
+  after?: string;
+}
+
+/** A page of the registry's repositories in key order; `last` is the RowKey to continue after. */
+export interface RepositoryPage {
+  repositories: RepositoryListing[];
+  last?: string;
+  more: boolean;
+}
+
 export interface QueryStores {
   content: ContentStore;
   images: { get(registry: string, repository: string, digest: string): Promise<ImageRecord | undefined> };
   points: TrendReader;
-  repositories: { get(registry: string, repository: string): Promise<RepositorySummary | undefined>; list(registry: string): Promise<RepositorySummary[]> };
+  repositories: {
+    get(registry: string, repository: string): Promise<RepositorySummary | undefined>;
+    list(registry: string, q: RepositoryPageQuery): Promise<RepositoryPage>;
+  };
 }
 
 type Stores = QueryStores;
@@ -113,16 +129,17 @@ function withoutRegistry(r: ImageRecord) {
   return rest;
 }
 
-export async function listRepositories(stores: Stores, registry: string) {
-  const repos = await stores.repositories.list(registry);
-  return repos
-    .map((r: RepositorySummary) => ({
+export async function listRepositories(stores: Stores, registry: string, q: RepositoryPageQuery) {
+  const page = await stores.repositories.list(registry, q);
+  return {
+    repositories: page.repositories.map((r) => ({
       repository: r.repository,
       firstSeenAt: r.firstSeenAt,
       latest: latestPoint(r) ?? null,
       latestByPlatform: r.latestByPlatform,
       ...(r.lastError ? { lastError: r.lastError } : {}),
       ...(r.deletedAt ? { deletedAt: r.deletedAt } : {}),
-    }))
-    .sort((a, b) => a.repository.localeCompare(b.repository));
+    })),
+    ...(page.more && page.last ? { after: page.last } : {}),
+  };
 }

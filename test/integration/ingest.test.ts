@@ -291,6 +291,31 @@ describe('read APIs', () => {
     expect(api.latest).toMatchObject({ tag: 'v1', platform: 'linux/amd64' });
   });
 
+  it('pages through repositories with limit and continuationToken, in name order', async () => {
+    const registry = app.proxy.loginServer;
+    // A summary lands just after its point: wait for both repositories of this block.
+    const all = await waitFor(async () => {
+      const body = (await app.get('/api/repositories', { registry })).json;
+      const listed = body.repositories.map((r: { repository: string }) => r.repository);
+      return listed.includes('reads/api') && listed.includes('reads/worker') ? body : undefined;
+    });
+    expect(all.continuationToken).toBeNull();
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await app.get('/api/repositories', { registry, limit: 1, continuationToken: token });
+      expect(page.status).toBe(200);
+      expect(page.json.repositories).toHaveLength(1);
+      names.push(page.json.repositories[0].repository);
+      token = page.json.continuationToken ?? undefined;
+    } while (token);
+    expect(names).toEqual(all.repositories.map((r: { repository: string }) => r.repository));
+    expect(names).toContain('reads/api');
+    const bad = await app.get('/api/repositories', { registry, continuationToken: 'garbage' });
+    expect(bad.status).toBe(400);
+    expect(bad.json.problems.map((p: { parameter: string }) => p.parameter)).toEqual(['continuationToken']);
+  });
+
   it('pages through points with limit and continuationToken, oldest first', async () => {
     const page1 = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'reads/worker', limit: 1 });
     expect(page1.json.points.map((p: { tag: string }) => p.tag)).toEqual(['v1']);

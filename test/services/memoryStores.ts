@@ -19,7 +19,7 @@ import {
 } from '../../src/core/storage';
 import type { PointRef, TrendPoint } from '../../src/core/trend';
 import type { ContentStore, FetchedManifest, RawManifest, RegistryReader, StoredManifest } from '../../src/services/contentResolver';
-import type { TrendQuery, TrendReader } from '../../src/services/queries';
+import type { RepositoryPage, RepositoryPageQuery, TrendQuery, TrendReader } from '../../src/services/queries';
 import type { BlobLedger, ImageStore } from '../../src/services/ingest';
 import type { IndexedPoint, PointStore, StoredPoint, SummaryStore } from '../../src/services/trendPoints';
 
@@ -118,9 +118,14 @@ export class MemoryImages implements ImageStore {
 
 export class MemorySummaries implements SummaryStore {
   readonly rows = new MemoryRows<RepositorySummary>();
-  async list(registry: string): Promise<RepositorySummary[]> {
+  /** Pages in name order, as the table's keys sort. */
+  async list(registry: string, q: RepositoryPageQuery): Promise<RepositoryPage> {
     await tick();
-    return [...this.rows.rows.values()].filter((s) => s.registry === registry).map(clone);
+    const all = [...this.rows.rows.values()]
+      .filter((s) => s.registry === registry && (!q.after || s.repository > q.after))
+      .sort((a, b) => (a.repository < b.repository ? -1 : 1));
+    const repositories = all.slice(0, q.limit).map(clone);
+    return { repositories, last: repositories.at(-1)?.repository, more: all.length > q.limit };
   }
   get(registry: string, repository: string) {
     return this.rows.get(`${registry}|${repository}`);

@@ -38,6 +38,30 @@ const markerPrefix = (repository: string, digest: string) => `k|${escapeKey(repo
 /** ISO times of one format sort as they compare, so "due by now" is one key range. */
 const dueKey = (nextAttemptAt: string, alertRowKey: string) => `q|${new Date(nextAttemptAt).toISOString()}|${alertRowKey}`;
 
+/** The columns an AlertRecord is read from (toEntity writes them). */
+const RECORD_COLUMNS = [
+  'PartitionKey',
+  'RowKey',
+  'id',
+  'registry',
+  'repository',
+  'tag',
+  'platform',
+  'digest',
+  'indexDigest',
+  'pushedAt',
+  'kind',
+  'rules',
+  'findings',
+  'state',
+  'attempts',
+  'createdAt',
+  'nextAttemptAt',
+  'sentAt',
+  'lastError',
+  'route',
+];
+
 export class AlertTable implements AlertStore {
   constructor(private readonly tables: Tables) {}
 
@@ -164,9 +188,14 @@ export class AlertTable implements AlertStore {
     if (q.repository) filter += odata` and repository eq ${q.repository}`;
     if (q.state) filter += odata` and state eq ${q.state}`;
     const out: AlertRecord[] = [];
-    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
-      out.push(fromEntity(client.tableName, e));
-      if (out.length >= q.limit) break;
+    // The history answers records, never the Teams message beside them (several KB each), and
+    // asks for no more rows than it answers.
+    const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: RECORD_COLUMNS } });
+    for await (const page of rows.byPage({ maxPageSize: q.limit })) {
+      for (const e of page) {
+        out.push(fromEntity(client.tableName, e));
+        if (out.length >= q.limit) return out;
+      }
     }
     return out;
   }

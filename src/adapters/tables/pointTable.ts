@@ -183,13 +183,16 @@ export class PointTable implements PointStore, TrendReader {
     if (q.platform) filter += odata` and platform eq ${q.platform}`;
     const points: TrendPoint[] = [];
     let last: string | undefined;
-    // Read one past the limit to know whether a continuation is needed.
-    for await (const page of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: Math.min(q.limit + 1, 1000) })) {
+    // One table page per API page: the table's own continuation says whether more may follow
+    // (reading one past the limit would fetch a whole second page). A filtered page the
+    // service cut short with nothing in it is read on, so a page never comes back empty
+    // while points remain.
+    for await (const page of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: q.limit })) {
       for (const entity of page) {
-        if (points.length === q.limit) return { points, last, more: true };
         points.push(fromEntity(client.tableName, entity));
         last = String(entity.rowKey);
       }
+      if (points.length > 0 || !page.continuationToken) return { points, last, more: page.continuationToken !== undefined };
     }
     return { points, last, more: false };
   }

@@ -1,6 +1,7 @@
 import { odata } from '@azure/data-tables';
 import { escapeKey } from '../../core/keys';
-import { RepositorySummarySchema, type RepositorySummary } from '../../core/repository';
+import { RepositoryListingSchema, RepositorySummarySchema, type RepositorySummary } from '../../core/repository';
+import type { RepositoryPage, RepositoryPageQuery } from '../../services/queries';
 import { readJsonRow, unpackJson, updateJsonRow } from './entities';
 import type { Tables } from './tables';
 
@@ -13,13 +14,21 @@ export class RepositoryTable {
     return (await readJsonRow(client, escapeKey(registry), escapeKey(repository), RepositorySummarySchema))?.value;
   }
 
-  async list(registry: string): Promise<RepositorySummary[]> {
+  /** One table request per page, in key order (the escaped repository name). */
+  async list(registry: string, q: RepositoryPageQuery): Promise<RepositoryPage> {
     const client = await this.tables.get('repositories');
-    const out: RepositorySummary[] = [];
-    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${escapeKey(registry)}` } })) {
-      out.push(unpackJson(client.tableName, e, 'json', RepositorySummarySchema));
+    let filter = odata`PartitionKey eq ${escapeKey(registry)}`;
+    if (q.after) filter += odata` and RowKey gt ${q.after}`;
+    const repositories: RepositoryPage['repositories'] = [];
+    let last: string | undefined;
+    for await (const page of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: q.limit })) {
+      for (const e of page) {
+        repositories.push(unpackJson(client.tableName, e, 'json', RepositoryListingSchema));
+        last = String(e.rowKey);
+      }
+      if (repositories.length > 0 || !page.continuationToken) return { repositories, last, more: page.continuationToken !== undefined };
     }
-    return out;
+    return { repositories, last, more: false };
   }
 
   async update(

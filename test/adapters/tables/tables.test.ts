@@ -141,6 +141,6 @@ describe('Table Storage adapters against Azurite', () => {
     await Promise.all(stamps.map((pushedAt) => repos.update('r.io', 'svc/api', pushedAt, (s) => withPoint(s, point({ pushedAt })))));
     const summary = await repos.get('r.io', 'svc/api');
     expect(summary!.latestByPlatform['linux/amd64']!.pushedAt).toBe('2026-11-09T00:00:00.000Z');
-    expect((await repos.list('r.io')).map((r) => r.repository)).toEqual(['svc/api']);
+    expect((await repos.list('r.io', { limit: 1000 })).repositories.map((r) => r.repository)).toEqual(['svc/api']);
   });
 });

@@ -12,8 +12,14 @@ export interface TableQuery {
   table: string;
   /** The decoded `$filter`, when there was one. */
   filter?: string;
+  /** The columns asked for (`$select`), when the query named them. */
+  select?: string[];
+  /** The page size asked for (`$top`), when there was one. */
+  top?: number;
   /** Entities in the answer. */
   returned: number;
+  /** Bytes of the answer's body. */
+  bytes: number;
 }
 
 export interface TableProxy {
@@ -47,7 +53,17 @@ export async function startTableProxy(connectionString: string): Promise<TablePr
             // not JSON (a batch, an empty answer)
           }
           const filter = url.searchParams.get('$filter') ?? undefined;
-          log.push({ method: req.method ?? 'GET', table, ...(filter ? { filter } : {}), returned });
+          const select = url.searchParams.get('$select')?.split(',');
+          const top = url.searchParams.get('$top');
+          log.push({
+            method: req.method ?? 'GET',
+            table,
+            ...(filter ? { filter } : {}),
+            ...(select ? { select } : {}),
+            ...(top ? { top: Number(top) } : {}),
+            returned,
+            bytes: body.length,
+          });
           res.writeHead(up.statusCode ?? 502, up.headers);
           res.end(body);
         });
