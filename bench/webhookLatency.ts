@@ -5,9 +5,11 @@
  * process of its own. Both are warmed up at the rate first (JIT, connection pools,
  * Azurite's own warm-up), then measured in alternating rounds, so neither gets a warmer
  * machine than the other. The service's queue trigger processes the events meanwhile,
- * as it would in Azure.
+ * as it would in Azure, unless `ingest` is `off`: then the host runs with
+ * `AzureWebJobs.processRegistryEvent.Disabled=true`, so the figures are the
+ * acknowledgement's own, without ingest competing for the same cores.
  *
- *   npm run bench -- webhookLatency [rate=50] [seconds=10] [rounds=2]
+ *   npm run bench -- webhookLatency [rate=50] [seconds=10] [rounds=2] [ingest=on|off]
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
@@ -19,6 +21,8 @@ import { percentile, summarize } from './stats';
 const rate = Number(process.argv[2] ?? 50);
 const seconds = Number(process.argv[3] ?? 10);
 const rounds = Number(process.argv[4] ?? 2);
+const ingest = process.argv[5] ?? 'on';
+if (ingest !== 'on' && ingest !== 'off') throw new Error(`ingest must be on or off, got "${ingest}"`);
 
 interface Run {
   latencies: number[];
@@ -85,7 +89,7 @@ function startFloor(connectionString: string): Promise<{ url: string; stop: () =
 }
 
 async function main() {
-  const app = await startApp();
+  const app = await startApp(ingest === 'off' ? { env: { 'AzureWebJobs.processRegistryEvent.Disabled': 'true' } } : {});
   const floor = await startFloor(app.connectionString);
   try {
     const image = makeImage({ layers: [4096] });
@@ -116,7 +120,7 @@ async function main() {
     for (let r = 0; r < rounds; r++) for (const t of targets) runs.get(t.name)!.push(await openLoop(t.url, event, seconds));
 
     console.log(
-      `\nWebhook acknowledgement latency, ${rate} req/s, ${rounds} alternating rounds of ${seconds} s after 2 s of warm-up each (open loop), Azurite queue, same machine:`,
+      `\nWebhook acknowledgement latency, ${rate} req/s, ${rounds} alternating rounds of ${seconds} s after 2 s of warm-up each (open loop), Azurite queue, same machine, queue trigger ${ingest === 'on' ? 'ingesting the events meanwhile' : 'disabled'}:`,
     );
     const rows = targets.map((t) => {
       const all = runs.get(t.name)!;

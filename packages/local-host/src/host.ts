@@ -51,6 +51,8 @@ export interface HostFunction {
   name: string;
   trigger: string;
   detail: string;
+  /** Set by `AzureWebJobs.<name>.Disabled`: registered, but never triggered. */
+  disabled?: boolean;
 }
 
 export interface RunningHost {
@@ -93,11 +95,35 @@ function unsupportedBindings(fn: FunctionRegistration): string[] {
 
 /** The "Functions:" lines `func start` prints. */
 export function formatFunctionList(functions: HostFunction[]): string[] {
-  return functions.map((f) => (f.trigger === 'httpTrigger' ? `${f.name}: ${f.detail}` : `${f.name}: ${f.trigger} (${f.detail})`));
+  return functions.map((f) => (f.trigger === 'httpTrigger' && !f.disabled ? `${f.name}: ${f.detail}` : `${f.name}: ${f.trigger} (${f.detail})`));
 }
 
-function describeFunction(fn: FunctionRegistration, server: LocalHttpServer, listeners: QueueListener[], timers: TimerScheduler[]): HostFunction {
+/**
+ * The Functions host's convention for switching a function off without redeploying: the
+ * app setting `AzureWebJobs.<name>.Disabled` set to true. The host then ignores the
+ * function's trigger (a disabled HTTP function answers 404). Setting names are
+ * case-insensitive in the host, so they are here.
+ */
+export function disabledSetting(name: string, env: NodeJS.ProcessEnv): string | undefined {
+  const wanted = `azurewebjobs.${name}.disabled`.toLowerCase();
+  for (const [key, value] of Object.entries(env)) {
+    if (key.toLowerCase() !== wanted) continue;
+    const text = value?.trim().toLowerCase();
+    if (text === 'true' || text === '1') return key;
+  }
+  return undefined;
+}
+
+function describeFunction(
+  fn: FunctionRegistration,
+  server: LocalHttpServer,
+  listeners: QueueListener[],
+  timers: TimerScheduler[],
+  env: NodeJS.ProcessEnv,
+): HostFunction {
   const trigger = fn.trigger.type;
+  const disabledBy = disabledSetting(fn.name, env);
+  if (disabledBy) return { name: fn.name, trigger, detail: `disabled by ${disabledBy}`, disabled: true };
   const route = server.routes.find((r) => r.name === fn.name);
   if (route) {
     const methods = route.methods.length > 0 ? route.methods : ALL_METHODS;
@@ -166,7 +192,8 @@ export async function serveApp(app: LoadedApp, opts: ServeOptions = {}): Promise
       warn('No functions were registered. Check package.json "main", and that nothing used @azure/functions before the host loaded the app.');
     }
     const invoke = createInvoker({ sink, logLevel: config.logLevel, functionTimeoutMs: config.functionTimeoutMs });
-    for (const fn of functions) {
+    const enabled = functions.filter((fn) => !disabledSetting(fn.name, env));
+    for (const fn of enabled) {
       const extra = unsupportedBindings(fn);
       if (extra.length > 0) warn(`Function '${fn.name}': bindings ${extra.join(', ')} are not supported by the local host and are ignored.`);
       const trigger = triggerOf(fn);
@@ -180,7 +207,7 @@ export async function serveApp(app: LoadedApp, opts: ServeOptions = {}): Promise
     server = await startHttpServer({
       port,
       routePrefix: config.routePrefix,
-      functions: functions.filter((fn) => triggerOf(fn) === 'httptrigger'),
+      functions: enabled.filter((fn) => triggerOf(fn) === 'httptrigger'),
       invoke,
       maxRequestBodySize,
       streamRequests: capabilities.httpStreams,
@@ -191,7 +218,7 @@ export async function serveApp(app: LoadedApp, opts: ServeOptions = {}): Promise
     timers.forEach((t) => t.start());
 
     const running = server;
-    const described = functions.map((fn) => describeFunction(fn, running, listeners, timers));
+    const described = functions.map((fn) => describeFunction(fn, running, listeners, timers, env));
     state = 'Running';
 
     let stopping: Promise<void> | undefined;

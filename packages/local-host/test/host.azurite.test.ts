@@ -372,3 +372,43 @@ describe('queue semantics under load and limits', () => {
     h = undefined;
   });
 });
+
+describe('functions disabled by AzureWebJobs.<name>.Disabled', () => {
+  let h: Started;
+  beforeAll(async () => {
+    h = await startFixtureHost({
+      'AzureWebJobs.work.Disabled': 'true',
+      'AzureWebJobs.Hello.Disabled': '1',
+      'azurewebjobs.tick.disabled': 'True',
+      'AzureWebJobs.echo.Disabled': 'false',
+    });
+  });
+  afterAll(async () => {
+    await h?.host.stop();
+  });
+
+  it('lists them as disabled, naming the setting', () => {
+    expect(h.host.functions.filter((f) => f.disabled)).toEqual([
+      { name: 'hello', trigger: 'httpTrigger', detail: 'disabled by AzureWebJobs.Hello.Disabled', disabled: true },
+      { name: 'work', trigger: 'queueTrigger', detail: 'disabled by AzureWebJobs.work.Disabled', disabled: true },
+      { name: 'tick', trigger: 'timerTrigger', detail: 'disabled by azurewebjobs.tick.disabled', disabled: true },
+    ]);
+  });
+
+  it('answers 404 for a disabled HTTP function and serves the others (false keeps a function on)', async () => {
+    expect((await fetch(`${h.base}/api/hello`)).status).toBe(404);
+    expect((await fetch(`${h.base}/api/items?id=1`)).status).toBe(200);
+    const echo = await fetch(`${h.base}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect(echo.status).toBe(201);
+  });
+
+  it('neither polls the queue of a disabled queue trigger nor fires a disabled timer', async () => {
+    await h.queue.create();
+    await h.queue.sendMessage(b64(JSON.stringify({ left: 'alone' })));
+    // Well past the 0.2 s polling interval and the every-second timer.
+    await new Promise((r) => setTimeout(r, 2_500));
+    // An invocation left running by an earlier test's host may still append to FIXTURE_OUT: only this queue's message and timers count.
+    expect(h.records().filter((r) => r.kind === 'timer' || (r.message as { left?: string } | undefined)?.left === 'alone')).toEqual([]);
+    expect(await messageCount(h.queue)).toBe(1);
+  });
+});

@@ -59,26 +59,31 @@ export interface StartAppOptions {
   allowedExtra?: string[];
   /** Keep host.json's queue polling and retry delay instead of the fast test values. */
   hostJsonQueueSettings?: boolean;
+  /** Serve this function app directory instead of the repository root, e.g. the deployment package dist/deploy. */
+  appDir?: string;
 }
 
 export async function startApp(opts: StartAppOptions = {}): Promise<AppUnderTest> {
   const azurite = await startTestAzurite();
   const registry = await startRegistry(opts.registry);
   const proxy = await startRegistryProxy(registry.url);
-  const host = await startLocalHost({
-    AzureWebJobsStorage: azurite.connectionString,
-    WEBHOOK_SECRET: SECRET,
-    ALLOWED_REGISTRIES: [proxy.loginServer, registry.loginServer, ...(opts.allowedExtra ?? [])].join(','),
-    // Retries inside one attempt would hide the queue's own retry, which these tests exercise.
-    REGISTRY_MAX_RETRIES: '0',
-    ...(opts.hostJsonQueueSettings
-      ? {}
-      : {
-          AzureFunctionsJobHost__extensions__queues__maxPollingInterval: '00:00:00.200',
-          AzureFunctionsJobHost__extensions__queues__visibilityTimeout: '00:00:01',
-        }),
-    ...opts.env,
-  });
+  const host = await startLocalHost(
+    {
+      AzureWebJobsStorage: azurite.connectionString,
+      WEBHOOK_SECRET: SECRET,
+      ALLOWED_REGISTRIES: [proxy.loginServer, registry.loginServer, ...(opts.allowedExtra ?? [])].join(','),
+      // Retries inside one attempt would hide the queue's own retry, which these tests exercise.
+      REGISTRY_MAX_RETRIES: '0',
+      ...(opts.hostJsonQueueSettings
+        ? {}
+        : {
+            AzureFunctionsJobHost__extensions__queues__maxPollingInterval: '00:00:00.200',
+            AzureFunctionsJobHost__extensions__queues__visibilityTimeout: '00:00:01',
+          }),
+      ...opts.env,
+    },
+    { appDir: opts.appDir },
+  );
 
   const post = async (path: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${SECRET}` }) =>
     withJson(

@@ -28,6 +28,8 @@ export interface LocalHostOptions {
   script?: string;
   /** Echo the host's output to this process's stderr as it arrives, for debugging. */
   echo?: boolean;
+  /** The function app directory the host serves (its package.json `main`, host.json): the repository root unless given, e.g. dist/deploy. */
+  appDir?: string;
 }
 
 /** Node flags for the host process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a benchmark (NODE_OPTIONS refuses --cpu-prof). */
@@ -56,7 +58,7 @@ export async function startLocalHost(env: Record<string, string>, opts: LocalHos
 
   const port = await freePort();
   const child = spawn(process.execPath, [...hostExecArgv, main], {
-    cwd: root,
+    cwd: path.resolve(root, opts.appDir ?? '.'),
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
