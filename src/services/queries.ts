@@ -46,9 +46,7 @@ export interface QueryStores {
   };
 }
 
-type Stores = QueryStores;
-
-export async function getTrend(stores: Stores, q: TrendQuery): Promise<{ known: false } | { known: true; points: TrendPoint[]; after?: string }> {
+export async function getTrend(stores: QueryStores, q: TrendQuery): Promise<{ known: false } | { known: true; points: TrendPoint[]; after?: string }> {
   const page = await stores.points.query(q);
   // The points are the truth; a missing summary row (a crash before it was written) must not hide them.
   if (
@@ -69,7 +67,7 @@ export type PlatformLookup =
  * A stored platform image by its own digest, or by an index digest and a platform. An
  * index with a single platform needs no `platform`.
  */
-export async function findPlatformImage(stores: Stores, registry: string, repository: string, digest: string, platform?: string): Promise<PlatformLookup> {
+export async function findPlatformImage(stores: QueryStores, registry: string, repository: string, digest: string, platform?: string): Promise<PlatformLookup> {
   const record = await stores.images.get(registry, repository, digest);
   if (!record) return { ok: false, status: 404, error: `no image ${digest} recorded in ${registry}/${repository}` };
   const available = record.platforms.filter((p): p is PlatformSummary => !isFailure(p));
@@ -98,7 +96,7 @@ export async function findPlatformImage(stores: Stores, registry: string, reposi
   return { ok: true, image, record, ...(record.kind === 'index' ? { indexDigest: digest } : {}) };
 }
 
-export async function getImageDetail(stores: Stores, registry: string, repository: string, digest: string) {
+export async function getImageDetail(stores: QueryStores, registry: string, repository: string, digest: string) {
   const record = await stores.images.get(registry, repository, digest);
   if (!record) return undefined;
   const resolver = new ContentResolver(stores.content, storedOnly, registry, repository);
@@ -129,7 +127,7 @@ function withoutRegistry(r: ImageRecord) {
   return rest;
 }
 
-export async function listRepositories(stores: Stores, registry: string, q: RepositoryPageQuery) {
+export async function listRepositories(stores: QueryStores, registry: string, q: RepositoryPageQuery) {
   const page = await stores.repositories.list(registry, q);
   return {
     repositories: page.repositories.map((r) => ({

@@ -15,18 +15,19 @@ describe('parseRetryAfter', () => {
   });
 });
 
+const growth: Finding = { rule: 'growth', kind: 'regression', summary: 'Grew', observed: 1, threshold: 1 };
+const subject = {
+  registry: 'r.io',
+  repository: 'a/b',
+  tag: 'v1',
+  platform: 'linux/amd64',
+  digest: 'sha256:' + 'a'.repeat(64),
+  pushedAt: '2026-11-27T10:00:00.000Z',
+  createdAt: '2026-11-27T10:00:30.000Z',
+};
+
 describe('new alerts', () => {
-  const growth: Finding = { rule: 'growth', kind: 'regression', summary: 'Grew', observed: 1, threshold: 1 };
   const smaller: Finding = { rule: 'improvement', kind: 'improvement', summary: 'Shrank', observed: 1, threshold: 1 };
-  const subject = {
-    registry: 'r.io',
-    repository: 'a/b',
-    tag: 'v1',
-    platform: 'linux/amd64',
-    digest: 'sha256:' + 'a'.repeat(64),
-    pushedAt: '2026-11-27T10:00:00.000Z',
-    createdAt: '2026-11-27T10:00:30.000Z',
-  };
 
   it('is a regression when any finding is, an improvement only when all are', () => {
     expect(alertKind([growth, smaller])).toBe('regression');
@@ -54,17 +55,6 @@ describe('new alerts', () => {
 });
 
 describe('AlertRecordSchema', () => {
-  const growth: Finding = { rule: 'growth', kind: 'regression', summary: 'Grew', observed: 1, threshold: 1 };
-  const subject = {
-    registry: 'r.io',
-    repository: 'a/b',
-    tag: 'v1',
-    platform: 'linux/amd64',
-    digest: 'sha256:' + 'a'.repeat(64),
-    pushedAt: '2026-11-27T10:00:00.000Z',
-    createdAt: '2026-11-27T10:00:30.000Z',
-  };
-
   it('describes AlertRecord field for field, so reading through it drops nothing', () => {
     expectTypeOf<z.output<typeof AlertRecordSchema>>().toEqualTypeOf<AlertRecord>();
   });
