@@ -144,6 +144,13 @@ const settingsSchema = z.object({
    * on the settled trend (the corrected baseline), not on the first description.
    */
   ALERT_SETTLE_SECONDS: intSetting(30, 0, 3600),
+  /**
+   * How long an instance trusts what it cached of slowly changing state: a registry's
+   * alert policies and its total live bytes (the input of storage-cost estimates). A
+   * policy written on another instance applies there within this time; 0 reads both on
+   * every event.
+   */
+  CACHE_SECONDS: intSetting(30, 0, 3600),
   /** Delivery attempts before an alert is marked failed (it stays visible in /api/alerts). */
   ALERT_MAX_ATTEMPTS: intSetting(8, 1, 100),
   /** Wait before the second delivery attempt; doubles per attempt, at most an hour. Retry-After, when longer, wins. */

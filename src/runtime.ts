@@ -20,7 +20,10 @@ import type { PointEstimates, PointRef } from './core/trend';
 import { ALERTS_QUEUE, DELIVERIES_QUEUE, EVENTS_POISON_QUEUE } from './names';
 import { RouteSlots, type DeliveryDeps, type EvaluationDeps } from './services/alerts';
 import type { FailureDeps } from './services/failures';
-import type { PolicyDeps } from './services/policies';
+import type { PolicyDeps, PolicyStore } from './services/policies';
+import { CachedPolicies } from './services/policyCache';
+import { CachedContent } from './services/contentCache';
+import type { ContentStore } from './services/contentResolver';
 import { estimateContext, pointEstimator, type EstimateContext } from './services/estimates';
 import type { EstimateInput } from './services/ingest';
 
@@ -29,12 +32,12 @@ export interface Runtime {
   config: Config;
   queue: EventQueue;
   registry: RegistryClient;
-  content: ContentTable;
+  content: ContentStore;
   images: ImageTable;
   points: PointTable;
   repositories: RepositoryTable;
   blobs: BlobTable;
-  policies: PolicyTable;
+  policies: PolicyStore;
   alerts: AlertTable;
   failures: FailureTable;
   poison: WorkQueue<unknown>;
@@ -75,7 +78,8 @@ export function getRuntime(): Runtime {
   const storageRetry = { ...DEFAULT_STORAGE_RETRY, tryTimeoutMs: config.STORAGE_TRY_TIMEOUT_MS, maxTries: config.STORAGE_MAX_TRIES };
   const tables = new Tables(config.storage, storageRetry);
   const estimates = estimateContext(config);
-  const policies = new PolicyTable(tables);
+  const cacheMs = config.CACHE_SECONDS * 1000;
+  const policies = new CachedPolicies(new PolicyTable(tables), cacheMs);
   const alerts = new AlertTable(tables);
   const failures = new FailureTable(tables);
   const queue = new EventQueue(config.storage, undefined, storageRetry);
@@ -84,7 +88,7 @@ export function getRuntime(): Runtime {
   const defaults = policyDefaults(config);
   const evaluations = new WorkQueue<PointRef>(config.storage, ALERTS_QUEUE);
   const deliveries = new WorkQueue<AlertRef>(config.storage, DELIVERIES_QUEUE);
-  const content = new ContentTable(tables);
+  const content = new CachedContent(new ContentTable(tables));
   const points = new PointTable(tables);
   const policyFor = async (registry: string, repository: string) => effectivePolicy(defaults, repository, await policies.list(registry));
   // The worker forwards console output to the function logs.
@@ -98,7 +102,7 @@ export function getRuntime(): Runtime {
     images,
     points,
     repositories,
-    blobs: new BlobTable(tables),
+    blobs: new BlobTable(tables, { totalMaxAgeMs: cacheMs }),
     policies,
     alerts,
     failures,

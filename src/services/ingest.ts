@@ -10,9 +10,22 @@ import { ingestDelete } from './deleteEvent';
 import { ingestPush } from './push';
 import type { PointStore, SummaryStore } from './trendPoints';
 
+/** A read of an image record that a later `update` may start from instead of reading it again. */
+export interface ImageRead {
+  record: ImageRecord | undefined;
+}
+
 export interface ImageStore {
   get(registry: string, repository: string, digest: string): Promise<ImageRecord | undefined>;
-  update(registry: string, repository: string, digest: string, change: (existing: ImageRecord | undefined) => ImageRecord): Promise<ImageRecord>;
+  read(registry: string, repository: string, digest: string): Promise<ImageRead>;
+  /** `first`: this event's own earlier `read`, used for the first attempt (a conflict reads again). */
+  update(
+    registry: string,
+    repository: string,
+    digest: string,
+    change: (existing: ImageRecord | undefined) => ImageRecord,
+    first?: ImageRead,
+  ): Promise<ImageRecord>;
 }
 
 /** The registry's storage accounting: each blob once, references per manifest, live bytes. */

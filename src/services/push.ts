@@ -8,8 +8,8 @@ import { withError } from '../core/repository';
 import { blobsOf, type Registration } from '../core/storage';
 import { pointFor, pointRefOf, type PointRef, type TrendPoint } from '../core/trend';
 import { ContentResolver } from './contentResolver';
-import { noteError, type IngestDeps, type IngestOutcome } from './ingest';
-import { describe, markDeleted, refreshSummary, settle, type TrendDeps } from './trendPoints';
+import { noteError, type ImageRead, type IngestDeps, type IngestOutcome } from './ingest';
+import { describe, markDeleted, refreshSummary, settle, type StoredPoint, type TrendDeps } from './trendPoints';
 
 /** A stored platform image by digest, read through the resolver (stored content first). */
 export function imageLoader(resolver: ContentResolver) {
@@ -65,7 +65,8 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   }
 
   const { root, platforms } = resolved;
-  const existing = await deps.images.get(registry, repository, digest);
+  const imageRead = await deps.images.read(registry, repository, digest);
+  const existing = imageRead.record;
   const accounting = new Map<string, Registration>();
   // Read the registry's total once per event, and only if a known image needs it.
   let live: Promise<number> | undefined;
@@ -78,7 +79,7 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   // second, so between the two one of them sees the other (see deleteEvent.ts).
   const trend = trendDeps(deps, registry, resolver);
   const policy = event.tag && platforms.length > 0 ? await deps.policyFor(registry, repository) : undefined;
-  const written: { point: TrendPoint; added: boolean }[] = [];
+  const written: { point: TrendPoint; stored: StoredPoint; added: boolean }[] = [];
   if (event.tag && policy) {
     const push = {
       tag: event.tag,
@@ -89,22 +90,28 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
     };
     for (const image of platforms) {
       const point = await newPoint(event, deps, trend, push, image, accounting.get(image.digest)!, policy.baselineMode);
-      if (await deps.points.add(registry, repository, point)) written.push({ point, added: true });
+      const added = await deps.points.add(registry, repository, point);
+      if (added) written.push({ point, stored: added, added: true });
       else {
         // Recorded before (a re-delivery, or the pair pushed again): the stored point, stamped with its first push, is the one.
         const stored = await deps.points.find(registry, repository, point.tag, point.digest);
-        if (stored) written.push({ point: stored.point, added: false });
+        if (stored) written.push({ point: stored.point, stored, added: false });
       }
     }
   }
 
-  const record = await recordImage(event, deps, {
-    mediaType: root.mediaType,
-    kind: root.kind === 'unsupported' ? 'unknown' : root.kind,
-    status,
-    ...(reason ? { reason } : {}),
-    platforms: entries,
-  });
+  const record = await recordImage(
+    event,
+    deps,
+    {
+      mediaType: root.mediaType,
+      kind: root.kind === 'unsupported' ? 'unknown' : root.kind,
+      status,
+      ...(reason ? { reason } : {}),
+      platforms: entries,
+    },
+    imageRead,
+  );
   // A delete that was delivered before this (older) push: its bytes are not live.
   if (deletedSince(record, event.timestamp)) await deps.blobs.release(registry, repository, digest, record.deletedAt!);
   const deletion = deletedSince(record, event.timestamp) ? record.deletedAt : undefined;
@@ -113,10 +120,11 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
 
   const notify = new Map<string, PointRef>();
   let redescribed = 0;
-  for (const { point } of written) {
+  for (const { point, stored } of written) {
     const ref = pointRefOf(registry, repository, point);
     notify.set(JSON.stringify(ref), ref);
-    const changed = await settle(trend, registry, repository, point, policy!.baselineMode);
+    // A point whose deletion mark just changed is read again; the others are as this event wrote or found them.
+    const changed = await settle(trend, registry, repository, toCheck.length > 0 ? ((await deps.points.read(ref)) ?? stored) : stored, policy!.baselineMode);
     for (const c of changed) {
       if (c.tag !== ref.tag || c.digest !== ref.digest) redescribed++;
       notify.set(JSON.stringify(c), c);
@@ -224,6 +232,7 @@ async function recordImage(
   event: PushEvent,
   deps: IngestDeps,
   fields: Pick<ImageRecord, 'mediaType' | 'kind' | 'status' | 'platforms'> & Partial<Pick<ImageRecord, 'reason' | 'errorStatus'>>,
+  first?: ImageRead,
 ): Promise<ImageRecord> {
   const observed: ImageRecord = {
     registry: event.registry,
@@ -234,5 +243,5 @@ async function recordImage(
     firstPushedAt: event.timestamp,
     lastPushedAt: event.timestamp,
   };
-  return deps.images.update(event.registry, event.repository, event.digest, (existing) => mergeImage(existing, observed));
+  return deps.images.update(event.registry, event.repository, event.digest, (existing) => mergeImage(existing, observed), first);
 }

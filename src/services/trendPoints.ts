@@ -25,7 +25,8 @@ export interface StoredPoint {
 }
 
 export interface PointStore {
-  add(registry: string, repository: string, point: TrendPoint): Promise<boolean>;
+  /** @returns the point as stored (with the ETag a later replace needs), or undefined when its (tag, digest) pair was recorded before. */
+  add(registry: string, repository: string, point: TrendPoint): Promise<StoredPoint | undefined>;
   read(ref: PointRef): Promise<StoredPoint | undefined>;
   replace(registry: string, repository: string, stored: StoredPoint, next: TrendPoint): Promise<boolean>;
   hasPointFor(registry: string, repository: string, digest: string): Promise<boolean>;
@@ -121,13 +122,14 @@ async function redescribe(
 }
 
 /**
- * After `landed` was written: its own comparison, then the later points that may compare
- * with it now. @returns the points whose comparison changed (the landed one included).
+ * After a point was written (`stored`, as this event wrote or found it): its own
+ * comparison, then the later points that may compare with it now. @returns the points whose comparison changed (the landed one included).
  */
-export async function settle(deps: TrendDeps, registry: string, repository: string, landed: TrendPoint, mode: BaselineMode): Promise<PointRef[]> {
+export async function settle(deps: TrendDeps, registry: string, repository: string, stored: StoredPoint, mode: BaselineMode): Promise<PointRef[]> {
   const changed: PointRef[] = [];
+  const landed = stored.point;
   const self = pointRefOf(registry, repository, landed);
-  if ((await redescribe(deps, self, mode))?.changed) changed.push(self);
+  if ((await redescribe(deps, self, mode, stored))?.changed) changed.push(self);
 
   let group: { at: string; points: TrendPoint[] } | undefined;
   const later = deps.points.later(registry, repository, landed.platform, landed.pushedAt, mode === 'sameTag' ? { tag: landed.tag } : {});

@@ -5,7 +5,7 @@ import type { FailureRecord } from '../../src/core/failure';
 import type { ImageRecord } from '../../src/core/image';
 import type { RepositorySummary } from '../../src/core/repository';
 import { recordPoisoned, type FailureDeps, type FailureStore } from '../../src/services/failures';
-import type { ImageStore } from '../../src/services/ingest';
+import type { ImageRead, ImageStore } from '../../src/services/ingest';
 import type { SummaryStore } from '../../src/services/trendPoints';
 import { samplePush } from '../support/sampleEvent';
 
@@ -15,6 +15,9 @@ const broken = new StoredRecordError('acrsizeImages', 'r.azurecr.io|team%2Fapp',
 /** An image table whose one row no longer validates: every read of it fails, as the adapter's would. */
 class UnreadableImages implements ImageStore {
   async get(): Promise<ImageRecord | undefined> {
+    throw broken;
+  }
+  async read(): Promise<ImageRead> {
     throw broken;
   }
   async update(): Promise<ImageRecord> {

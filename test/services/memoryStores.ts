@@ -111,6 +111,10 @@ export class MemoryImages implements ImageStore {
   get(registry: string, repository: string, digest: string) {
     return this.rows.get(`${registry}|${repository}|${digest}`);
   }
+  async read(registry: string, repository: string, digest: string) {
+    return { record: await this.get(registry, repository, digest) };
+  }
+  // Each change here is atomic: an earlier read has nothing to save.
   update(registry: string, repository: string, digest: string, change: (existing: ImageRecord | undefined) => ImageRecord) {
     return this.rows.update(`${registry}|${repository}|${digest}`, change);
   }
@@ -160,14 +164,15 @@ export class MemoryPoints implements PointStore, TrendReader {
     return [...this.rows.entries()].filter(([k]) => k.startsWith(prefix)).map(([, r]) => r.point);
   }
 
-  async add(registry: string, repository: string, point: TrendPoint): Promise<boolean> {
+  async add(registry: string, repository: string, point: TrendPoint): Promise<StoredPoint | undefined> {
     await tick();
     const marker = `${registry}|${repository}|${point.tag}|${point.digest}`;
-    if (this.markers.has(marker)) return false;
+    if (this.markers.has(marker)) return undefined;
     const key = pointKey(registry, repository, point);
     this.markers.set(marker, key);
-    this.rows.set(key, { point: clone(point), version: ++this.version });
-    return true;
+    const row = { point: clone(point), version: ++this.version };
+    this.rows.set(key, row);
+    return this.#stored(row);
   }
   async read(ref: PointRef): Promise<StoredPoint | undefined> {
     await tick();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
 import { z } from 'zod';
 import { escapeKey } from '../../core/keys';
@@ -14,24 +15,37 @@ import {
 } from '../../core/storage';
 
 export type { Registration };
-import { int64, intColumn, optionalColumn, parseRow, prefixFilter, retryOnConflict, statusOf } from './entities';
+import { ConflictError, int64, intColumn, lookupRows, optionalColumn, parseRow, prefixFilter, statusOf } from './entities';
 import type { BlobLedger } from '../../services/ingest';
 import type { Tables } from './tables';
 
 /**
- * Per-registry storage accounting, all in the registry's partition so that the running
- * total and the blobs it counts change together in one entity-group transaction:
+ * Per-registry storage accounting, all in the registry's partition so that a blob and
+ * the bytes it adds to the registry change together in one entity-group transaction:
  *   `b|<digest>`                       a blob, with size and who first brought it
- *   `r|<blob>|<repository>|<manifest>` a manifest's reference to a blob (live or deleted)
- *   `t|totals`                         live bytes, updated with the blobs it counts
- * A blob row is created uncounted, then counted atomically with the total: a retry after
- * a crash counts it exactly once.
+ *   `r|<blob>|<repository>|<manifest>` a manifest's reference to a blob (live or deleted): "is it still used"
+ *   `m|<repository>|<manifest>|<blob>` the same reference keyed by manifest: "what does this delete release"
+ *   `t|<shard>`                        one of 256 ledger shards; live bytes are their sum
+ * No row is written by every push: a push changes the ledger shard its manifest digest
+ * hashes to, so concurrent pushes (on one instance or many) rarely meet on one row. A
+ * blob is counted in the same transaction as the shard that counts it, so a retry after
+ * a crash counts it exactly once. (`t|totals`, the single total of earlier versions, is
+ * read as one more shard and never written again.)
  */
 
-const TOTALS = 't|totals';
+const LEDGER = 't|';
+const SHARDS = 256;
 const blobKey = (digest: string) => `b|${digest}`;
 const refKey = (blob: string, repository: string, manifest: string) => `r|${blob}|${escapeKey(repository)}|${manifest}`;
-const MAX_BATCH = 99; // entity-group transactions hold 100 operations; one is the total
+const manifestRefPrefix = (repository: string, manifest?: string) => `m|${escapeKey(repository)}|${manifest ? `${manifest}|` : ''}`;
+const manifestRefKey = (blob: string, repository: string, manifest: string) => `${manifestRefPrefix(repository, manifest)}${blob}`;
+/** The shard a manifest's change goes to; a retry after a conflict moves to another. */
+const shardKey = (manifest: string, attempt: number) =>
+  `${LEDGER}${(createHash('sha256').update(`${manifest}#${attempt}`).digest().readUInt8(0) % SHARDS).toString(16).padStart(2, '0')}`;
+const MAX_OPERATIONS = 100; // an entity-group transaction holds 100 operations
+const MAX_ATTEMPTS = 10;
+
+type Action = TableTransaction['actions'][number];
 
 interface BlobRow extends StoredBlob {
   counted: boolean;
@@ -39,71 +53,114 @@ interface BlobRow extends StoredBlob {
 }
 
 const CountedSchema = z.object({ counted: z.boolean() });
-const TotalsSchema = z.object({ liveBytes: z.number().int().nonnegative() });
+// A shard may go below zero (a delete settles on another shard than the push that counted); the sum may not.
+const ShardSchema = z.object({ liveBytes: z.number().int() });
+
+export interface BlobTableOptions {
+  /**
+   * How old a registry's total may be when a push or an estimate uses it (the sum of the
+   * shards, plus this process's own changes since it was read). 0 reads it every time;
+   * the storage report (`snapshot`) always reads it.
+   */
+  totalMaxAgeMs?: number;
+  now?: () => number;
+}
 
 export class BlobTable implements BlobLedger {
-  constructor(private readonly tables: Tables) {}
+  readonly #totals = new Map<string, { bytes: number; readAt: number }>();
+  readonly #maxAgeMs: number;
+  readonly #now: () => number;
 
+  constructor(
+    private readonly tables: Tables,
+    options: BlobTableOptions = {},
+  ) {
+    this.#maxAgeMs = options.totalMaxAgeMs ?? 0;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * One lookup of the blob rows and a ledger shard, and one transaction that writes the
+   * references and counts the new blobs on the shard (more only for images of over 13
+   * blobs, or when a concurrent push took the same row first).
+   */
   async register(registry: string, repository: string, manifestDigest: string, blobs: BlobUse[], at: string): Promise<Registration> {
     const client = await this.tables.get('blobs');
     const pk = escapeKey(registry);
-    // References first: a concurrent delete that sees them will not mark the blob reclaimable.
-    await Promise.all(
-      blobs.map((b) =>
-        client.upsertEntity(
-          { partitionKey: pk, rowKey: refKey(b.digest, repository, manifestDigest), blobDigest: b.digest, repository, manifestDigest, live: true, since: at },
-          'Replace',
-        ),
-      ),
-    );
-    let rows = await Promise.all(blobs.map((b) => this.#createOrRead(client, pk, b, repository, manifestDigest, at)));
-    let before: number | undefined;
-
-    for (;;) {
-      const totals = await this.#totals(client, pk);
-      const pending = rows.filter((r) => !r.counted || r.reclaimableSince);
-      if (pending.length === 0) {
-        return {
-          newRegistryBytes: introducedBytes(rows, repository, manifestDigest),
-          registryBytesBefore: before ?? totals.liveBytes,
-          registryBytesAfter: totals.liveBytes,
-        };
-      }
-      const chunk = pending.slice(0, MAX_BATCH);
-      const added = chunk.reduce((s, r) => s + r.sizeBytes, 0);
-      const actions: TableTransaction['actions'] = [
-        totals.etag
-          ? ['update', { partitionKey: pk, rowKey: TOTALS, liveBytes: int64(totals.liveBytes + added) }, 'Replace', { etag: totals.etag }]
-          : ['create', { partitionKey: pk, rowKey: TOTALS, liveBytes: int64(added) }],
-        ...chunk.map((r): TableTransaction['actions'][number] => {
-          const { etag, ...rest } = { ...countedFor(r, repository, manifestDigest), counted: true };
-          return ['update', { partitionKey: pk, rowKey: blobKey(r.digest), ...toEntity(rest) }, 'Replace', { etag }];
-        }),
+    const references = blobs.flatMap((b): Action[] => {
+      const ref = { blobDigest: b.digest, repository, manifestDigest, live: true, since: at };
+      return [
+        ['upsert', { partitionKey: pk, rowKey: refKey(b.digest, repository, manifestDigest), ...ref }, 'Replace'],
+        ['upsert', { partitionKey: pk, rowKey: manifestRefKey(b.digest, repository, manifestDigest), ...ref }, 'Replace'],
       ];
+    });
+    const before = await this.#total(client, pk);
+    let added = 0;
+    let referenced = false;
+    for (let attempt = 1; ; attempt++) {
+      const shard = shardKey(manifestDigest, attempt);
+      const found = await lookupRows(client, pk, [...blobs.map((b) => blobKey(b.digest)), shard]);
+      const rows = blobs.map((b) => {
+        const e = found.get(blobKey(b.digest));
+        return e ? blobRow(client.tableName, e) : undefined;
+      });
+      const counting: Action[] = [];
+      let adding = 0;
+      const after: StoredBlob[] = [];
+      blobs.forEach((b, i) => {
+        const row = rows[i];
+        if (!row) {
+          const fresh = { ...b, firstSeenAt: at, introducedBy: manifestDigest, introducedIn: repository };
+          counting.push(['create', { partitionKey: pk, rowKey: blobKey(b.digest), ...toEntity({ ...fresh, counted: true }) }]);
+          adding += b.sizeBytes;
+          after.push(fresh);
+        } else if (!row.counted || row.reclaimableSince) {
+          // Left uncounted by an earlier version's crash, or reclaimable and pushed again: this push counts it.
+          const { etag, counted: _, ...stored } = row;
+          const next = countedFor(stored, repository, manifestDigest);
+          counting.push(['update', { partitionKey: pk, rowKey: blobKey(b.digest), ...toEntity({ ...next, counted: true }) }, 'Replace', { etag }]);
+          adding += row.sizeBytes;
+          after.push(next);
+        } else after.push(row);
+      });
+      const shardRow = found.get(shard);
+      if (counting.length > 0) counting.push(shardUpdate(client.tableName, pk, shard, shardRow, adding));
+      const wanted = referenced ? counting : [...references, ...counting];
       try {
-        await client.submitTransaction(actions);
-        before ??= totals.liveBytes;
-        if (pending.length <= MAX_BATCH) {
-          const counted = new Set(chunk.map((r) => r.digest));
-          rows = rows.map((r) => (counted.has(r.digest) ? { ...countedFor(r, repository, manifestDigest), counted: true } : r));
-          return {
-            newRegistryBytes: introducedBytes(rows, repository, manifestDigest),
-            registryBytesBefore: before,
-            registryBytesAfter: totals.liveBytes + added,
-          };
+        if (wanted.length <= MAX_OPERATIONS) {
+          if (wanted.length > 0) await client.submitTransaction(wanted);
+        } else {
+          // Over 100 operations: the references first (a concurrent delete that sees them keeps the blobs), then the counting.
+          if (!referenced) for (let i = 0; i < references.length; i += MAX_OPERATIONS) await client.submitTransaction(references.slice(i, i + MAX_OPERATIONS));
+          referenced = true;
+          if (counting.length > MAX_OPERATIONS) {
+            const part = [...counting.slice(0, MAX_OPERATIONS - 1)];
+            const partBytes = part.reduce((s, a) => s + sizeOf(a), 0);
+            await client.submitTransaction([...part, shardUpdate(client.tableName, pk, shard, shardRow, partBytes)]);
+            added += partBytes;
+            this.#adjust(pk, partBytes);
+            continue;
+          }
+          if (counting.length > 0) await client.submitTransaction(counting);
         }
       } catch (e) {
         const status = statusOf(e);
         if (status !== 412 && status !== 409 && status !== 404) throw e;
+        // Another push counted one of these blobs, or moved the shard: look again.
+        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`register the blobs of ${manifestDigest}`, MAX_ATTEMPTS, { cause: e });
+        continue;
       }
-      // Someone else moved the total or counted our rows: read again and recount what is left.
-      rows = await Promise.all(rows.map((r) => this.#read(client, pk, r.digest).then((x) => x ?? r)));
+      added += adding;
+      this.#adjust(pk, adding);
+      return { newRegistryBytes: introducedBytes(after, repository, manifestDigest), registryBytesBefore: before, registryBytesAfter: before + added };
     }
   }
 
   /**
    * Marks a manifest's references deleted (or every reference of a repository when
-   * `manifestDigest` is undefined) and makes blobs no live manifest uses reclaimable.
+   * `manifestDigest` is undefined) and makes blobs no live manifest uses reclaimable: a
+   * key-range read of the manifest's references, one transaction per 50 of them, then
+   * one settlement of the blobs they used.
    */
   async release(
     registry: string,
@@ -113,24 +170,35 @@ export class BlobTable implements BlobLedger {
   ): Promise<{ references: number; reclaimableBytes: number }> {
     const client = await this.tables.get('blobs');
     const pk = escapeKey(registry);
-    // A reference made by a push after the delete (a re-push) stays live.
-    let filter = odata`PartitionKey eq ${pk} and repository eq ${repository} and live eq true and since le ${at}`;
-    if (manifestDigest) filter += odata` and manifestDigest eq ${manifestDigest}`;
-    const refs: BlobReference[] = [];
-    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) refs.push(toReference(client.tableName, e));
-    await Promise.all(
-      refs.map((r) =>
-        client.updateEntity({ partitionKey: pk, rowKey: refKey(r.blobDigest, r.repository, r.manifestDigest), live: false, deletedAt: at }, 'Merge'),
-      ),
-    );
-    let reclaimableBytes = 0;
-    for (const digest of new Set(refs.map((r) => r.blobDigest))) reclaimableBytes += await this.#reclaimIfUnused(client, pk, digest, at);
-    return { references: refs.length, reclaimableBytes };
+    for (let attempt = 1; ; attempt++) {
+      const refs = await this.#referencesOf(client, pk, repository, manifestDigest);
+      // A reference made by a push after the delete (a re-push) stays live.
+      const dying = refs.filter((r) => r.ref.live && r.ref.since <= at);
+      const actions = dying.flatMap(({ ref, etag }): Action[] => {
+        const dead = { ...ref, live: false, deletedAt: at };
+        const byManifest = { partitionKey: pk, rowKey: manifestRefKey(ref.blobDigest, ref.repository, ref.manifestDigest), ...dead };
+        return [
+          // Conditional on the manifest-keyed row: a push writes both rows together, so a re-push meanwhile fails this and is seen on the next read.
+          etag ? ['update', byManifest, 'Replace', { etag }] : ['upsert', byManifest, 'Replace'],
+          ['upsert', { partitionKey: pk, rowKey: refKey(ref.blobDigest, ref.repository, ref.manifestDigest), ...dead }, 'Replace'],
+        ];
+      });
+      try {
+        for (let i = 0; i < actions.length; i += MAX_OPERATIONS) await client.submitTransaction(actions.slice(i, i + MAX_OPERATIONS));
+      } catch (e) {
+        const status = statusOf(e);
+        if (status !== 412 && status !== 404) throw e;
+        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`release the references of ${manifestDigest ?? repository}`, MAX_ATTEMPTS, { cause: e });
+        continue;
+      }
+      const reclaimableBytes = await this.#reclaimUnused(client, pk, [...new Set(dying.map((r) => r.ref.blobDigest))], manifestDigest ?? repository, at);
+      return { references: dying.length, reclaimableBytes };
+    }
   }
 
   async liveBytes(registry: string): Promise<number> {
     const client = await this.tables.get('blobs');
-    return (await this.#totals(client, escapeKey(registry))).liveBytes;
+    return this.#total(client, escapeKey(registry));
   }
 
   async snapshot(registry: string): Promise<StorageSnapshot> {
@@ -142,73 +210,113 @@ export class BlobTable implements BlobLedger {
       const rk = String(e.rowKey);
       if (rk.startsWith('b|')) blobs.push(fromEntity(client.tableName, e));
       else if (rk.startsWith('r|')) references.push(toReference(client.tableName, e));
-      else if (rk === TOTALS) liveBytes = totalsOf(client.tableName, e);
+      else if (rk.startsWith(LEDGER)) liveBytes += shardOf(client.tableName, e);
     }
     return { blobs, references, liveBytes };
   }
 
-  async #reclaimIfUnused(client: TableClient, pk: string, digest: string, at: string): Promise<number> {
-    return retryOnConflict(`settle blob ${digest}`, 10, async () => {
-      if (await this.#hasLiveReference(client, pk, digest)) return 0;
-      const row = await this.#read(client, pk, digest);
-      if (!row || row.reclaimableSince || !row.counted) return 0;
-      const totals = await this.#totals(client, pk);
-      const { etag, ...rest } = row;
-      await client.submitTransaction([
-        ['update', { partitionKey: pk, rowKey: TOTALS, liveBytes: int64(totals.liveBytes - row.sizeBytes) }, 'Replace', { etag: totals.etag ?? '*' }],
-        ['update', { partitionKey: pk, rowKey: blobKey(digest), ...toEntity({ ...rest, reclaimableSince: at }) }, 'Replace', { etag }],
-      ]);
-      // A push that referenced the blob meanwhile revives it on its own; this only reports.
-      return row.sizeBytes;
-    });
+  /** The manifest's (or repository's) references, by key range; references written before the `m|` rows existed by a scan of `r|`. */
+  async #referencesOf(
+    client: TableClient,
+    pk: string,
+    repository: string,
+    manifestDigest: string | undefined,
+  ): Promise<{ ref: BlobReference; etag?: string }[]> {
+    const out: { ref: BlobReference; etag?: string }[] = [];
+    const byManifest = prefixFilter(pk, manifestRefPrefix(repository, manifestDigest));
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: byManifest } })) {
+      out.push({ ref: toReference(client.tableName, e), etag: String(e.etag) });
+    }
+    if (out.length > 0) return out;
+    let legacy = `${prefixFilter(pk, 'r|')}` + odata` and repository eq ${repository}`;
+    if (manifestDigest) legacy += odata` and manifestDigest eq ${manifestDigest}`;
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: legacy } }))
+      out.push({ ref: toReference(client.tableName, e) });
+    return out;
+  }
+
+  /** Blobs among `digests` that no live reference uses become reclaimable, together with their shard, in one transaction per 99. */
+  async #reclaimUnused(client: TableClient, pk: string, digests: string[], releasedBy: string, at: string): Promise<number> {
+    let reclaimed = 0;
+    for (let attempt = 1; digests.length > 0; attempt++) {
+      const used = await Promise.all(digests.map((d) => this.#hasLiveReference(client, pk, d)));
+      const unused = digests.filter((_, i) => !used[i]);
+      const shard = shardKey(releasedBy, attempt);
+      const found = await lookupRows(client, pk, [...unused.map(blobKey), shard]);
+      const rows = unused.flatMap((d) => {
+        const e = found.get(blobKey(d));
+        const row = e && blobRow(client.tableName, e);
+        return row && row.counted && !row.reclaimableSince ? [row] : [];
+      });
+      const chunk = rows.slice(0, MAX_OPERATIONS - 1);
+      if (chunk.length === 0) return reclaimed;
+      const bytes = chunk.reduce((s, r) => s + r.sizeBytes, 0);
+      try {
+        await client.submitTransaction([
+          ...chunk.map(({ etag, ...row }): Action => [
+            'update',
+            { partitionKey: pk, rowKey: blobKey(row.digest), ...toEntity({ ...row, reclaimableSince: at }) },
+            'Replace',
+            { etag },
+          ]),
+          shardUpdate(client.tableName, pk, shard, found.get(shard), -bytes),
+        ]);
+      } catch (e) {
+        const status = statusOf(e);
+        if (status !== 412 && status !== 409 && status !== 404) throw e;
+        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`settle the blobs of ${releasedBy}`, MAX_ATTEMPTS, { cause: e });
+        continue;
+      }
+      reclaimed += bytes;
+      this.#adjust(pk, -bytes);
+      // A push that referenced a blob meanwhile revives it on its own; this only reports.
+      if (rows.length <= chunk.length) return reclaimed;
+      const done = new Set(chunk.map((r) => r.digest));
+      digests = digests.filter((d) => !done.has(d));
+    }
+    return reclaimed;
   }
 
   async #hasLiveReference(client: TableClient, pk: string, digest: string): Promise<boolean> {
     const filter = `${prefixFilter(pk, `r|${digest}|`)} and live eq true`;
-    for await (const _ of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } })) return true;
+    for await (const page of client.listEntities({ queryOptions: { filter, select: ['RowKey'] } }).byPage({ maxPageSize: 1 })) if (page.length > 0) return true;
     return false;
   }
 
-  async #totals(client: TableClient, pk: string): Promise<{ liveBytes: number; etag?: string }> {
-    try {
-      const e = await client.getEntity<Record<string, unknown>>(pk, TOTALS);
-      return { liveBytes: totalsOf(client.tableName, e), etag: String(e.etag) };
-    } catch (e) {
-      if (statusOf(e) === 404) return { liveBytes: 0 };
-      throw e;
+  /** The registry's live bytes: the sum of its shards, at most `totalMaxAgeMs` old. */
+  async #total(client: TableClient, pk: string): Promise<number> {
+    const cached = this.#totals.get(pk);
+    if (cached && this.#now() - cached.readAt < this.#maxAgeMs) return cached.bytes;
+    const readAt = this.#now();
+    let bytes = 0;
+    const filter = prefixFilter(pk, LEDGER);
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'liveBytes'] } })) {
+      bytes += shardOf(client.tableName, e);
     }
+    if (this.#maxAgeMs > 0) this.#totals.set(pk, { bytes, readAt });
+    return bytes;
   }
 
-  async #read(client: TableClient, pk: string, digest: string): Promise<BlobRow | undefined> {
-    try {
-      const e = await client.getEntity<Record<string, unknown>>(pk, blobKey(digest));
-      return { ...fromEntity(client.tableName, e), ...parseRow(client.tableName, e, CountedSchema, { counted: e.counted }), etag: String(e.etag) };
-    } catch (e) {
-      if (statusOf(e) === 404) return undefined;
-      throw e;
-    }
+  #adjust(pk: string, delta: number): void {
+    const cached = this.#totals.get(pk);
+    if (cached) cached.bytes += delta;
   }
+}
 
-  async #createOrRead(client: TableClient, pk: string, b: BlobUse, repository: string, manifestDigest: string, at: string): Promise<BlobRow> {
-    const row: Omit<BlobRow, 'etag'> = {
-      digest: b.digest,
-      sizeBytes: b.sizeBytes,
-      kind: b.kind,
-      firstSeenAt: at,
-      introducedBy: manifestDigest,
-      introducedIn: repository,
-      counted: false,
-    };
-    try {
-      const res = await client.createEntity({ partitionKey: pk, rowKey: blobKey(b.digest), ...toEntity(row) });
-      return { ...row, etag: String(res.etag) };
-    } catch (e) {
-      if (statusOf(e) !== 409) throw e;
-      const existing = await this.#read(client, pk, b.digest);
-      if (!existing) throw e;
-      return existing;
-    }
-  }
+function shardUpdate(table: string, pk: string, shard: string, row: Record<string, unknown> | undefined, delta: number): Action {
+  return row
+    ? ['update', { partitionKey: pk, rowKey: shard, liveBytes: int64(shardOf(table, row) + delta) }, 'Replace', { etag: String(row.etag) }]
+    : ['create', { partitionKey: pk, rowKey: shard, liveBytes: int64(delta) }];
+}
+
+/** Bytes a counting action adds (blob creates and updates carry `sizeBytes`). */
+function sizeOf(action: Action): number {
+  const entity = action[1] as { sizeBytes?: bigint };
+  return entity.sizeBytes === undefined ? 0 : Number(entity.sizeBytes);
+}
+
+function blobRow(table: string, e: Record<string, unknown>): BlobRow {
+  return { ...fromEntity(table, e), ...parseRow(table, e, CountedSchema, { counted: e.counted }), etag: String(e.etag) };
 }
 
 function toEntity(r: Omit<StoredBlob, 'reclaimableSince'> & { reclaimableSince?: string; counted: boolean }): Record<string, unknown> {
@@ -247,6 +355,6 @@ function toReference(table: string, e: Record<string, unknown>): BlobReference {
   });
 }
 
-function totalsOf(table: string, e: Record<string, unknown>): number {
-  return parseRow(table, e, TotalsSchema, { liveBytes: intColumn(e.liveBytes) }).liveBytes;
+function shardOf(table: string, e: Record<string, unknown>): number {
+  return parseRow(table, e, ShardSchema, { liveBytes: intColumn(e.liveBytes) }).liveBytes;
 }

@@ -1,10 +1,9 @@
-import { odata } from '@azure/data-tables';
 import { z } from 'zod';
 import { CONFIG_PARSER_VERSION, StoredConfigSchema, type StoredConfig } from '../../core/imageConfig';
 import type { ContentStore, RawManifest, StoredManifest } from '../../services/contentResolver';
 import { escapeKey } from '../../core/keys';
 import { isCurrentManifestParse, MANIFEST_PARSER_VERSION, ParsedManifestSchema, type ParsedManifest } from '../../core/manifest';
-import { entityBytes, MAX_ENTITY_BYTES, packBytes, packJson, parseRow, statusOf, unpackBytes, unpackJson } from './entities';
+import { entityBytes, lookupRows, MAX_ENTITY_BYTES, packBytes, packJson, parseRow, statusOf, unpackBytes, unpackJson } from './entities';
 import type { Tables } from './tables';
 
 /**
@@ -53,21 +52,16 @@ export class ContentTable implements ContentStore {
   }
 
   /**
-   * Manifests already known, in one round trip per 100 digests rather than one each. Only
-   * current parses count as known: a stale one is read again alone, with its raw bytes.
+   * Manifests already known, in one round trip per 14 digests (the most one filter may
+   * name) rather than one each. Only current parses count as known: a stale one is read
+   * again alone, with its raw bytes.
    */
   async getManifests(registry: string, digests: string[]): Promise<Map<string, ParsedManifest>> {
     const found = new Map<string, ParsedManifest>();
     const client = await this.tables.get('content');
-    for (let i = 0; i < digests.length; i += 100) {
-      const batch = digests.slice(i, i + 100);
-      const rowFilter = batch.map((d) => odata`RowKey eq ${manifestKey(d)}`).join(' or ');
-      const entities = client.listEntities<Record<string, unknown>>({
-        queryOptions: { filter: odata`PartitionKey eq ${escapeKey(registry)}` + ` and (${rowFilter})` },
-      });
-      for await (const e of entities) {
-        if (isCurrentManifestParse(e.parser)) found.set(String(e.rowKey).slice(2), unpackJson(client.tableName, e, 'json', ParsedManifestSchema));
-      }
+    const rows = await lookupRows(client, escapeKey(registry), [...new Set(digests)].map(manifestKey));
+    for (const [rowKey, e] of rows) {
+      if (isCurrentManifestParse(e.parser)) found.set(rowKey.slice(2), unpackJson(client.tableName, e, 'json', ParsedManifestSchema));
     }
     return found;
   }

@@ -1,4 +1,4 @@
-import { odata } from '@azure/data-tables';
+import { odata, type TableClient } from '@azure/data-tables';
 import type { z } from 'zod';
 import { StoredRecordError } from '../../core/errors';
 import { describeIssues } from '../../core/validation';
@@ -184,6 +184,11 @@ export async function readJsonRow<S extends z.ZodType>(
   return { value: unpackJson(client.tableName, entity, 'json', schema), etag: String(entity.etag) };
 }
 
+/** A read of a JSON row kept for a later update of it: the row as read (absent: undefined) and its ETag. */
+export interface JsonRowRead<T> {
+  row: { value: T; etag: string } | undefined;
+}
+
 /**
  * Optimistic concurrency on one JSON row: concurrent events for the same image or
  * repository must all land, none overwriting another. `change` reruns on conflict, so it
@@ -197,9 +202,13 @@ export async function updateJsonRow<T>(
   schema: z.ZodType<T>,
   change: (current: T | undefined) => T | Promise<T>,
   extra: (value: T) => Record<string, unknown> = () => ({}),
+  first?: JsonRowRead<T>,
 ): Promise<T> {
+  // The caller's own earlier read stands in for the first one; a conflict reads afresh.
+  let known = first;
   return retryOnConflict(`update ${rowKey}`, 10, async () => {
-    const current = await readJsonRow(client, partitionKey, rowKey, schema);
+    const current = known ? known.row : await readJsonRow(client, partitionKey, rowKey, schema);
+    known = undefined;
     const next = await change(current?.value);
     if (current && JSON.stringify(next) === JSON.stringify(current.value)) return next;
     const entity = { partitionKey, rowKey, ...extra(next), ...packJson('json', next) };
@@ -246,4 +255,32 @@ export function prefixEnd(prefix: string): string {
 /** Rows of one partition whose RowKey starts with `prefix`: a key-range query, never a scan. */
 export function prefixFilter(partitionKey: string, prefix: string): string {
   return odata`PartitionKey eq ${partitionKey} and RowKey ge ${prefix} and RowKey lt ${prefixEnd(prefix)}`;
+}
+
+/**
+ * Table Storage allows at most 15 discrete comparisons in a `$filter` (the REST
+ * reference, "Querying tables and entities"): one for the partition, 14 row keys.
+ */
+export const KEYS_PER_LOOKUP = 14;
+
+/**
+ * The rows of one partition among `rowKeys` that exist, by RowKey: one query per 14 keys,
+ * in parallel, instead of one point read per key.
+ */
+export async function lookupRows(
+  client: Pick<TableClient, 'listEntities'>,
+  partitionKey: string,
+  rowKeys: readonly string[],
+): Promise<Map<string, Record<string, unknown>>> {
+  const found = new Map<string, Record<string, unknown>>();
+  const batches: string[][] = [];
+  for (let i = 0; i < rowKeys.length; i += KEYS_PER_LOOKUP) batches.push(rowKeys.slice(i, i + KEYS_PER_LOOKUP));
+  await Promise.all(
+    batches.map(async (batch) => {
+      const rows = batch.map((rk) => odata`RowKey eq ${rk}`).join(' or ');
+      const filter = odata`PartitionKey eq ${partitionKey}` + ` and (${rows})`;
+      for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) found.set(String(e.rowKey), e);
+    }),
+  );
+  return found;
 }

@@ -1,7 +1,7 @@
 import { odata, type TableTransaction } from '@azure/data-tables';
 import { z } from 'zod';
 import { escapeKey, repositoryKey, invertedTime } from '../../core/keys';
-import { TrendPointSchema, type PointRef, type TrendPoint } from '../../core/trend';
+import { pointRefOf, TrendPointSchema, type PointRef, type TrendPoint } from '../../core/trend';
 import type { TrendQuery, TrendReader } from '../../services/queries';
 import type { IndexedPoint, PointStore, StoredPoint } from '../../services/trendPoints';
 import { int64, intColumn, jsonColumn, optionalColumn, parseRow, statusOf, prefixEnd, prefixFilter } from './entities';
@@ -37,8 +37,8 @@ const IndexRowSchema = TrendPointSchema.pick({ digest: true, tag: true, pushedAt
 export class PointTable implements PointStore, TrendReader {
   constructor(private readonly tables: Tables) {}
 
-  /** @returns false when the (tag, digest) pair was already recorded. */
-  async add(registry: string, repository: string, point: TrendPoint): Promise<boolean> {
+  /** @returns the point as stored, with its ETag (so it need not be read back); undefined when the (tag, digest) pair was already recorded. */
+  async add(registry: string, repository: string, point: TrendPoint): Promise<StoredPoint | undefined> {
     const client = await this.tables.get('points');
     const partitionKey = repositoryKey(registry, repository);
     const rowKey = pointKey(point);
@@ -47,13 +47,15 @@ export class PointTable implements PointStore, TrendReader {
       ['create', { partitionKey, rowKey, ...toEntity(point) }],
       ['create', { partitionKey, rowKey: newestFirstKey(point), ...indexEntity(point) }],
     ];
+    let etag: string | undefined;
     try {
-      await client.submitTransaction(actions);
-      return true;
+      etag = (await client.submitTransaction(actions)).getResponseForEntity(rowKey)?.etag;
     } catch (e) {
-      if (statusOf(e) === 409) return false;
+      if (statusOf(e) === 409) return undefined;
       throw e;
     }
+    // The batch answer carries each entity's ETag; should one lack it, read the point back.
+    return etag ? { point, etag } : this.read(pointRefOf(registry, repository, point));
   }
 
   /** The stored point `ref` names, or undefined when there is none. */

@@ -1,8 +1,10 @@
+import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobTable } from '../../../src/adapters/tables/blobTable';
 import { Tables } from '../../../src/adapters/tables/tables';
 import type { BlobUse } from '../../../src/core/storage';
 import { startTestAzurite } from '../../integration/support/azurite';
+import { comparisons, startTableProxy, type TableProxy } from '../../integration/support/tableProxy';
 
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
 let blobs: BlobTable;
@@ -62,5 +64,61 @@ describe('BlobTable against Azurite', () => {
     const snap = await blobs.snapshot('r2');
     expect(snap.liveBytes).toBe(1000 + 10 * (1 + 2 + 3 + 4 + 5 + 6 + 7 + 8));
     expect(snap.blobs).toHaveLength(9);
+  });
+});
+
+describe('BlobTable requests', () => {
+  let proxy: TableProxy;
+  let counted: BlobTable;
+  beforeAll(async () => {
+    proxy = await startTableProxy(azurite.connectionString);
+    counted = new BlobTable(new Tables({ kind: 'connectionString', connectionString: proxy.connectionString }), { totalMaxAgeMs: 60_000 });
+    await counted.liveBytes('r3'); // creates the table and caches the total
+  });
+  afterAll(() => proxy?.stop());
+
+  it('registers a new image in one lookup and one transaction, and a re-delivery in the same two', async () => {
+    proxy.reset();
+    const image = [use('c3', 10, 'config'), use('l3a', 1000), use('l3b', 2000)];
+    expect(await counted.register('r3', 'team/x', 'sha256:x1', image, '2026-11-01T00:00:00.000Z')).toEqual({
+      newRegistryBytes: 3010,
+      registryBytesBefore: 0,
+      registryBytesAfter: 3010,
+    });
+    expect(proxy.queries().map((q) => q.method)).toEqual(['GET', 'POST']);
+    proxy.reset();
+    await counted.register('r3', 'team/x', 'sha256:x1', image, '2026-11-02T00:00:00.000Z');
+    expect(proxy.queries().map((q) => q.method)).toEqual(['GET', 'POST']);
+    expect(await new BlobTable(new Tables({ kind: 'connectionString', connectionString: azurite.connectionString })).liveBytes('r3')).toBe(3010);
+  });
+
+  it('keeps every filter within the 15 comparisons Table Storage allows, for a 40-layer image and its delete', async () => {
+    const layers = Array.from({ length: 40 }, (_, i) => use(`big${i}`, i + 1));
+    proxy.reset();
+    const r = await counted.register('r3', 'team/big', 'sha256:big', [use('cbig', 5, 'config'), ...layers], '2026-11-01T00:00:00.000Z');
+    expect(r.newRegistryBytes).toBe(5 + (40 * 41) / 2);
+    const released = await counted.release('r3', 'team/big', 'sha256:big', '2026-11-03T00:00:00.000Z');
+    expect(released).toEqual({ references: 41, reclaimableBytes: 5 + (40 * 41) / 2 });
+    const filters = proxy.queries().flatMap((q) => (q.filter ? [q.filter] : []));
+    expect(filters.length).toBeGreaterThan(3);
+    for (const f of filters) expect(comparisons(f), f).toBeLessThanOrEqual(15);
+    // The delete found the manifest's references by key range, not by scanning the registry for its repository.
+    expect(filters.some((f) => f.includes('repository eq'))).toBe(false);
+  });
+
+  it('spreads concurrent pushes over the ledger: no row is written by all of them, and the total stays exact', async () => {
+    proxy.reset();
+    const pushes = Array.from({ length: 24 }, (_, i) => counted.register('r4', `p/${i}`, `sha256:n${i}`, [use(`o${i}`, 100 + i)], '2026-11-01T00:00:00.000Z'));
+    await Promise.all(pushes);
+    const conflicts = proxy.queries().filter((q) => q.failedWith === 409 || q.failedWith === 412).length;
+    expect(conflicts / 24).toBeLessThanOrEqual(0.25);
+    const snap = await new BlobTable(new Tables({ kind: 'connectionString', connectionString: azurite.connectionString })).snapshot('r4');
+    expect(snap.liveBytes).toBe(24 * 100 + (23 * 24) / 2);
+    const shards = new Set<string>();
+    for await (const e of TableClient.fromConnectionString(azurite.connectionString, 'acrsizeBlobs', { allowInsecureConnection: true }).listEntities({
+      queryOptions: { filter: `PartitionKey eq 'r4' and RowKey ge 't|' and RowKey lt 't}'` },
+    }))
+      shards.add(String(e.rowKey));
+    expect(shards.size).toBeGreaterThan(12);
   });
 });

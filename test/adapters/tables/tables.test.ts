@@ -71,11 +71,15 @@ describe('Table Storage adapters against Azurite', () => {
   it('records a (tag, digest) point once, keeps Int64 sizes exact and returns points oldest first', async () => {
     const points = new PointTable(tables);
     const repo = 'team-a/nested/app';
-    expect(await points.add('r.io', repo, point({ pushedAt: '2026-11-03T00:00:00.000Z', tag: 'v3', digest: 'sha256:3' }))).toBe(true);
-    expect(await points.add('r.io', repo, point({ pushedAt: '2026-11-01T00:00:00.000Z', tag: 'v1', digest: 'sha256:1' }))).toBe(true);
-    expect(await points.add('r.io', repo, point({ pushedAt: '2026-11-02T00:00:00.000Z', tag: 'v2', digest: 'sha256:2', platform: 'linux/arm64' }))).toBe(true);
+    const added = await points.add('r.io', repo, point({ pushedAt: '2026-11-03T00:00:00.000Z', tag: 'v3', digest: 'sha256:3' }));
+    // The ETag comes from the transaction's answer: the same one a read returns, so a replace needs no read first.
+    expect(added?.etag).toBe((await points.read({ registry: 'r.io', repository: repo, ...added!.point }))?.etag);
+    expect(await points.add('r.io', repo, point({ pushedAt: '2026-11-01T00:00:00.000Z', tag: 'v1', digest: 'sha256:1' }))).toBeDefined();
+    expect(
+      await points.add('r.io', repo, point({ pushedAt: '2026-11-02T00:00:00.000Z', tag: 'v2', digest: 'sha256:2', platform: 'linux/arm64' })),
+    ).toBeDefined();
     // Same tag and digest again, even at a later time: nothing new.
-    expect(await points.add('r.io', repo, point({ pushedAt: '2026-11-09T00:00:00.000Z', tag: 'v1', digest: 'sha256:1' }))).toBe(false);
+    expect(await points.add('r.io', repo, point({ pushedAt: '2026-11-09T00:00:00.000Z', tag: 'v1', digest: 'sha256:1' }))).toBeUndefined();
 
     const all = await points.query({ registry: 'r.io', repository: repo, limit: 1000 });
     expect(all.points.map((p) => p.tag)).toEqual(['v1', 'v2', 'v3']);

@@ -20,6 +20,15 @@ export interface TableQuery {
   returned: number;
   /** Bytes of the answer's body. */
   bytes: number;
+  /** The answer's HTTP status (a batch answers 202 and carries its operations' statuses inside). */
+  status: number;
+  /** For a batch: the first failed operation's status inside it (409, 412), when one failed. */
+  failedWith?: number;
+}
+
+/** Discrete comparisons in a filter (Table Storage allows at most 15), counted outside quoted values. */
+export function comparisons(filter: string): number {
+  return filter.replace(/'(?:[^']|'')*'/g, "''").match(/\s(?:eq|ne|gt|ge|lt|le)\s/g)?.length ?? 0;
 }
 
 export interface TableProxy {
@@ -63,6 +72,8 @@ export async function startTableProxy(connectionString: string): Promise<TablePr
             ...(top ? { top: Number(top) } : {}),
             returned,
             bytes: body.length,
+            status: up.statusCode ?? 0,
+            ...batchFailure(body),
           });
           res.writeHead(up.statusCode ?? 502, up.headers);
           res.end(body);
@@ -107,4 +118,10 @@ export function scannedBy(filter: string | undefined, entity: { partitionKey: st
     literal('lt', 'RowKey').every((b) => rk < b) &&
     literal('eq', 'RowKey').every((b) => rk === b)
   );
+}
+
+/** A failed operation inside a batch answer shows as an inner HTTP status line other than 2xx. */
+function batchFailure(body: Buffer): { failedWith?: number } {
+  const m = /HTTP\/1\.1 ([45]\d\d)/.exec(body.toString('latin1'));
+  return m ? { failedWith: Number(m[1]) } : {};
 }
