@@ -131,6 +131,8 @@ beforeAll(async () => {
       ALERT_MAX_ATTEMPTS: '6',
       ALERT_RETRY_BASE_SECONDS: '1',
       TEAMS_TIMEOUT_SECONDS: '11',
+      // Some tests write policies straight to the table, as another instance would: no cached list may hide them.
+      CACHE_SECONDS: '0',
     },
   });
 }, 120_000);

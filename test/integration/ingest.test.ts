@@ -282,10 +282,19 @@ describe('read APIs', () => {
     ).toBe(202);
     await app.waitForPoints('reads/api', 1);
     await app.waitForPoints('reads/worker', 2);
+    // A repository's summary lands just after its points.
+    await waitFor(
+      async () => {
+        const res = await app.get('/api/repositories', { registry: app.proxy.loginServer, limit: 1000 });
+        const listed = (res.json?.repositories ?? []) as { repository: string; latest?: { tag: string } }[];
+        return ['reads/api', 'reads/worker'].every((r) => listed.find((x) => x.repository === r)?.latest) || undefined;
+      },
+      { timeoutMs: 20_000, intervalMs: 50, message: 'the summaries of reads/api and reads/worker' },
+    );
   });
 
   it('lists repositories with their latest point', async () => {
-    const res = await app.get('/api/repositories', { registry: app.proxy.loginServer });
+    const res = await app.get('/api/repositories', { registry: app.proxy.loginServer, limit: 1000 });
     expect(res.status).toBe(200);
     const api = res.json.repositories.find((r: { repository: string }) => r.repository === 'reads/api');
     expect(api.latest).toMatchObject({ tag: 'v1', platform: 'linux/amd64' });
