@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { HttpResponse, type HttpRequest } from '@azure/functions';
 import type { FunctionRegistration } from './functionsCore';
 import { InvocationError, type Invoker } from './invoke';
@@ -197,6 +198,21 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHtt
     });
     inFlight.add(work);
     void work.finally(() => inFlight.delete(work));
+  });
+
+  // Node's own answer to a request it cannot parse (431 for headers over the limit) destroys
+  // the socket at once: a client still sending its body then sees a reset, not the answer.
+  // Answer in JSON like every other 4xx, read and drop what is still coming, then close.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return void socket.destroy();
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+    const body = JSON.stringify({ error: status === 431 ? 'request header fields too large' : 'malformed HTTP request' });
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+    socket.on('error', () => undefined);
+    socket.resume();
+    setTimeout(() => socket.destroy(), 10_000).unref();
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -103,3 +103,44 @@ describe('HTTP streams', () => {
     expect(executed()).toBe(before + 1);
   });
 });
+
+describe('a request whose headers are over the limit', () => {
+  /** Headers over Node's 16 KiB limit, then a body still being written when the answer comes. */
+  function oversized(): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = http.request(`${base}/api/echo`, {
+        method: 'PUT',
+        agent: false,
+        headers: { 'content-length': String(4 * MiB), 'x-big': 'h'.repeat(20_000) },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body });
+          req.destroy();
+        });
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 4 * MiB) {
+          sent += chunk.length;
+          if (!req.write(chunk)) return void req.once('drain', pump);
+        }
+        req.end();
+      };
+      pump();
+    });
+  }
+
+  it('is answered 431 with a JSON body, never a connection reset, while the client is still sending', async () => {
+    const answers = await Promise.all(Array.from({ length: 20 }, () => oversized()));
+    for (const a of answers) {
+      expect(a.status).toBe(431);
+      expect(JSON.parse(a.body)).toEqual({ error: expect.stringMatching(/header/i) });
+    }
+  });
+});
