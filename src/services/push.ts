@@ -79,7 +79,7 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   // second, so between the two one of them sees the other (see deleteEvent.ts).
   const trend = trendDeps(deps, registry, resolver);
   const policy = event.tag && platforms.length > 0 ? await deps.policyFor(registry, repository) : undefined;
-  const written: { point: TrendPoint; stored: StoredPoint; added: boolean }[] = [];
+  const written: { stored: StoredPoint; added: boolean }[] = [];
   if (event.tag && policy) {
     const push = {
       tag: event.tag,
@@ -91,11 +91,11 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
     for (const image of platforms) {
       const point = await newPoint(event, deps, trend, push, image, accounting.get(image.digest)!, policy.baselineMode);
       const added = await deps.points.add(registry, repository, point);
-      if (added) written.push({ point, stored: added, added: true });
+      if (added) written.push({ stored: added, added: true });
       else {
         // Recorded before (a re-delivery, or the pair pushed again): the stored point, stamped with its first push, is the one.
         const stored = await deps.points.find(registry, repository, point.tag, point.digest);
-        if (stored) written.push({ point: stored.point, stored, added: false });
+        if (stored) written.push({ stored, added: false });
       }
     }
   }
@@ -115,12 +115,13 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   // A delete that was delivered before this (older) push: its bytes are not live.
   if (deletedSince(record, event.timestamp)) await deps.blobs.release(registry, repository, digest, record.deletedAt!);
   const deletion = deletedSince(record, event.timestamp) ? record.deletedAt : undefined;
-  const toCheck = written.filter((w) => deletion || !w.added).map((w) => pointRefOf(registry, repository, w.point));
+  const toCheck = written.filter((w) => deletion || !w.added).map((w) => pointRefOf(registry, repository, w.stored.point));
   if (toCheck.length > 0) await markDeleted(trend, toCheck, deletion, event.timestamp);
 
   const notify = new Map<string, PointRef>();
   let redescribed = 0;
-  for (const { point, stored } of written) {
+  for (const { stored } of written) {
+    const point = stored.point;
     const ref = pointRefOf(registry, repository, point);
     notify.set(JSON.stringify(ref), ref);
     // A point whose deletion mark just changed is read again; the others are as this event wrote or found them.
@@ -135,7 +136,7 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
     deps,
     registry,
     repository,
-    written.map((w) => w.point.platform),
+    written.map((w) => w.stored.point.platform),
     event.timestamp,
     (s) => (reason ? withError(s, { at: event.timestamp, digest, message: reason }) : s),
   );
@@ -144,7 +145,7 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   return outcome({
     status,
     platforms: platforms.length,
-    pointsAdded: written.filter((w) => w.added).map((w) => w.point),
+    pointsAdded: written.filter((w) => w.added).map((w) => w.stored.point),
     pointsRedescribed: redescribed,
     ...(reason ? { reason } : {}),
   });
