@@ -144,10 +144,8 @@ export class BlobTable implements BlobLedger {
           if (counting.length > 0) await client.submitTransaction(counting);
         }
       } catch (e) {
-        const status = statusOf(e);
-        if (status !== 412 && status !== 409 && status !== 404) throw e;
         // Another push counted one of these blobs, or moved the shard: look again.
-        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`register the blobs of ${manifestDigest}`, MAX_ATTEMPTS, { cause: e });
+        lostRace(e, attempt, `register the blobs of ${manifestDigest}`);
         continue;
       }
       added += adding;
@@ -186,9 +184,7 @@ export class BlobTable implements BlobLedger {
       try {
         for (let i = 0; i < actions.length; i += MAX_OPERATIONS) await client.submitTransaction(actions.slice(i, i + MAX_OPERATIONS));
       } catch (e) {
-        const status = statusOf(e);
-        if (status !== 412 && status !== 404) throw e;
-        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`release the references of ${manifestDigest ?? repository}`, MAX_ATTEMPTS, { cause: e });
+        lostRace(e, attempt, `release the references of ${manifestDigest ?? repository}`);
         continue;
       }
       const reclaimableBytes = await this.#reclaimUnused(client, pk, [...new Set(dying.map((r) => r.ref.blobDigest))], manifestDigest ?? repository, at);
@@ -262,9 +258,7 @@ export class BlobTable implements BlobLedger {
           shardUpdate(client.tableName, pk, shard, found.get(shard), -bytes),
         ]);
       } catch (e) {
-        const status = statusOf(e);
-        if (status !== 412 && status !== 409 && status !== 404) throw e;
-        if (attempt >= MAX_ATTEMPTS) throw new ConflictError(`settle the blobs of ${releasedBy}`, MAX_ATTEMPTS, { cause: e });
+        lostRace(e, attempt, `settle the blobs of ${releasedBy}`);
         continue;
       }
       reclaimed += bytes;
@@ -301,6 +295,13 @@ export class BlobTable implements BlobLedger {
     const cached = this.#totals.get(pk);
     if (cached) cached.bytes += delta;
   }
+}
+
+/** Returns when `e` lost a race (412, 409, 404: a row changed, appeared or went) with attempts left; rethrows otherwise. */
+function lostRace(e: unknown, attempt: number, what: string): void {
+  const status = statusOf(e);
+  if (status !== 412 && status !== 409 && status !== 404) throw e;
+  if (attempt >= MAX_ATTEMPTS) throw new ConflictError(what, MAX_ATTEMPTS, { cause: e });
 }
 
 function shardUpdate(table: string, pk: string, shard: string, row: Record<string, unknown> | undefined, delta: number): Action {
