@@ -1,6 +1,6 @@
 import type { StoredConfig } from '../core/imageConfig';
 import type { ParsedManifest } from '../core/manifest';
-import type { ContentStore, RawManifest, StoredManifest } from './contentResolver';
+import type { ConfigRecord, ContentStore, RawManifest, StoredManifest } from './contentResolver';
 
 /**
  * Content is immutable by digest, and each event reads some twice or more (the baseline's
@@ -29,9 +29,10 @@ export class CachedContent implements ContentStore {
     return stored;
   }
 
-  async putManifest(registry: string, digest: string, manifest: ParsedManifest, raw?: RawManifest): Promise<void> {
-    await this.store.putManifest(registry, digest, manifest, raw);
+  async putManifest(registry: string, digest: string, manifest: ParsedManifest, raw?: RawManifest, config?: ConfigRecord): Promise<void> {
+    await this.store.putManifest(registry, digest, manifest, raw, config);
     this.#set(`m|${registry}|${digest}`, { kind: 'manifest', manifest });
+    if (config) this.#set(`c|${registry}|${config.digest}`, { kind: 'config', config: config.config });
   }
 
   async getManifests(registry: string, digests: string[]): Promise<Map<string, ParsedManifest>> {

@@ -31,13 +31,23 @@ export interface RegistryReader {
 /** Content stored by digest, per registry: a digest names immutable bytes. */
 export interface ContentStore {
   getManifest(registry: string, digest: string): Promise<StoredManifest | undefined>;
-  /** `raw` is kept with the parse when the row can hold it, so a later parser can parse it again without the registry. */
-  putManifest(registry: string, digest: string, manifest: ParsedManifest, raw?: RawManifest): Promise<void>;
+  /**
+   * `raw` is kept with the parse when the row can hold it, so a later parser can parse it
+   * again without the registry. `config`, the manifest's config blob read with it, is
+   * stored in the same write.
+   */
+  putManifest(registry: string, digest: string, manifest: ParsedManifest, raw?: RawManifest, config?: ConfigRecord): Promise<void>;
   /** Manifests among `digests` stored by the current parser; stale ones are left out, for `getManifest` to report. */
   getManifests(registry: string, digests: string[]): Promise<Map<string, ParsedManifest>>;
   /** `stale`: parsed by an older parser; parse again when the blob can be fetched. */
   getConfig(registry: string, digest: string): Promise<{ config: StoredConfig; stale: boolean } | undefined>;
   putConfig(registry: string, digest: string, config: StoredConfig): Promise<void>;
+}
+
+/** A parsed config blob and its digest. */
+export interface ConfigRecord {
+  digest: string;
+  config: StoredConfig;
 }
 
 /** For reads that answer from what is stored: they never reach out to a registry. */
@@ -53,11 +63,16 @@ export const storedOnly: RegistryReader = {
 /**
  * Resolves digests to parsed content, stored first, registry second. Every registry
  * fetch is written back before it is used, so a retry after a transient failure resumes
- * where the last attempt stopped instead of fetching again.
+ * where the last attempt stopped instead of fetching again. An image manifest the table
+ * did not hold is written with its config, in one request: its config is not looked up
+ * in the table either (a new manifest almost always names a new config, and the registry
+ * is asked for it in any case when the table lacks it).
  */
 export class ContentResolver {
   /** Logical registry requests this resolver made (manifest and blob GETs, not SDK retries). */
   registryRequests = 0;
+  /** Image manifests parsed but not yet written, by digest: they are written with their config. */
+  readonly #unwritten = new Map<string, { raw: RawManifest; fetched: boolean }>();
 
   constructor(
     private readonly content: ContentStore,
@@ -76,7 +91,7 @@ export class ContentResolver {
     if (current) return current;
     const stored = await this.content.getManifest(this.registryName, digest);
     if (stored && !stored.stale) return stored.manifest;
-    if (stored?.raw) return this.#parseAndStore(digest, stored.raw);
+    if (stored?.raw) return this.#parseAndStore(digest, stored.raw, false);
     this.registryRequests++;
     let fetched: FetchedManifest;
     try {
@@ -88,9 +103,11 @@ export class ContentResolver {
     return this.#parseAndStore(digest, fetched);
   }
 
-  async #parseAndStore(digest: string, raw: RawManifest): Promise<ParsedManifest> {
+  async #parseAndStore(digest: string, raw: RawManifest, fetched = true): Promise<ParsedManifest> {
     const parsed = parseManifest(raw.content, raw.mediaType);
-    await this.content.putManifest(this.registryName, digest, parsed, { mediaType: raw.mediaType, content: raw.content });
+    const bytes = { mediaType: raw.mediaType, content: raw.content };
+    if (parsed.kind === 'image' && IMAGE_CONFIG_TYPES.has(parsed.config.mediaType)) this.#unwritten.set(digest, { raw: bytes, fetched });
+    else await this.content.putManifest(this.registryName, digest, parsed, bytes);
     return parsed;
   }
 
@@ -100,27 +117,39 @@ export class ContentResolver {
   }
 
   async platformImage(digest: string, manifest: ImageManifest, indexPlatform?: string): Promise<PlatformImage> {
-    const config = await this.#config(manifest);
+    const unwritten = this.#unwritten.get(digest);
+    this.#unwritten.delete(digest);
+    let read: { config?: StoredConfig; fetched: boolean };
+    try {
+      read = await this.#config(manifest, unwritten?.fetched === true);
+    } catch (e) {
+      // Keep what was fetched, so the retry asks the registry for the config alone.
+      if (unwritten) await this.content.putManifest(this.registryName, digest, manifest, unwritten.raw);
+      throw e;
+    }
+    const { config, fetched } = read;
+    const fresh = config && fetched ? { digest: manifest.config.digest, config } : undefined;
+    if (unwritten) await this.content.putManifest(this.registryName, digest, manifest, unwritten.raw, fresh);
+    else if (fresh) await this.content.putConfig(this.registryName, fresh.digest, fresh.config);
     return buildPlatformImage(digest, manifest, config && !('error' in config) ? config : undefined, indexPlatform);
   }
 
-  async #config(manifest: ImageManifest): Promise<StoredConfig | undefined> {
+  /** @returns the manifest's config, and whether it came from the registry (and is to be written). */
+  async #config(manifest: ImageManifest, newManifest: boolean): Promise<{ config?: StoredConfig; fetched: boolean }> {
     // Artifacts (Helm charts, signatures, SBOMs) carry other configs; they have no history or platform to read.
-    if (!IMAGE_CONFIG_TYPES.has(manifest.config.mediaType)) return undefined;
+    if (!IMAGE_CONFIG_TYPES.has(manifest.config.mediaType)) return { fetched: false };
     const digest = manifest.config.digest;
-    const stored = await this.content.getConfig(this.registryName, digest);
-    if (stored && !stored.stale) return stored.config;
+    const stored = newManifest ? undefined : await this.content.getConfig(this.registryName, digest);
+    if (stored && !stored.stale) return { config: stored.config, fetched: false };
     this.registryRequests++;
     let blob: Buffer;
     try {
       blob = await this.registry.getBlob(this.registryName, this.repository, digest);
     } catch (e) {
       // An older reading beats none: the blob may be gone, or this resolver may read stored content only.
-      if (stored && e instanceof PermanentError) return stored.config;
+      if (stored && e instanceof PermanentError) return { config: stored.config, fetched: false };
       throw e;
     }
-    const parsed = parseImageConfig(blob);
-    await this.content.putConfig(this.registryName, digest, parsed);
-    return parsed;
+    return { config: parseImageConfig(blob), fetched: true };
   }
 }

@@ -18,7 +18,7 @@ import {
   type StoredBlob,
 } from '../../src/core/storage';
 import type { PointRef, TrendPoint } from '../../src/core/trend';
-import type { ContentStore, FetchedManifest, RawManifest, RegistryReader, StoredManifest } from '../../src/services/contentResolver';
+import type { ConfigRecord, ContentStore, FetchedManifest, RawManifest, RegistryReader, StoredManifest } from '../../src/services/contentResolver';
 import type { RepositoryPage, RepositoryPageQuery, TrendQuery, TrendReader } from '../../src/services/queries';
 import type { BlobLedger, ImageStore } from '../../src/services/ingest';
 import type { IndexedPoint, PointStore, StoredPoint, SummaryStore } from '../../src/services/trendPoints';
@@ -61,9 +61,10 @@ export class MemoryContent implements ContentStore {
     const m = this.manifests.get(`${registry}|${digest}`);
     return m && clone(m);
   }
-  async putManifest(registry: string, digest: string, manifest: ParsedManifest, raw?: RawManifest) {
+  async putManifest(registry: string, digest: string, manifest: ParsedManifest, raw?: RawManifest, config?: ConfigRecord) {
     await tick();
     this.manifests.set(`${registry}|${digest}`, clone({ manifest, stale: false, ...(raw ? { raw } : {}) }));
+    if (config) this.configs.set(`${registry}|${config.digest}`, clone(config.config));
   }
   async getManifests(registry: string, digests: string[]) {
     await tick();

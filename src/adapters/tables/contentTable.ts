@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CONFIG_PARSER_VERSION, StoredConfigSchema, type StoredConfig } from '../../core/imageConfig';
-import type { ContentStore, RawManifest, StoredManifest } from '../../services/contentResolver';
+import type { ConfigRecord, ContentStore, RawManifest, StoredManifest } from '../../services/contentResolver';
 import { escapeKey } from '../../core/keys';
 import { isCurrentManifestParse, MANIFEST_PARSER_VERSION, ParsedManifestSchema, type ParsedManifest } from '../../core/manifest';
 import { entityBytes, lookupRows, MAX_ENTITY_BYTES, packBytes, packJson, parseRow, statusOf, unpackBytes, unpackJson } from './entities';
@@ -18,6 +18,13 @@ import type { Tables } from './tables';
 const manifestKey = (digest: string) => `m|${digest}`;
 const configKey = (digest: string) => `c|${digest}`;
 
+const configRow = (registry: string, digest: string, config: StoredConfig) => ({
+  partitionKey: escapeKey(registry),
+  rowKey: configKey(digest),
+  parser: CONFIG_PARSER_VERSION,
+  ...packJson('json', config),
+});
+
 const RawColumnsSchema = z.object({ rawMediaType: z.string() });
 
 export class ContentTable implements ContentStore {
@@ -33,11 +40,18 @@ export class ContentTable implements ContentStore {
     return { manifest, stale: !isCurrentManifestParse(entity.parser), ...(raw ? { raw } : {}) };
   }
 
-  async putManifest(registry: string, digest: string, manifest: ParsedManifest, raw?: RawManifest): Promise<void> {
+  async putManifest(registry: string, digest: string, manifest: ParsedManifest, raw?: RawManifest, config?: ConfigRecord): Promise<void> {
     const parse = { partitionKey: escapeKey(registry), rowKey: manifestKey(digest), parser: MANIFEST_PARSER_VERSION, ...packJson('json', manifest) };
     const withRaw = raw && { ...parse, rawMediaType: raw.mediaType, ...packBytes('raw', raw.content) };
     // A manifest may be 4 MiB, an entity 1 MiB: one too large to keep is fetched again when its parse is stale.
-    await this.#put(withRaw && entityBytes(withRaw) <= MAX_ENTITY_BYTES ? withRaw : parse);
+    const row = withRaw && entityBytes(withRaw) <= MAX_ENTITY_BYTES ? withRaw : parse;
+    if (!config) return this.#put(row);
+    // Both rows share the registry's partition: one entity-group transaction (two rows of at most 1 MiB each, under its 4 MiB).
+    const client = await this.tables.get('content');
+    await client.submitTransaction([
+      ['upsert', row, 'Replace'],
+      ['upsert', configRow(registry, config.digest, config.config), 'Replace'],
+    ]);
   }
 
   /** `stale`: parsed by an older parser (CONFIG_PARSER_VERSION); parse again when the blob can be fetched. */
@@ -48,7 +62,7 @@ export class ContentTable implements ContentStore {
   }
 
   async putConfig(registry: string, digest: string, config: StoredConfig): Promise<void> {
-    await this.#put({ partitionKey: escapeKey(registry), rowKey: configKey(digest), parser: CONFIG_PARSER_VERSION, ...packJson('json', config) });
+    await this.#put(configRow(registry, digest, config));
   }
 
   /**

@@ -13,6 +13,7 @@ import { MANIFEST_PARSER_VERSION, parseManifest, type ParsedManifest } from '../
 import { MediaType } from '../../../src/core/mediaTypes';
 import { ContentResolver, storedOnly, type FetchedManifest, type RegistryReader } from '../../../src/services/contentResolver';
 import { startTestAzurite } from '../../integration/support/azurite';
+import { startTableProxy, type TableProxy } from '../../integration/support/tableProxy';
 
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
 let tables: Tables;
@@ -40,15 +41,29 @@ const oldVerdict: ParsedManifest = { kind: 'unsupported', mediaType: MediaType.o
 /** A registry serving one manifest by digest, counting what it is asked. */
 class OneManifestRegistry implements RegistryReader {
   requests = 0;
-  constructor(private readonly manifest: FetchedManifest) {}
+  constructor(
+    private readonly manifest: FetchedManifest,
+    private readonly config?: Buffer,
+  ) {}
   async getManifest(_registry: string, _repository: string, digest: string) {
     this.requests++;
     if (digest !== this.manifest.digest) throw new PermanentError(`manifest ${digest} unknown`, 404);
     return this.manifest;
   }
   async getBlob(): Promise<Buffer> {
-    throw new PermanentError('no blobs here', 404);
+    this.requests++;
+    if (!this.config) throw new PermanentError('no blobs here', 404);
+    return this.config;
   }
+}
+
+const configBlob = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', history: [{ created_by: 'COPY . /app' }] }));
+
+/** Resolves a digest the way a push does: the manifest, then the platform image with its config. */
+async function resolveImage(resolver: ContentResolver, digest: string) {
+  const parsed = await resolver.manifest(digest);
+  if (parsed.kind !== 'image') throw new Error(`expected an image, got ${parsed.kind}`);
+  return { parsed, image: await resolver.platformImage(digest, parsed) };
 }
 
 const row = async (digest: string) => (await tables.get('content')).getEntity<Record<string, unknown>>(escapeKey(registry), `m|${digest}`);
@@ -62,11 +77,11 @@ describe('ContentTable manifests', () => {
     expect((await content.getManifests(registry, [digest])).size).toBe(0);
 
     const text = manifestText();
-    const reader = new OneManifestRegistry({ digest, mediaType: MediaType.ociManifest, content: Buffer.from(text) });
-    const parsed = await new ContentResolver(content, reader, registry, 'team/app').manifest(digest);
+    const reader = new OneManifestRegistry({ digest, mediaType: MediaType.ociManifest, content: Buffer.from(text) }, configBlob);
+    const { parsed } = await resolveImage(new ContentResolver(content, reader, registry, 'team/app'), digest);
 
     expect(parsed).toEqual(parseManifest(text, MediaType.ociManifest));
-    expect(reader.requests).toBe(1);
+    expect(reader.requests).toBe(2);
     expect(await content.getManifest(registry, digest)).toEqual({
       manifest: parsed,
       stale: false,
@@ -83,8 +98,10 @@ describe('ContentTable manifests', () => {
     const client = await tables.get('content');
     await client.updateEntity({ partitionKey: escapeKey(registry), rowKey: `m|${digest}`, parser: MANIFEST_PARSER_VERSION - 1 }, 'Merge');
 
+    await content.putConfig(registry, d(2), { os: 'linux', architecture: 'amd64', layerHistory: [] });
+
     const resolver = new ContentResolver(content, storedOnly, registry, 'team/app');
-    expect(await resolver.manifest(digest)).toEqual(parseManifest(text, MediaType.ociManifest));
+    expect((await resolveImage(resolver, digest)).parsed).toEqual(parseManifest(text, MediaType.ociManifest));
     expect(resolver.registryRequests).toBe(0);
     expect((await content.getManifest(registry, digest))?.stale).toBe(false);
   });
@@ -105,5 +122,33 @@ describe('ContentTable manifests', () => {
     const parsed = parseManifest(tooLarge, MediaType.ociManifest);
     await content.putManifest(registry, d(14), parsed, { mediaType: MediaType.ociManifest, content: Buffer.from(tooLarge) });
     expect(await content.getManifest(registry, d(14))).toEqual({ manifest: parsed, stale: false });
+  });
+});
+
+describe('ContentTable requests for a new image', () => {
+  let proxy: TableProxy;
+  let counted: ContentTable;
+  beforeAll(async () => {
+    proxy = await startTableProxy(azurite.connectionString);
+    counted = new ContentTable(new Tables({ kind: 'connectionString', connectionString: proxy.connectionString }));
+  });
+  afterAll(() => proxy?.stop());
+
+  it('reads the manifest row once and writes manifest and config in one transaction; a second push reads both rows', async () => {
+    const digest = d(20);
+    const text = manifestText('new image');
+    const reader = new OneManifestRegistry({ digest, mediaType: MediaType.ociManifest, content: Buffer.from(text) }, configBlob);
+    await counted.getManifests(registry, [d(999)]); // the table exists before counting starts
+    proxy.reset();
+
+    const { image } = await resolveImage(new ContentResolver(counted, reader, registry, 'team/app'), digest);
+    expect(proxy.queries().map((q) => `${q.method} ${q.status}`)).toEqual(['GET 404', 'POST 202']);
+    expect(image.platform).toBe('linux/amd64');
+    expect(reader.requests).toBe(2);
+
+    proxy.reset();
+    const again = await resolveImage(new ContentResolver(counted, storedOnly, registry, 'team/app'), digest);
+    expect(again.image).toEqual(image);
+    expect(proxy.queries().map((q) => `${q.method} ${q.status}`)).toEqual(['GET 200', 'GET 200']);
   });
 });
