@@ -28,6 +28,36 @@ export function selectBaseline<C extends PointIdentity>(newestFirst: Iterable<C>
   return undefined;
 }
 
+/** A point of the newest-first index: its identity, and the baseline it was compared with under which rule. */
+export interface ComparedIdentity extends PointIdentity {
+  baselineDigest?: string;
+  baselineTag?: string;
+  baselineMode?: BaselineMode;
+}
+
+/**
+ * The baseline of `point` read off the nearest group of earlier points (those pushed at
+ * the latest time before it, in index order) without walking past every point of its
+ * digest: when none of the group may be the baseline, they all share the point's digest
+ * (and tag, in `sameTag` mode), nothing lies between them and the point, so the point's
+ * baseline is theirs, if they were compared under the same rule. A new tag of an
+ * unchanged digest costs one read however long the run of that digest.
+ * @returns the baseline, null for none, or undefined when the group cannot tell (compared
+ * under another rule, or stored before rules were recorded): walk on.
+ */
+export function baselineFromNearest(
+  group: readonly ComparedIdentity[],
+  point: PointIdentity,
+  mode: BaselineMode,
+): { tag: string; digest: string } | null | undefined {
+  const candidate = selectBaseline(group, point, mode);
+  if (candidate) return { tag: candidate.tag, digest: candidate.digest };
+  const nearest = group[0];
+  if (!nearest) return null;
+  if (nearest.baselineMode !== mode || nearest.pushedAt >= point.pushedAt) return undefined;
+  return nearest.baselineDigest !== undefined && nearest.baselineTag !== undefined ? { tag: nearest.baselineTag, digest: nearest.baselineDigest } : null;
+}
+
 export function samePoint(a: { tag: string; digest: string } | undefined, b: { tag: string; digest: string } | undefined): boolean {
   return !!a && !!b && a.tag === b.tag && a.digest === b.digest;
 }

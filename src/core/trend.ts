@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BaselineModeSchema, type BaselineMode } from './baseline';
 import { CostEstimatesSchema, PullEstimatesSchema, type CostEstimates, type PullEstimates } from './estimates/estimates';
 import type { LayerDiff } from './layerDiff';
 import type { PlatformImage } from './sizing';
@@ -22,6 +23,8 @@ export interface TrendPoint {
   /** The point compared against: see `BASELINE_MODE`. Absent for a platform's first point. */
   baselineDigest?: string;
   baselineTag?: string;
+  /** The rule the baseline was chosen by (`BASELINE_MODE` or the repository's policy); absent on points stored before it was recorded. */
+  baselineMode?: BaselineMode;
   /** Against the baseline; null without one. Without one every layer counts as added. */
   sizeDeltaBytes: number | null;
   addedBytes: number;
@@ -62,6 +65,7 @@ export const TrendPointSchema = z.object({
   reportedPushedAt: z.string().optional(),
   baselineDigest: z.string().optional(),
   baselineTag: z.string().optional(),
+  baselineMode: BaselineModeSchema.optional(),
   sizeDeltaBytes: Delta.nullable(),
   addedBytes: Whole,
   removedBytes: Whole,
@@ -118,13 +122,14 @@ export function pointFor(
 export function withComparison(
   point: TrendPoint,
   image: PlatformImage,
-  c: { baseline?: { digest: string; tag: string }; diff?: PointComparison['diff']; pull?: PullEstimates },
+  c: { mode?: BaselineMode; baseline?: { digest: string; tag: string }; diff?: PointComparison['diff']; pull?: PullEstimates },
 ): TrendPoint {
-  const { baselineDigest: _d, baselineTag: _t, baseChanged: _b, ...rest } = point;
+  const { baselineDigest: _d, baselineTag: _t, baselineMode: _m, baseChanged: _b, ...rest } = point;
   const fresh = pointFor(point, image, { ...c, newRegistryBytes: point.newRegistryBytes });
   return {
     ...rest,
     ...(c.baseline ? { baselineDigest: c.baseline.digest, baselineTag: c.baseline.tag } : {}),
+    ...(c.mode ? { baselineMode: c.mode } : {}),
     sizeDeltaBytes: fresh.sizeDeltaBytes,
     addedBytes: fresh.addedBytes,
     removedBytes: fresh.removedBytes,
@@ -141,6 +146,7 @@ export function sameComparison(a: TrendPoint, b: TrendPoint): boolean {
     JSON.stringify([
       p.baselineDigest,
       p.baselineTag,
+      p.baselineMode,
       p.sizeDeltaBytes,
       p.addedBytes,
       p.removedBytes,

@@ -1,4 +1,12 @@
-import { selectBaseline, walkContinues, type BaselineMode, type PointIdentity } from '../core/baseline';
+import {
+  baselineFromNearest,
+  mayBeBaseline,
+  selectBaseline,
+  walkContinues,
+  type BaselineMode,
+  type ComparedIdentity,
+  type PointIdentity,
+} from '../core/baseline';
 import type { PullEstimates } from '../core/estimates/estimates';
 import { diffImages } from '../core/layerDiff';
 import type { RepositorySummary } from '../core/repository';
@@ -14,7 +22,7 @@ import { pointRefOf, sameComparison, withComparison, type PointRef, type TrendPo
  * point is always computed from a view that includes every point written before it.
  */
 
-export interface IndexedPoint extends PointIdentity {
+export interface IndexedPoint extends ComparedIdentity {
   platform: string;
   deletedAt?: string;
 }
@@ -39,6 +47,8 @@ export interface PointStore {
     opts?: { before?: string; tag?: string; digestNot?: string },
   ): AsyncIterable<IndexedPoint>;
   later(registry: string, repository: string, platform: string, after: string, opts?: { tag?: string }): AsyncIterable<StoredPoint>;
+  /** The newest point of a platform that is not deleted, whole. */
+  newestLive(registry: string, repository: string, platform: string): Promise<TrendPoint | undefined>;
 }
 
 export interface SummaryStore {
@@ -60,19 +70,29 @@ export interface TrendDeps {
 
 const MAX_CONFLICTS = 10;
 
+/**
+ * The baseline the table holds for `point`: read off the nearest earlier points (one
+ * request), or, when they were compared under another rule, by walking past every
+ * earlier point of its digest.
+ */
 export async function findBaseline(
   deps: Pick<TrendDeps, 'points'>,
   registry: string,
   repository: string,
   point: PointIdentity & { platform: string },
   mode: BaselineMode,
-) {
-  const candidates = deps.points.newestFirst(registry, repository, point.platform, {
-    before: point.pushedAt,
-    digestNot: point.digest,
-    ...(mode === 'sameTag' ? { tag: point.tag } : {}),
-  });
-  for await (const c of candidates) if (selectBaseline([c], point, mode)) return c;
+): Promise<{ tag: string; digest: string } | undefined> {
+  const scope = mode === 'sameTag' ? { tag: point.tag } : {};
+  const group: IndexedPoint[] = [];
+  for await (const c of deps.points.newestFirst(registry, repository, point.platform, { before: point.pushedAt, ...scope })) {
+    if (group.length > 0 && c.pushedAt !== group[0]!.pushedAt) break;
+    if (mayBeBaseline(c, point, mode)) return { tag: c.tag, digest: c.digest };
+    group.push(c);
+  }
+  const nearest = baselineFromNearest(group, point, mode);
+  if (nearest !== undefined) return nearest ?? undefined;
+  const candidates = deps.points.newestFirst(registry, repository, point.platform, { before: point.pushedAt, digestNot: point.digest, ...scope });
+  for await (const c of candidates) if (selectBaseline([c], point, mode)) return { tag: c.tag, digest: c.digest };
   return undefined;
 }
 
@@ -88,9 +108,10 @@ export async function describe(
   const ref = await findBaseline(deps, registry, repository, point, mode);
   const baseline = ref ? await deps.loadImage(ref.digest, point.platform) : undefined;
   if (!ref || !baseline) {
-    return { point: withComparison(point, image, { ...(deps.estimatePull ? { pull: deps.estimatePull(image) } : {}) }) };
+    return { point: withComparison(point, image, { mode, ...(deps.estimatePull ? { pull: deps.estimatePull(image) } : {}) }) };
   }
   const described = withComparison(point, image, {
+    mode,
     baseline: { digest: ref.digest, tag: ref.tag },
     diff: diffImages(baseline, image),
     ...(deps.estimatePull ? { pull: deps.estimatePull(image, baseline) } : {}),
@@ -175,16 +196,6 @@ export async function markDeleted(deps: Pick<TrendDeps, 'points'>, refs: PointRe
   return changed;
 }
 
-/** The newest point of a platform that is not deleted, read whole. */
-async function newestLive(deps: Pick<TrendDeps, 'points'>, registry: string, repository: string, platform: string): Promise<TrendPoint | undefined> {
-  for await (const row of deps.points.newestFirst(registry, repository, platform)) {
-    if (row.deletedAt) continue;
-    const stored = await deps.points.read({ registry, repository, platform, pushedAt: row.pushedAt, tag: row.tag, digest: row.digest });
-    if (stored && !stored.point.deletedAt) return stored.point;
-  }
-  return undefined;
-}
-
 /**
  * Rebuilds the summary's latest point of each platform from the stored points, so a
  * re-delivery repairs a summary a crash left behind, and a delete moves it back. The
@@ -203,7 +214,7 @@ export async function refreshSummary(
   return deps.repositories.update(registry, repository, at, async (s) => {
     const latestByPlatform = { ...s.latestByPlatform };
     for (const platform of wanted) {
-      const newest = await newestLive(deps, registry, repository, platform);
+      const newest = await deps.points.newestLive(registry, repository, platform);
       if (newest) latestByPlatform[platform] = newest;
       else delete latestByPlatform[platform];
     }

@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mayBeBaseline, selectBaseline, walkContinues, type BaselineMode, type PointIdentity } from '../../src/core/baseline';
+import {
+  baselineFromNearest,
+  mayBeBaseline,
+  selectBaseline,
+  walkContinues,
+  type BaselineMode,
+  type ComparedIdentity,
+  type PointIdentity,
+} from '../../src/core/baseline';
 
 const p = (day: number, tag: string, digest: string): PointIdentity => ({ pushedAt: `2026-11-${String(day).padStart(2, '0')}T00:00:00.000Z`, tag, digest });
 
@@ -65,5 +73,44 @@ describe('the baseline rule', () => {
       ),
       { numRuns: 2000, seed: 8 },
     );
+  });
+
+  /**
+   * The one-read baseline: on any history whose points were each compared under a rule
+   * (mostly the current one), the nearest earlier group gives the same baseline as the
+   * full walk, or says it cannot tell (compared under another rule), never a wrong one.
+   */
+  it('reads the baseline off the nearest earlier group exactly as the full walk finds it (property)', () => {
+    const entry = fc.record({
+      day: fc.integer({ min: 1, max: 8 }),
+      tag: fc.constantFrom('a', 'b'),
+      digest: fc.constantFrom('x', 'y', 'z'),
+      mode: fc.constantFrom<BaselineMode | undefined>('previous', 'previous', 'sameTag', 'sameTag', undefined),
+    });
+    let told = 0;
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 16 }), entry, fc.constantFrom<BaselineMode>('previous', 'sameTag'), (raw, next, mode) => {
+        const byKey = new Map(raw.map((r) => [`${r.tag}|${r.digest}`, r]));
+        const identities = [...byKey.values()].map((r) => ({ ...p(r.day, r.tag, r.digest), mode: r.mode }));
+        // Index order: newest first, then by key within one time.
+        const newestFirst = (all: typeof identities) =>
+          [...all].sort((a, b) => b.pushedAt.localeCompare(a.pushedAt) || a.tag.localeCompare(b.tag) || a.digest.localeCompare(b.digest));
+        const stored: ComparedIdentity[] = newestFirst(identities).map((q) => {
+          if (!q.mode) return { pushedAt: q.pushedAt, tag: q.tag, digest: q.digest };
+          const b = selectBaseline(newestFirst(identities), q, q.mode);
+          return { pushedAt: q.pushedAt, tag: q.tag, digest: q.digest, baselineMode: q.mode, ...(b ? { baselineTag: b.tag, baselineDigest: b.digest } : {}) };
+        });
+        const point = p(next.day, next.tag, next.digest);
+        const earlier = stored.filter((q) => q.pushedAt < point.pushedAt && (mode === 'previous' || q.tag === point.tag));
+        const group = earlier.filter((q) => q.pushedAt === earlier[0]?.pushedAt);
+        const expected = selectBaseline(stored, point, mode);
+        const found = baselineFromNearest(group, point, mode);
+        if (found === undefined) return;
+        told++;
+        expect(found).toEqual(expected ? { tag: expected.tag, digest: expected.digest } : null);
+      }),
+      { numRuns: 3000, seed: 10 },
+    );
+    expect(told).toBeGreaterThan(2000);
   });
 });

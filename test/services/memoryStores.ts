@@ -223,7 +223,24 @@ export class MemoryPoints implements PointStore, TrendReader {
           p.digest !== opts.digestNot,
       )
       .sort((a, b) => (a.pushedAt === b.pushedAt ? byTime(a, b) : -byTime(a, b)));
-    for (const p of points) yield { platform, digest: p.digest, tag: p.tag, pushedAt: p.pushedAt, ...(p.deletedAt ? { deletedAt: p.deletedAt } : {}) };
+    for (const p of points)
+      yield {
+        platform,
+        digest: p.digest,
+        tag: p.tag,
+        pushedAt: p.pushedAt,
+        ...(p.deletedAt ? { deletedAt: p.deletedAt } : {}),
+        ...(p.baselineDigest !== undefined ? { baselineDigest: p.baselineDigest, baselineTag: p.baselineTag } : {}),
+        ...(p.baselineMode ? { baselineMode: p.baselineMode } : {}),
+      };
+  }
+  async newestLive(registry: string, repository: string, platform: string): Promise<TrendPoint | undefined> {
+    for await (const row of this.newestFirst(registry, repository, platform)) {
+      if (row.deletedAt) continue;
+      const stored = await this.find(registry, repository, row.tag, row.digest);
+      if (stored && !stored.point.deletedAt) return stored.point;
+    }
+    return undefined;
   }
   async *later(registry: string, repository: string, platform: string, after: string, opts: { tag?: string } = {}): AsyncGenerator<StoredPoint> {
     await tick();

@@ -14,7 +14,9 @@ import type { Tables } from './tables';
  *   `u|<digest>|<tag>`                       uniqueness marker: a (tag, digest) pair is recorded once, and
  *                                            "has this digest a point yet" is one range read
  *   `d|<platform>|<inverted time>|<tag>|<digest>`  newest first per platform, so the baseline (the latest
- *                                            earlier point) is the first row of a range scan
+ *                                            earlier point) is the first row of a range scan; it repeats the
+ *                                            whole point (`deletedAt` '' when live), so the newest live point
+ *                                            is one query, and the rule its baseline was chosen by
  */
 
 const pointKey = (p: Pick<TrendPoint, 'pushedAt' | 'tag' | 'digest'>) => `p|${p.pushedAt}|${escapeKey(p.tag)}|${p.digest}`;
@@ -31,8 +33,17 @@ const SMALL_PAGE = 10;
 
 /** A uniqueness marker: the point row it stands for. */
 const MarkerSchema = z.object({ pointRowKey: z.string().min(1) });
-/** What a newest-first index row repeats of its point. */
-const IndexRowSchema = TrendPointSchema.pick({ digest: true, tag: true, pushedAt: true, deletedAt: true });
+/** What the baseline rule reads of a newest-first index row. */
+const IndexRowSchema = TrendPointSchema.pick({
+  digest: true,
+  tag: true,
+  pushedAt: true,
+  deletedAt: true,
+  baselineDigest: true,
+  baselineTag: true,
+  baselineMode: true,
+});
+const INDEX_COLUMNS = ['PartitionKey', 'RowKey', 'digest', 'tag', 'pushedAt', 'deletedAt', 'baselineDigest', 'baselineTag', 'baselineMode'];
 
 export class PointTable implements PointStore, TrendReader {
   constructor(private readonly tables: Tables) {}
@@ -154,15 +165,41 @@ export class PointTable implements PointStore, TrendReader {
     let filter = odata`PartitionKey eq ${repositoryKey(registry, repository)} and RowKey gt ${from} and RowKey lt ${prefixEnd(prefix)}`;
     if (opts.digestNot) filter += odata` and digest ne ${opts.digestNot}`;
     if (opts.tag !== undefined) filter += odata` and tag eq ${opts.tag}`;
-    const rows = client.listEntities<Record<string, unknown>>({
-      queryOptions: { filter, select: ['PartitionKey', 'RowKey', 'digest', 'tag', 'pushedAt', 'deletedAt'] },
-    });
+    const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: INDEX_COLUMNS } });
     for await (const page of rows.byPage({ maxPageSize: SMALL_PAGE })) {
       for (const e of page) {
-        const row = parseRow(client.tableName, e, IndexRowSchema, { digest: e.digest, tag: e.tag, pushedAt: e.pushedAt, ...optionalColumn(e, 'deletedAt') });
+        const row = parseRow(client.tableName, e, IndexRowSchema, {
+          digest: e.digest,
+          tag: e.tag,
+          pushedAt: e.pushedAt,
+          ...optionalColumn(e, 'deletedAt'),
+          ...(e.baselineDigest ? { baselineDigest: e.baselineDigest, baselineTag: e.baselineTag } : {}),
+          ...optionalColumn(e, 'baselineMode'),
+        });
         yield { platform, ...row };
       }
     }
+  }
+
+  /** One query: index rows repeat their point. Rows written before they did are read through to the point. */
+  async newestLive(registry: string, repository: string, platform: string): Promise<TrendPoint | undefined> {
+    const client = await this.tables.get('points');
+    const prefix = newestFirstPrefix(platform);
+    const pk = repositoryKey(registry, repository);
+    const filter = odata`PartitionKey eq ${pk} and RowKey gt ${prefix} and RowKey lt ${prefixEnd(prefix)} and deletedAt eq ''`;
+    for await (const page of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: 1 })) {
+      for (const e of page) {
+        if (e.sizeBytes !== undefined) return fromEntity(client.tableName, e);
+        const { pointRowKey } = parseRow(client.tableName, e, MarkerSchema, e);
+        try {
+          const point = fromEntity(client.tableName, await client.getEntity<Record<string, unknown>>(pk, pointRowKey));
+          if (!point.deletedAt) return point;
+        } catch (err) {
+          if (statusOf(err) !== 404) throw err;
+        }
+      }
+    }
+    return undefined;
   }
 
   /** Points of a platform pushed strictly after `after`, oldest first, optionally of one tag. */
@@ -209,7 +246,7 @@ export class PointTable implements PointStore, TrendReader {
 }
 
 function indexEntity(p: TrendPoint): Record<string, unknown> {
-  return { pointRowKey: pointKey(p), digest: p.digest, tag: p.tag, pushedAt: p.pushedAt, deletedAt: p.deletedAt ?? '' };
+  return { pointRowKey: pointKey(p), ...toEntity(p), deletedAt: p.deletedAt ?? '' };
 }
 
 function toEntity(p: TrendPoint): Record<string, unknown> {
@@ -226,6 +263,7 @@ function toEntity(p: TrendPoint): Record<string, unknown> {
     eventId: p.eventId,
     ...(p.reportedPushedAt ? { reportedPushedAt: p.reportedPushedAt } : {}),
     ...(p.baselineDigest ? { baselineDigest: p.baselineDigest, baselineTag: p.baselineTag } : {}),
+    ...(p.baselineMode ? { baselineMode: p.baselineMode } : {}),
     ...(p.sizeDeltaBytes !== null ? { sizeDeltaBytes: int64(p.sizeDeltaBytes) } : {}),
     addedBytes: int64(p.addedBytes),
     removedBytes: int64(p.removedBytes),
@@ -252,6 +290,7 @@ function fromEntity(table: string, e: Record<string, unknown>): TrendPoint {
     eventId: e.eventId,
     ...optionalColumn(e, 'reportedPushedAt'),
     ...(e.baselineDigest ? { baselineDigest: e.baselineDigest, baselineTag: e.baselineTag } : {}),
+    ...optionalColumn(e, 'baselineMode'),
     // Points stored before deltas became null without a baseline carried the whole image.
     sizeDeltaBytes: e.baselineDigest && e.sizeDeltaBytes !== undefined ? intColumn(e.sizeDeltaBytes) : null,
     addedBytes: intColumn(e.addedBytes),

@@ -16,6 +16,7 @@ import { withPoint } from '../../../src/core/repository';
 import type { Finding } from '../../../src/core/rules';
 import type { TrendPoint } from '../../../src/core/trend';
 import { getTrend, listRepositories, type QueryStores } from '../../../src/services/queries';
+import { findBaseline } from '../../../src/services/trendPoints';
 import { samplePoint } from '../../support/samplePoint';
 import { startTestAzurite } from '../../integration/support/azurite';
 import { comparisons, startTableProxy, type TableProxy } from '../../integration/support/tableProxy';
@@ -213,5 +214,53 @@ describe("an index's platform manifests", () => {
     const queries = reads('acrsizeContent');
     expect(queries).toHaveLength(3);
     for (const q of queries) expect(comparisons(q.filter!)).toBeLessThanOrEqual(15);
+  });
+});
+
+describe('the points a push reads', () => {
+  const registry = 'baseline.azurecr.io';
+  const repository = 'team/retagged';
+  const at = (minute: number) => new Date(Date.parse('2026-11-01T00:00:00.000Z') + minute * 60_000).toISOString();
+  let points: PointTable;
+  const pointsReads = () => reads('acrsizePoints');
+
+  beforeAll(async () => {
+    points = new PointTable(tables);
+    // One image, then the same digest under 40 more tags (a release promoted through environments, a nightly re-tag).
+    await points.add(registry, repository, { ...samplePoint, pushedAt: at(0), tag: 'v1', digest: 'sha256:a', baselineMode: 'previous' });
+    for (let i = 1; i <= 40; i++) {
+      await points.add(registry, repository, {
+        ...samplePoint,
+        pushedAt: at(i),
+        tag: `rc${i}`,
+        digest: 'sha256:b',
+        baselineDigest: 'sha256:a',
+        baselineTag: 'v1',
+        baselineMode: 'previous',
+      });
+    }
+  });
+
+  it('finds the baseline of one more tag of an unchanged digest in one request, reading no row past the page', async () => {
+    proxy.reset();
+    const next = { platform: samplePoint.platform, pushedAt: at(41), tag: 'prod', digest: 'sha256:b' };
+    expect(await findBaseline({ points }, registry, repository, next, 'previous')).toEqual({ tag: 'v1', digest: 'sha256:a' });
+    const [query, ...more] = pointsReads();
+    expect(more).toEqual([]);
+    // On Table Storage a filter on a column (digest ne …) reads every row of the range until the page fills: 40 here.
+    expect(query!.filter).not.toMatch(/digest ne/);
+    expect(query!.top).toBeLessThanOrEqual(10);
+    // Compared under another rule than the nearest point was, it walks on, and still finds it.
+    expect(await findBaseline({ points }, registry, repository, next, 'sameTag')).toBeUndefined();
+    expect(await findBaseline({ points }, registry, repository, { ...next, tag: 'rc40' }, 'sameTag')).toBeUndefined();
+  });
+
+  it('reads the newest live point whole in one request, past a deleted one', async () => {
+    const stored = (await points.find(registry, repository, 'rc40', 'sha256:b'))!;
+    expect(await points.replace(registry, repository, stored, { ...stored.point, deletedAt: at(50) })).toBe(true);
+    const expected = (await points.find(registry, repository, 'rc39', 'sha256:b'))!.point;
+    proxy.reset();
+    expect(await points.newestLive(registry, repository, samplePoint.platform)).toEqual(expected);
+    expect(pointsReads()).toHaveLength(1);
   });
 });
