@@ -60,7 +60,9 @@ export class PointTable implements PointStore, TrendReader {
     ];
     let etag: string | undefined;
     try {
-      etag = (await client.submitTransaction(actions)).getResponseForEntity(rowKey)?.etag;
+      // Answers come in the order of the actions; the point is the second. (Looking it up by
+      // row key misses: the key comes back from the Location header escaped differently.)
+      etag = (await client.submitTransaction(actions)).subResponses[1]?.etag;
     } catch (e) {
       if (statusOf(e) === 409) return undefined;
       throw e;
