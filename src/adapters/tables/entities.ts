@@ -163,8 +163,8 @@ export function statusOf(e: unknown): number | undefined {
 interface JsonRowClient {
   readonly tableName: string;
   getEntity<T extends object>(partitionKey: string, rowKey: string): Promise<T & { etag: string }>;
-  createEntity(entity: { partitionKey: string; rowKey: string }): Promise<unknown>;
-  updateEntity(entity: { partitionKey: string; rowKey: string }, mode: 'Replace', options: { etag: string }): Promise<unknown>;
+  createEntity(entity: { partitionKey: string; rowKey: string }): Promise<{ etag?: string }>;
+  updateEntity(entity: { partitionKey: string; rowKey: string }, mode: 'Replace', options: { etag: string }): Promise<{ etag?: string }>;
 }
 
 /** Reads a row holding one JSON document (`packJson('json', …)`) of `schema`, or undefined when absent. */
@@ -203,6 +203,8 @@ export async function updateJsonRow<T>(
   change: (current: T | undefined) => T | Promise<T>,
   extra: (value: T) => Record<string, unknown> = () => ({}),
   first?: JsonRowRead<T>,
+  /** Told the row as it stands after the update (the written value and its ETag, or the unchanged one). */
+  stored?: (row: { value: T; etag: string }) => void,
 ): Promise<T> {
   // The caller's own earlier read stands in for the first one; a conflict reads afresh.
   let known = first;
@@ -210,10 +212,13 @@ export async function updateJsonRow<T>(
     const current = known ? known.row : await readJsonRow(client, partitionKey, rowKey, schema);
     known = undefined;
     const next = await change(current?.value);
-    if (current && JSON.stringify(next) === JSON.stringify(current.value)) return next;
+    if (current && JSON.stringify(next) === JSON.stringify(current.value)) {
+      stored?.(current);
+      return next;
+    }
     const entity = { partitionKey, rowKey, ...extra(next), ...packJson('json', next) };
-    if (current) await client.updateEntity(entity, 'Replace', { etag: current.etag });
-    else await client.createEntity(entity);
+    const answer = current ? await client.updateEntity(entity, 'Replace', { etag: current.etag }) : await client.createEntity(entity);
+    if (answer.etag) stored?.({ value: next, etag: answer.etag });
     return next;
   });
 }
