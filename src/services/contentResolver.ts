@@ -73,6 +73,7 @@ export class ContentResolver {
   registryRequests = 0;
   /** Image manifests parsed but not yet written, by digest: they are written with their config. */
   readonly #unwritten = new Map<string, { raw: RawManifest; fetched: boolean }>();
+  readonly #absent = new Set<string>();
 
   constructor(
     private readonly content: ContentStore,
@@ -90,6 +91,7 @@ export class ContentResolver {
     const current = known?.get(digest);
     if (current) return current;
     const stored = await this.content.getManifest(this.registryName, digest);
+    if (!stored) this.#absent.add(digest);
     if (stored && !stored.stale) return stored.manifest;
     if (stored?.raw) return this.#parseAndStore(digest, stored.raw, false);
     this.registryRequests++;
@@ -109,6 +111,15 @@ export class ContentResolver {
     if (parsed.kind === 'image' && IMAGE_CONFIG_TYPES.has(parsed.config.mediaType)) this.#unwritten.set(digest, { raw: bytes, fetched });
     else await this.content.putManifest(this.registryName, digest, parsed, bytes);
     return parsed;
+  }
+
+  /**
+   * Whether this resolver found no stored row of the manifest. Content is stored before
+   * anything is made of it and never removed, so nothing in the registry's records
+   * (a trend point, a repository's image) names such a digest yet.
+   */
+  firstSeen(digest: string): boolean {
+    return this.#absent.has(digest);
   }
 
   /** Manifests among `digests` stored by the current parser, fetched from the table in one query. */

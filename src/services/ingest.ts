@@ -13,6 +13,8 @@ import type { PointStore, SummaryStore } from './trendPoints';
 /** A read of an image record that a later `update` may start from instead of reading it again. */
 export interface ImageRead {
   record: ImageRecord | undefined;
+  /** Known without reading that no record is stored: `update` creates one (and reads it, should one exist after all). */
+  absent?: true;
 }
 
 export interface ImageStore {

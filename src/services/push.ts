@@ -65,7 +65,10 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   }
 
   const { root, platforms } = resolved;
-  const imageRead = await deps.images.read(registry, repository, digest);
+  // A digest whose content was never stored has, almost always, no image record either: write
+  // without reading. The exceptions (a delete delivered before its push, an earlier failed
+  // attempt) make the create conflict, and the update reads the record then.
+  const imageRead: ImageRead = resolver.firstSeen(digest) ? { record: undefined, absent: true } : await deps.images.read(registry, repository, digest);
   const existing = imageRead.record;
   const accounting = new Map<string, Registration>();
   // Read the registry's total once per event, and only if a known image needs it.
@@ -89,7 +92,7 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
       ...(event.reportedTimestamp ? { reportedPushedAt: event.reportedTimestamp } : {}),
     };
     for (const image of platforms) {
-      const point = await newPoint(event, deps, trend, push, image, accounting.get(image.digest)!, policy.baselineMode);
+      const point = await newPoint(event, deps, trend, push, image, accounting.get(image.digest)!, policy.baselineMode, resolver.firstSeen(image.digest));
       const added = await deps.points.add(registry, repository, point);
       if (added) written.push({ stored: added, added: true });
       else {
@@ -154,7 +157,8 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
 /**
  * The new point, described against the baseline the table holds before it is written
  * (settle() checks again after). New registry bytes belong to the digest's first point in
- * the repository; a later tag of the same digest stored nothing new.
+ * the repository; a later tag of the same digest stored nothing new. A digest whose
+ * content this event stored first has no point anywhere yet: nothing to look up.
  */
 async function newPoint(
   event: PushEvent,
@@ -164,8 +168,9 @@ async function newPoint(
   image: PlatformImage,
   registration: Registration,
   mode: BaselineMode,
+  firstSeen: boolean,
 ): Promise<TrendPoint> {
-  const seen = await deps.points.hasPointFor(event.registry, event.repository, image.digest);
+  const seen = !firstSeen && (await deps.points.hasPointFor(event.registry, event.repository, image.digest));
   const newRegistryBytes = seen ? 0 : registration.newRegistryBytes;
   const estimates = deps.estimate?.({
     registry: event.registry,

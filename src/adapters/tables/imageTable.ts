@@ -37,7 +37,7 @@ export class ImageTable implements ImageStore {
       ImageRecordSchema,
       change,
       columns,
-      first && 'row' in first ? (first as JsonRowRead<ImageRecord>) : undefined,
+      first && 'row' in first ? (first as JsonRowRead<ImageRecord>) : first?.absent ? { row: undefined } : undefined,
     );
   }
 }

@@ -1,0 +1,117 @@
+/**
+ * Table requests per push, ingest on the real table adapters against Azurite (counted by
+ * the proxy in front of it), with the registry in memory: in Azure each request is a
+ * round trip and a billed transaction. docs/storage.md ("Requests per push") lists what
+ * each one is for; these are its figures for a warm instance.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BlobTable } from '../../../src/adapters/tables/blobTable';
+import { ContentTable } from '../../../src/adapters/tables/contentTable';
+import { ImageTable } from '../../../src/adapters/tables/imageTable';
+import { PointTable } from '../../../src/adapters/tables/pointTable';
+import { RepositoryTable } from '../../../src/adapters/tables/repositoryTable';
+import { Tables } from '../../../src/adapters/tables/tables';
+import { CachedContent } from '../../../src/services/contentCache';
+import { ingest, type IngestDeps } from '../../../src/services/ingest';
+import { makeImage, type Image } from '../../integration/support/images';
+import { startTestAzurite } from '../../integration/support/azurite';
+import { startTableProxy, type TableProxy } from '../../integration/support/tableProxy';
+import { MemoryRegistry } from '../../services/memoryStores';
+import { at, POLICY, push, REGISTRY } from '../../services/world';
+
+let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
+let proxy: TableProxy;
+let deps: IngestDeps;
+let registry: MemoryRegistry;
+
+beforeAll(async () => {
+  azurite = await startTestAzurite();
+  proxy = await startTableProxy(azurite.connectionString);
+  const tables = new Tables({ kind: 'connectionString', connectionString: proxy.connectionString });
+  registry = new MemoryRegistry();
+  deps = {
+    content: new CachedContent(new ContentTable(tables)),
+    images: new ImageTable(tables),
+    points: new PointTable(tables),
+    repositories: new RepositoryTable(tables),
+    blobs: new BlobTable(tables, { totalMaxAgeMs: 60_000 }),
+    registry,
+    policyFor: async () => POLICY,
+  };
+});
+afterAll(async () => {
+  await proxy?.stop();
+  await azurite?.stop();
+});
+
+const publish = (image: Image) => {
+  registry.putManifest(image.manifest.mediaType, image.manifest.bytes, image.manifest.digest);
+  registry.blobs.set(image.config.digest, image.config.bytes);
+};
+
+/** The table requests one event made, by table, as `<table> <method> <status>`. */
+async function requestsOf(event: Parameters<typeof ingest>[0]) {
+  proxy.reset();
+  const outcome = await ingest(event, deps);
+  return { outcome, requests: proxy.queries().map((q) => `${q.table.replace(/^acrsize/, '')} ${q.method} ${q.status}`) };
+}
+
+describe('table requests of a push, on a warm instance', () => {
+  it('a new image after earlier ones, then the same digest under a new tag', async () => {
+    const images = [1000, 2000, 3000].map((n) => makeImage({ layers: [n, 500] }));
+    images.forEach(publish);
+    await ingest(push('team/requests', images[0]!, 'v1', 0), deps);
+    await ingest(push('team/requests', images[1]!, 'v2', 1), deps);
+
+    const fresh = await requestsOf(push('team/requests', images[2]!, 'v3', 2));
+    expect(fresh.outcome.pointsAdded).toHaveLength(1);
+    expect(fresh.outcome.pointsAdded[0]).toMatchObject({ baselineDigest: images[1]!.manifest.digest, baselineMode: 'previous' });
+    expect(fresh.requests).toEqual([
+      'Content GET 404', // the manifest is not stored: its config is not looked up either
+      '$batch POST 202', // manifest and config, one transaction
+      'Blobs GET 200', // the blob rows and the ledger shard, one query
+      '$batch POST 202', // references, blobs and shard, one transaction
+      'Points GET 200', // the baseline
+      '$batch POST 202', // point, marker and index row (the answer carries the point's ETag: it is not read back)
+      'Images POST 204', // created without a read: its content was new, so was the image
+      'Points GET 200', // the baseline again, after writing
+      'Points GET 200', // later points that may compare with it now
+      'Points GET 200', // the newest live point, for the summary
+      'Repositories PUT 204', // written with the ETag this instance wrote last
+    ]);
+
+    const retag = await requestsOf(push('team/requests', images[2]!, 'stable', 3));
+    expect(retag.outcome.pointsAdded[0]).toMatchObject({ tag: 'stable', baselineDigest: images[1]!.manifest.digest, newRegistryBytes: 0 });
+    expect(retag.requests).toEqual([
+      'Images GET 200',
+      'Points GET 200', // has the digest a point already (then it brought no new bytes)
+      'Points GET 200',
+      '$batch POST 202',
+      'Images PUT 204',
+      'Points GET 200',
+      'Points GET 200',
+      'Points GET 200',
+      'Repositories PUT 204',
+    ]);
+  });
+});
+
+describe('a push whose content is new, after its delete was delivered first', () => {
+  it('finds the record the delete left when creating one conflicts, and keeps the image deleted', async () => {
+    const image = makeImage({ layers: [4000] });
+    publish(image);
+    const deleted = await ingest(
+      { id: 'del-1', source: 'acr', action: 'delete', registry: REGISTRY, repository: 'team/early-delete', digest: image.manifest.digest, timestamp: at(10) },
+      deps,
+    );
+    expect(deleted.action).toBe('delete');
+
+    const pushed = await requestsOf(push('team/early-delete', image, 'v1', 9));
+    expect(pushed.requests.filter((r) => r.startsWith('Images'))).toEqual(['Images POST 409', 'Images GET 200', 'Images PUT 204']);
+    const record = await deps.images.get(REGISTRY, 'team/early-delete', image.manifest.digest);
+    expect(record).toMatchObject({ tags: ['v1'], deletedAt: at(10), firstPushedAt: at(9) });
+    expect(pushed.outcome.pointsAdded[0]).toMatchObject({ tag: 'v1' });
+    const [point] = (await deps.points.ofDigest(REGISTRY, 'team/early-delete', image.manifest.digest)).map((p) => p.point);
+    expect(point?.deletedAt).toBe(at(10));
+  });
+});
