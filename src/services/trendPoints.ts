@@ -104,8 +104,10 @@ export async function describe(
   point: TrendPoint,
   image: PlatformImage,
   mode: BaselineMode,
+  /** The baseline, when the caller read it from the table after the point was written (null: none). */
+  known?: { tag: string; digest: string } | null,
 ): Promise<{ point: TrendPoint; baseline?: PlatformImage }> {
-  const ref = await findBaseline(deps, registry, repository, point, mode);
+  const ref = known !== undefined ? (known ?? undefined) : await findBaseline(deps, registry, repository, point, mode);
   const baseline = ref ? await deps.loadImage(ref.digest, point.platform) : undefined;
   if (!ref || !baseline) {
     return { point: withComparison(point, image, { mode, ...(deps.estimatePull ? { pull: deps.estimatePull(image) } : {}) }) };
@@ -128,12 +130,14 @@ async function redescribe(
   ref: PointRef,
   mode: BaselineMode,
   first?: StoredPoint,
+  /** Its baseline as read after `first` (null: none); a conflict finds it again. */
+  known?: { tag: string; digest: string } | null,
 ): Promise<{ point: TrendPoint; changed: boolean } | undefined> {
   let stored = first ?? (await deps.points.read(ref));
   for (let attempt = 0; stored; attempt++) {
     const image = await deps.loadImage(stored.point.digest, stored.point.platform);
     if (!image) return { point: stored.point, changed: false };
-    const { point: next } = await describe(deps, ref.registry, ref.repository, stored.point, image, mode);
+    const { point: next } = await describe(deps, ref.registry, ref.repository, stored.point, image, mode, attempt === 0 ? known : undefined);
     if (sameComparison(next, stored.point)) return { point: stored.point, changed: false };
     if (await deps.points.replace(ref.registry, ref.repository, stored, next)) return { point: next, changed: true };
     if (attempt >= MAX_CONFLICTS) throw new Error(`point ${ref.repository}:${ref.tag}@${ref.digest} kept changing under ${MAX_CONFLICTS} rewrites`);
@@ -150,7 +154,12 @@ export async function settle(deps: TrendDeps, registry: string, repository: stri
   const changed: PointRef[] = [];
   const landed = stored.point;
   const self = pointRefOf(registry, repository, landed);
-  if ((await redescribe(deps, self, mode, stored))?.changed) changed.push(self);
+  // Usually the landed point is its platform's newest: one read from the top of the index
+  // finds no later point and its baseline both. Otherwise, its baseline and the later
+  // points are read apart.
+  const around = await aroundNewest(deps, registry, repository, landed, mode);
+  if ((await redescribe(deps, self, mode, stored, around.later ? undefined : around.baseline))?.changed) changed.push(self);
+  if (!around.later) return changed;
 
   let group: { at: string; points: TrendPoint[] } | undefined;
   const later = deps.points.later(registry, repository, landed.platform, landed.pushedAt, mode === 'sameTag' ? { tag: landed.tag } : {});
@@ -167,6 +176,30 @@ export async function settle(deps: TrendDeps, registry: string, repository: stri
     group.points.push(result.point);
   }
   return changed;
+}
+
+/**
+ * Reads the platform's index from its newest point down to the landed point's baseline,
+ * and stops at the first point later than the landed one. @returns whether one exists,
+ * and the baseline (null: none; undefined: not told by the nearest earlier points).
+ */
+async function aroundNewest(
+  deps: Pick<TrendDeps, 'points'>,
+  registry: string,
+  repository: string,
+  landed: TrendPoint,
+  mode: BaselineMode,
+): Promise<{ later: boolean; baseline?: { tag: string; digest: string } | null }> {
+  const group: IndexedPoint[] = [];
+  for await (const c of deps.points.newestFirst(registry, repository, landed.platform, mode === 'sameTag' ? { tag: landed.tag } : {})) {
+    if (c.pushedAt > landed.pushedAt) return { later: true };
+    if (c.pushedAt === landed.pushedAt) continue;
+    if (group.length > 0 && c.pushedAt !== group[0]!.pushedAt) break;
+    if (mayBeBaseline(c, landed, mode)) return { later: false, baseline: { tag: c.tag, digest: c.digest } };
+    group.push(c);
+  }
+  const baseline = baselineFromNearest(group, landed, mode);
+  return baseline === undefined ? { later: false } : { later: false, baseline };
 }
 
 /**

@@ -187,6 +187,8 @@ export async function readJsonRow<S extends z.ZodType>(
 /** A read of a JSON row kept for a later update of it: the row as read (absent: undefined) and its ETag. */
 export interface JsonRowRead<T> {
   row: { value: T; etag: string } | undefined;
+  /** Remembered from an earlier event rather than read by this one: a change that leaves it as it was is written all the same, conditional on its ETag, since the row itself may have changed or gone since. */
+  remembered?: true;
 }
 
 /**
@@ -208,19 +210,26 @@ export async function updateJsonRow<T>(
 ): Promise<T> {
   // The caller's own earlier read stands in for the first one; a conflict reads afresh.
   let known = first;
-  return retryOnConflict(`update ${rowKey}`, 10, async () => {
-    const current = known ? known.row : await readJsonRow(client, partitionKey, rowKey, schema);
-    known = undefined;
-    const next = await change(current?.value);
-    if (current && JSON.stringify(next) === JSON.stringify(current.value)) {
-      stored?.(current);
+  // 404: the row was deleted since it was read (an operator's repair, or a cached read): read again, create it.
+  return retryOnConflict(
+    `update ${rowKey}`,
+    10,
+    async () => {
+      const remembered = known?.remembered === true;
+      const current = known ? known.row : await readJsonRow(client, partitionKey, rowKey, schema);
+      known = undefined;
+      const next = await change(current?.value);
+      if (current && !remembered && JSON.stringify(next) === JSON.stringify(current.value)) {
+        stored?.(current);
+        return next;
+      }
+      const entity = { partitionKey, rowKey, ...extra(next), ...packJson('json', next) };
+      const answer = current ? await client.updateEntity(entity, 'Replace', { etag: current.etag }) : await client.createEntity(entity);
+      if (answer.etag) stored?.({ value: next, etag: answer.etag });
       return next;
-    }
-    const entity = { partitionKey, rowKey, ...extra(next), ...packJson('json', next) };
-    const answer = current ? await client.updateEntity(entity, 'Replace', { etag: current.etag }) : await client.createEntity(entity);
-    if (answer.etag) stored?.({ value: next, etag: answer.etag });
-    return next;
-  });
+    },
+    [412, 409, 404],
+  );
 }
 
 /** Another writer won the race `tries` times in a row; the queue retries the whole event. */

@@ -93,7 +93,7 @@ export class RepositoryTable {
           return s;
         },
         undefined,
-        known ? { row: known } : undefined,
+        known ? { row: known, remembered: true } : undefined,
         (row) => this.#remember(key, row),
       );
       for (const { done } of batch.changes) done(result);

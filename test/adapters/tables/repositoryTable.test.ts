@@ -3,9 +3,11 @@
  * changes it, so an instance's concurrent events must not race each other for its ETag,
  * and a repository pushed to again is written without being read first.
  */
+import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RepositoryTable } from '../../../src/adapters/tables/repositoryTable';
 import { Tables } from '../../../src/adapters/tables/tables';
+import { escapeKey } from '../../../src/core/keys';
 import { withPoint } from '../../../src/core/repository';
 import { samplePoint } from '../../support/samplePoint';
 import { startTestAzurite } from '../../integration/support/azurite';
@@ -64,6 +66,23 @@ describe('RepositoryTable.update', () => {
     const stored = await one.get(registry, 'team/two');
     expect(stored?.latestByPlatform['linux/arm64']?.pushedAt).toBe(at(2));
     expect(stored?.latestByPlatform['linux/amd64']?.pushedAt).toBe(at(3));
+  });
+
+  it('creates the row again when it was deleted since this instance last wrote it (an operator repairing a summary)', async () => {
+    const repositories = counted();
+    await repositories.update(registry, 'team/gone', at(0), (s) => withPoint(s, { ...samplePoint, pushedAt: at(0) }));
+    const raw = TableClient.fromConnectionString(azurite.connectionString, 'acrsizeRepositories', { allowInsecureConnection: true });
+    await raw.deleteEntity(escapeKey(registry), escapeKey('team/gone'));
+    proxy.reset();
+    const next = await repositories.update(registry, 'team/gone', at(1), (s) => withPoint(s, { ...samplePoint, pushedAt: at(1) }));
+    expect(next.firstSeenAt).toBe(at(1));
+    expect(proxy.queries().map((q) => `${q.method} ${q.status}`)).toEqual(['PUT 404', 'GET 404', 'POST 204']);
+    expect((await repositories.get(registry, 'team/gone'))?.latestByPlatform[samplePoint.platform]?.pushedAt).toBe(at(1));
+
+    // A change that leaves the remembered row as it was (a re-delivery) still restores a row deleted since.
+    await raw.deleteEntity(escapeKey(registry), escapeKey('team/gone'));
+    await repositories.update(registry, 'team/gone', at(1), (s) => withPoint(s, { ...samplePoint, pushedAt: at(1) }));
+    expect((await repositories.get(registry, 'team/gone'))?.latestByPlatform[samplePoint.platform]?.pushedAt).toBe(at(1));
   });
 
   it('fails the callers of a change that throws, and runs the next change of the row all the same', async () => {
