@@ -62,11 +62,11 @@ export const storedOnly: RegistryReader = {
 
 /**
  * Resolves digests to parsed content, stored first, registry second. Every registry
- * fetch is written back before it is used, so a retry after a transient failure resumes
- * where the last attempt stopped instead of fetching again. An image manifest the table
- * did not hold is written with its config, in one request: its config is not looked up
- * in the table either (a new manifest almost always names a new config, and the registry
- * is asked for it in any case when the table lacks it).
+ * fetch is written back before anything is made of it, so a retry after a transient
+ * failure resumes where the last attempt stopped instead of fetching again. An image
+ * manifest the table did not hold is written with its config, in one request: its config
+ * is not looked up in the table either (a new manifest almost always names a new config,
+ * and the registry is asked for it in any case when the table lacks it).
  */
 export class ContentResolver {
   /** Logical registry requests this resolver made (manifest and blob GETs, not SDK retries). */
@@ -114,9 +114,9 @@ export class ContentResolver {
   }
 
   /**
-   * Whether this resolver found no stored row of the manifest. Content is stored before
-   * anything is made of it and never removed, so nothing in the registry's records
-   * (a trend point, a repository's image) names such a digest yet.
+   * Whether this resolver found no stored row of the manifest. Content is stored before a
+   * point is made of it and never removed, so no trend point names such a digest yet. An
+   * image record may (a delete delivered before its push, an attempt that failed).
    */
   firstSeen(digest: string): boolean {
     return this.#absent.has(digest);

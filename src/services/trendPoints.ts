@@ -83,17 +83,33 @@ export async function findBaseline(
   mode: BaselineMode,
 ): Promise<{ tag: string; digest: string } | undefined> {
   const scope = mode === 'sameTag' ? { tag: point.tag } : {};
-  const group: IndexedPoint[] = [];
-  for await (const c of deps.points.newestFirst(registry, repository, point.platform, { before: point.pushedAt, ...scope })) {
-    if (group.length > 0 && c.pushedAt !== group[0]!.pushedAt) break;
-    if (mayBeBaseline(c, point, mode)) return { tag: c.tag, digest: c.digest };
-    group.push(c);
-  }
-  const nearest = baselineFromNearest(group, point, mode);
-  if (nearest !== undefined) return nearest ?? undefined;
+  const { baseline } = await nearest(deps.points.newestFirst(registry, repository, point.platform, { before: point.pushedAt, ...scope }), point, mode);
+  if (baseline !== undefined) return baseline ?? undefined;
   const candidates = deps.points.newestFirst(registry, repository, point.platform, { before: point.pushedAt, digestNot: point.digest, ...scope });
   for await (const c of candidates) if (selectBaseline([c], point, mode)) return { tag: c.tag, digest: c.digest };
   return undefined;
+}
+
+/**
+ * Reads index rows (newest first) down to the point's baseline, stopping at the first
+ * point later than it. @returns whether one exists, and the baseline (null: none;
+ * undefined: the nearest earlier points cannot tell).
+ */
+async function nearest(
+  newestFirst: AsyncIterable<IndexedPoint>,
+  point: PointIdentity,
+  mode: BaselineMode,
+): Promise<{ later: boolean; baseline?: { tag: string; digest: string } | null }> {
+  const group: IndexedPoint[] = [];
+  for await (const c of newestFirst) {
+    if (c.pushedAt > point.pushedAt) return { later: true };
+    if (c.pushedAt === point.pushedAt) continue;
+    if (group.length > 0 && c.pushedAt !== group[0]!.pushedAt) break;
+    if (mayBeBaseline(c, point, mode)) return { later: false, baseline: { tag: c.tag, digest: c.digest } };
+    group.push(c);
+  }
+  const baseline = baselineFromNearest(group, point, mode);
+  return baseline === undefined ? { later: false } : { later: false, baseline };
 }
 
 /** The point compared with the baseline the table holds now. */
@@ -157,7 +173,7 @@ export async function settle(deps: TrendDeps, registry: string, repository: stri
   // Usually the landed point is its platform's newest: one read from the top of the index
   // finds no later point and its baseline both. Otherwise, its baseline and the later
   // points are read apart.
-  const around = await aroundNewest(deps, registry, repository, landed, mode);
+  const around = await nearest(deps.points.newestFirst(registry, repository, landed.platform, mode === 'sameTag' ? { tag: landed.tag } : {}), landed, mode);
   if ((await redescribe(deps, self, mode, stored, around.later ? undefined : around.baseline))?.changed) changed.push(self);
   if (!around.later) return changed;
 
@@ -176,30 +192,6 @@ export async function settle(deps: TrendDeps, registry: string, repository: stri
     group.points.push(result.point);
   }
   return changed;
-}
-
-/**
- * Reads the platform's index from its newest point down to the landed point's baseline,
- * and stops at the first point later than the landed one. @returns whether one exists,
- * and the baseline (null: none; undefined: not told by the nearest earlier points).
- */
-async function aroundNewest(
-  deps: Pick<TrendDeps, 'points'>,
-  registry: string,
-  repository: string,
-  landed: TrendPoint,
-  mode: BaselineMode,
-): Promise<{ later: boolean; baseline?: { tag: string; digest: string } | null }> {
-  const group: IndexedPoint[] = [];
-  for await (const c of deps.points.newestFirst(registry, repository, landed.platform, mode === 'sameTag' ? { tag: landed.tag } : {})) {
-    if (c.pushedAt > landed.pushedAt) return { later: true };
-    if (c.pushedAt === landed.pushedAt) continue;
-    if (group.length > 0 && c.pushedAt !== group[0]!.pushedAt) break;
-    if (mayBeBaseline(c, landed, mode)) return { later: false, baseline: { tag: c.tag, digest: c.digest } };
-    group.push(c);
-  }
-  const baseline = baselineFromNearest(group, landed, mode);
-  return baseline === undefined ? { later: false } : { later: false, baseline };
 }
 
 /**
