@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { HttpResponse, type HttpRequest } from '@azure/functions';
 import type { FunctionRegistration } from './functionsCore';
@@ -55,6 +55,25 @@ export interface LocalHttpServer {
 
 const PROGRAMMATIC = 'This function was programmatically called via the host APIs.';
 const NULL_BODY_STATUS = new Set([204, 205, 304]);
+
+/**
+ * Before answering a request whose body is still arriving: when the connection is to close
+ * after the answer (the sender asked for it, or the answer says so), Node closes the socket
+ * as soon as the answer is written, with the rest of the body unread, and the reset that
+ * follows makes the sender's kernel drop the answer before the sender reads it (it sees
+ * EPIPE). Here that close only ends the sending side: `dropRestOfBody` reads and drops the
+ * rest, then closes the socket (a lingering close).
+ */
+function lingerOnClose(req: IncomingMessage): void {
+  if (req.complete) return;
+  const socket = req.socket as Socket & { destroySoon?: () => void };
+  socket.destroySoon = () => void socket.end();
+}
+
+function afterAnswer(res: ServerResponse, then: () => void): void {
+  if (res.writableFinished) then();
+  else res.once('finish', then);
+}
 
 function sendJson(res: ServerResponse, status: number, body: unknown, extraHeaders: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -141,9 +160,10 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHtt
       return sendJson(res, 404, { error: 'Not Found', message: `No function matches ${method} ${url.pathname}` });
     }
     const tooLarge = () => {
-      // Close the connection instead of reading the rest of an oversized body.
+      // The connection closes after this answer, once the rest of the body is read and dropped (bounded).
+      lingerOnClose(req);
       sendJson(res, 413, { error: 'Payload Too Large', message: `The request body exceeds the limit of ${limit} bytes` }, { connection: 'close' });
-      req.resume();
+      afterAnswer(res, () => dropRestOfBody(req));
     };
     const hasBody = method !== 'GET' && method !== 'HEAD';
 
@@ -171,6 +191,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHtt
       invocationId = context.invocationId;
       // The host enforces its limit whatever the function made of the failed read.
       if (stream.tooLarge) return tooLarge();
+      if (opts.streamRequests && !stream.ended) lingerOnClose(req);
       await writeResult(res, method, httpOutput(fn, result, context.extraOutputs));
     } catch (err) {
       if (stream.tooLarge && !res.headersSent) return tooLarge();
@@ -183,10 +204,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<LocalHtt
       }
     } finally {
       // After Node's own end-of-response handling, which would otherwise read the rest unbounded.
-      if (opts.streamRequests && !stream.ended && !stream.tooLarge) {
-        if (res.writableFinished) dropRestOfBody(req);
-        else res.once('finish', () => dropRestOfBody(req));
-      }
+      if (opts.streamRequests && !stream.ended && !stream.tooLarge) afterAnswer(res, () => dropRestOfBody(req));
     }
   }
 

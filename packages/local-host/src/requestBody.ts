@@ -110,7 +110,10 @@ const DRAIN_MS = 2_000;
  * most 2 s and 256 MiB, and only then is the connection cut.
  */
 export function dropRestOfBody(req: IncomingMessage): void {
-  if (req.complete || req.destroyed) return;
+  if (req.destroyed) return;
+  // A connection whose sending side was ended after the answer closes once nothing is left unread.
+  const closeIfEnded = () => void (req.socket.writable ? undefined : req.socket.destroy());
+  if (req.complete) return closeIfEnded();
   let dropped = 0;
   const cut = () => req.socket.destroy();
   const timer = setTimeout(cut, DRAIN_MS);
@@ -119,7 +122,10 @@ export function dropRestOfBody(req: IncomingMessage): void {
     dropped += chunk.length;
     if (dropped > DRAIN_BYTES) cut();
   });
-  req.once('end', () => clearTimeout(timer));
+  req.once('end', () => {
+    clearTimeout(timer);
+    closeIfEnded();
+  });
   req.once('close', () => clearTimeout(timer));
   req.resume();
 }
