@@ -1,30 +1,10 @@
 import { z } from 'zod';
 import { TrendPointSchema, type TrendPoint } from './trend';
 
-export interface RepositorySummary {
-  registry: string;
-  repository: string;
-  firstSeenAt: string;
-  /** The newest trend point of each platform. */
-  latestByPlatform: Record<string, TrendPoint>;
-  /** The last permanent failure (unsupported manifest, 404, denied), kept visible. */
-  lastError?: { at: string; digest?: string; message: string };
-  deletedAt?: string;
-}
-
-export const RepositorySummarySchema = z.object({
-  registry: z.string(),
-  repository: z.string(),
-  firstSeenAt: z.string(),
-  latestByPlatform: z.record(z.string(), TrendPointSchema),
-  lastError: z.object({ at: z.string(), digest: z.string().optional(), message: z.string() }).optional(),
-  deletedAt: z.string().optional(),
-}) satisfies z.ZodType<RepositorySummary>;
-
 /**
- * What the repositories listing answers of a point: which image, when and how big. The
- * whole point (its comparison, estimates) is one `/api/trend` request away, and would make
- * a listing of thousands of repositories many times larger.
+ * What a repository keeps of a point, and what the listing answers: which image, when and
+ * how big. The whole point (its comparison, estimates) is one `/api/trend` request away,
+ * and would make each row, and a listing of thousands of repositories, many times larger.
  */
 export const PointBriefSchema = TrendPointSchema.pick({
   pushedAt: true,
@@ -37,10 +17,41 @@ export const PointBriefSchema = TrendPointSchema.pick({
   sizeDeltaBytes: true,
   deletedAt: true,
 });
+export type PointBrief = z.output<typeof PointBriefSchema>;
 
-/** A repository as the listing reads it: its summary with brief points (other keys are dropped). */
-export const RepositoryListingSchema = RepositorySummarySchema.extend({ latestByPlatform: z.record(z.string(), PointBriefSchema) });
-export type RepositoryListing = z.output<typeof RepositoryListingSchema>;
+export function briefOf(p: TrendPoint): PointBrief {
+  return {
+    pushedAt: p.pushedAt,
+    tag: p.tag,
+    digest: p.digest,
+    ...(p.indexDigest ? { indexDigest: p.indexDigest } : {}),
+    platform: p.platform,
+    sizeBytes: p.sizeBytes,
+    layerCount: p.layerCount,
+    sizeDeltaBytes: p.sizeDeltaBytes,
+    ...(p.deletedAt ? { deletedAt: p.deletedAt } : {}),
+  };
+}
+
+export interface RepositorySummary {
+  registry: string;
+  repository: string;
+  firstSeenAt: string;
+  /** The newest trend point of each platform, brief. (Rows written before kept whole points: the extra keys are dropped as they are read.) */
+  latestByPlatform: Record<string, PointBrief>;
+  /** The last permanent failure (unsupported manifest, 404, denied), kept visible. */
+  lastError?: { at: string; digest?: string; message: string };
+  deletedAt?: string;
+}
+
+export const RepositorySummarySchema = z.object({
+  registry: z.string(),
+  repository: z.string(),
+  firstSeenAt: z.string(),
+  latestByPlatform: z.record(z.string(), PointBriefSchema),
+  lastError: z.object({ at: z.string(), digest: z.string().optional(), message: z.string() }).optional(),
+  deletedAt: z.string().optional(),
+}) satisfies z.ZodType<RepositorySummary>;
 
 /** The most recent point across platforms; ties go to the platform name for a stable answer. */
 export function latestPoint<P extends Pick<TrendPoint, 'pushedAt' | 'platform'>>(summary: { latestByPlatform: Record<string, P> }): P | undefined {
@@ -54,7 +65,7 @@ export function latestPoint<P extends Pick<TrendPoint, 'pushedAt' | 'platform'>>
 export function withPoint(summary: RepositorySummary, point: TrendPoint): RepositorySummary {
   const current = summary.latestByPlatform[point.platform];
   if (current && current.pushedAt > point.pushedAt) return summary;
-  return { ...summary, latestByPlatform: { ...summary.latestByPlatform, [point.platform]: point } };
+  return { ...summary, latestByPlatform: { ...summary.latestByPlatform, [point.platform]: briefOf(point) } };
 }
 
 /** The repository's last error, unless a later one is already shown. */

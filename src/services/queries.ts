@@ -1,6 +1,6 @@
 import { isFailure, type ImageRecord, type PlatformSummary } from '../core/image';
 import type { PlatformImage } from '../core/sizing';
-import { latestPoint, type RepositoryListing, type RepositorySummary } from '../core/repository';
+import { latestPoint, type RepositorySummary } from '../core/repository';
 import type { TrendPoint } from '../core/trend';
 import { ContentResolver, storedOnly, type ContentStore } from './contentResolver';
 
@@ -31,7 +31,7 @@ export interface RepositoryPageQuery {
 
 /** A page of the registry's repositories in key order; `last` is the RowKey to continue after. */
 export interface RepositoryPage {
-  repositories: RepositoryListing[];
+  repositories: RepositorySummary[];
   last?: string;
   more: boolean;
 }

@@ -9,7 +9,7 @@ import {
 } from '../core/baseline';
 import type { PullEstimates } from '../core/estimates/estimates';
 import { diffImages } from '../core/layerDiff';
-import type { RepositorySummary } from '../core/repository';
+import { briefOf, type RepositorySummary } from '../core/repository';
 import type { PlatformImage } from '../core/sizing';
 import { pointRefOf, sameComparison, withComparison, type PointRef, type TrendPoint } from '../core/trend';
 
@@ -240,7 +240,7 @@ export async function refreshSummary(
     const latestByPlatform = { ...s.latestByPlatform };
     for (const platform of wanted) {
       const newest = await deps.points.newestLive(registry, repository, platform);
-      if (newest) latestByPlatform[platform] = newest;
+      if (newest) latestByPlatform[platform] = briefOf(newest);
       else delete latestByPlatform[platform];
     }
     return also({ ...s, latestByPlatform });

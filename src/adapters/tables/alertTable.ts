@@ -4,7 +4,7 @@ import { AlertRecordSchema, type AlertRecord, type AlertState } from '../../core
 import type { AlertRef } from '../../core/alertMessages';
 import { escapeKey, invertedTime } from '../../core/keys';
 import type { Finding } from '../../core/rules';
-import { intColumn, jsonColumn, optionalColumn, packJson, parseRow, statusOf, unpackJson, prefixFilter, retryOnConflict } from './entities';
+import { intColumn, jsonColumn, optionalColumn, packJson, parseRow, statusOf, unpackJson, prefixEnd, prefixFilter, retryOnConflict } from './entities';
 import type { AlertStore, ClaimedAlert as ServiceClaimedAlert } from '../../services/alerts';
 import type { Tables } from './tables';
 
@@ -14,9 +14,13 @@ import type { Tables } from './tables';
  *   `k|<repository>|<digest>|<rule>`    dedupe marker: at most one alert per image and rule
  *   `q|<next attempt>|<alert row key>`  pending index: one row per pending alert, so the re-send
  *                                       timer reads a key range of what is due, not the history
+ *   `h|<repository>|<inverted time>|<id>`  a repository's history: the alert's record again (not its
+ *                                       message), so `/api/alerts?repository=` reads a key range
+ *   `h|`                                when the repository history began: older alerts have no `h|`
+ *                                       row and are found by the scan they needed before
  * An alert and its markers are created in one entity-group transaction before anything
  * is sent, so a Teams outage loses nothing and a re-delivered push finds the markers.
- * The pending index row changes in the same transaction as the alert's state.
+ * The pending index row and the history row change in the same transaction as the alert's state.
  */
 
 /** The Teams message is posted as it was composed: only that it is a JSON object is checked. */
@@ -35,6 +39,11 @@ export interface ClaimedAlert extends ServiceClaimedAlert {
 }
 
 const markerPrefix = (repository: string, digest: string) => `k|${escapeKey(repository)}|${digest}|`;
+const historyPrefix = (repository: string) => `h|${escapeKey(repository)}|`;
+/** The alert row key `a|<inverted time>|<id>` under the repository's history prefix. */
+const historyKey = (repository: string, alertRowKey: string) => historyPrefix(repository) + alertRowKey.slice(2);
+const HISTORY_START = 'h|';
+const HistoryStartSchema = z.object({ since: z.string().min(1) });
 /** ISO times of one format sort as they compare, so "due by now" is one key range. */
 const dueKey = (nextAttemptAt: string, alertRowKey: string) => `q|${new Date(nextAttemptAt).toISOString()}|${alertRowKey}`;
 
@@ -63,7 +72,35 @@ const RECORD_COLUMNS = [
 ];
 
 export class AlertTable implements AlertStore {
+  /** Per registry: the alert row key from which on every alert has a history row. */
+  readonly #historySince = new Map<string, Promise<string>>();
+
   constructor(private readonly tables: Tables) {}
+
+  /**
+   * The row key of the first alert with a history row: written once per registry (the
+   * first instance to create it wins), before any alert is written with one.
+   */
+  #historyStart(client: TableClient, registry: string, createdAt: string): Promise<string> {
+    let known = this.#historySince.get(registry);
+    if (!known) {
+      const pk = escapeKey(registry);
+      const since = `a|${invertedTime(createdAt)}|~`;
+      known = (async () => {
+        try {
+          await client.createEntity({ partitionKey: pk, rowKey: HISTORY_START, since });
+          return since;
+        } catch (e) {
+          if (statusOf(e) !== 409) throw e;
+          const row = await client.getEntity<Record<string, unknown>>(pk, HISTORY_START);
+          return parseRow(client.tableName, row, HistoryStartSchema, row).since;
+        }
+      })();
+      this.#historySince.set(registry, known);
+      known.catch(() => this.#historySince.delete(registry));
+    }
+    return known;
+  }
 
   /**
    * Records an alert for the findings not alerted before for this image: `compose` gets
@@ -86,6 +123,7 @@ export class AlertTable implements AlertStore {
         const remaining = findings.filter((f) => !done.has(f.rule));
         if (remaining.length === 0) return undefined;
         const { record, routeUrl, message } = compose(remaining);
+        await this.#historyStart(client, image.registry, record.createdAt);
         const rowKey = `a|${invertedTime(record.createdAt)}|${record.id}`;
         const due = record.state === 'pending' ? dueKey(record.nextAttemptAt, rowKey) : undefined;
         const actions: TableTransaction['actions'] = [
@@ -95,6 +133,7 @@ export class AlertTable implements AlertStore {
           ]),
           ['create', { partitionKey: pk, rowKey, ...toEntity(record), dueKey: due ?? '', ...(routeUrl ? { routeUrl } : {}), ...packJson('message', message) }],
           ...(due ? [['create', { partitionKey: pk, rowKey: due, alertRowKey: rowKey }] as TableTransaction['actions'][number]] : []),
+          ['create', { partitionKey: pk, rowKey: historyKey(record.repository, rowKey), ...toEntity(record) }],
         ];
         await client.submitTransaction(actions);
         return { ref: { registry: image.registry, rowKey }, record };
@@ -161,6 +200,8 @@ export class AlertTable implements AlertStore {
       ...(next && next !== old
         ? [['upsert', { partitionKey: pk, rowKey: next, alertRowKey: claimed.ref.rowKey }, 'Replace'] as TableTransaction['actions'][number]]
         : []),
+      // An alert from before the history began gets its history row here.
+      ['upsert', { partitionKey: pk, rowKey: historyKey(record.repository, claimed.ref.rowKey), ...toEntity(record) }, 'Replace'],
     ];
     await client.submitTransaction(actions);
     return record;
@@ -181,23 +222,55 @@ export class AlertTable implements AlertStore {
     return refs;
   }
 
+  /**
+   * Newest first. With a repository: a key range of its history rows, then, for alerts
+   * older than the history, the scan of the registry's alerts it took before.
+   */
   async list(registry: string, q: { repository?: string; since?: string; state?: AlertState; limit: number }): Promise<AlertRecord[]> {
     const client = await this.tables.get('alerts');
-    let filter = odata`PartitionKey eq ${escapeKey(registry)} and RowKey ge ${'a|'}`;
-    filter += q.since ? odata` and RowKey lt ${`a|${invertedTime(q.since)}|~`}` : odata` and RowKey lt ${'a}'}`;
-    if (q.repository) filter += odata` and repository eq ${q.repository}`;
-    if (q.state) filter += odata` and state eq ${q.state}`;
+    const pk = escapeKey(registry);
     const out: AlertRecord[] = [];
+    // `a|<inverted time>|…` under a prefix: rows from the newest, up to `since` (inclusive).
+    const range = (prefix: string) =>
+      odata`PartitionKey eq ${pk} and RowKey ge ${`${prefix}`}` +
+      (q.since ? odata` and RowKey lt ${`${prefix}${invertedTime(q.since)}|~`}` : odata` and RowKey lt ${prefixEnd(prefix)}`);
+    const state = q.state ? odata` and state eq ${q.state}` : '';
     // The history answers records, never the Teams message beside them (several KB each), and
     // asks for no more rows than it answers.
-    const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: RECORD_COLUMNS } });
-    for await (const page of rows.byPage({ maxPageSize: q.limit })) {
-      for (const e of page) {
-        out.push(fromEntity(client.tableName, e));
-        if (out.length >= q.limit) return out;
+    const read = async (filter: string) => {
+      const rows = client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select: RECORD_COLUMNS } });
+      for await (const page of rows.byPage({ maxPageSize: q.limit - out.length })) {
+        for (const e of page) {
+          out.push(fromEntity(client.tableName, e));
+          if (out.length >= q.limit) return;
+        }
       }
+    };
+    if (!q.repository) {
+      await read(range('a|') + state);
+      return out;
     }
+    await read(range(historyPrefix(q.repository)) + state);
+    if (out.length >= q.limit) return out;
+    // Alerts written before the history began: the old scan, over those only. (One re-sent
+    // since has a history row too, and an instance's clock may lag: each alert is answered once.)
+    const seen = new Set(out.map((a) => a.id));
+    const found = out.length;
+    await read(range('a|') + odata` and RowKey gt ${await this.#historySinceOf(client, pk)} and repository eq ${q.repository}` + state);
+    const older = out.splice(found).filter((a) => !seen.has(a.id));
+    out.push(...older);
     return out;
+  }
+
+  /** The row key from which on alerts are older than the history ('a|' when no history began: all of them). */
+  async #historySinceOf(client: TableClient, pk: string): Promise<string> {
+    try {
+      const row = await client.getEntity<Record<string, unknown>>(pk, HISTORY_START);
+      return parseRow(client.tableName, row, HistoryStartSchema, row).since;
+    } catch (e) {
+      if (statusOf(e) === 404) return 'a|';
+      throw e;
+    }
   }
 
   async #alertedRules(client: TableClient, pk: string, repository: string, digest: string): Promise<Set<string>> {

@@ -1,6 +1,6 @@
 import { odata } from '@azure/data-tables';
 import { escapeKey } from '../../core/keys';
-import { RepositoryListingSchema, RepositorySummarySchema, type RepositorySummary } from '../../core/repository';
+import { RepositorySummarySchema, type RepositorySummary } from '../../core/repository';
 import type { RepositoryPage, RepositoryPageQuery } from '../../services/queries';
 import { readJsonRow, unpackJson, updateJsonRow } from './entities';
 import type { Tables } from './tables';
@@ -47,7 +47,7 @@ export class RepositoryTable {
     let last: string | undefined;
     for await (const page of client.listEntities<Record<string, unknown>>({ queryOptions: { filter } }).byPage({ maxPageSize: q.limit })) {
       for (const e of page) {
-        repositories.push(unpackJson(client.tableName, e, 'json', RepositoryListingSchema));
+        repositories.push(unpackJson(client.tableName, e, 'json', RepositorySummarySchema));
         last = String(e.rowKey);
       }
       if (repositories.length > 0 || !page.continuationToken) return { repositories, last, more: page.continuationToken !== undefined };

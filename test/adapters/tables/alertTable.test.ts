@@ -34,12 +34,12 @@ afterAll(async () => {
 
 const growth: Finding = { rule: 'growth', kind: 'regression', summary: 'Grew', observed: 1, threshold: 1 };
 let n = 0;
-async function create(registry: string, createdAt: Date, url: string | null = 'https://prod-1.logic.azure.com/workflows/x?sig=s') {
+async function create(registry: string, createdAt: Date, url: string | null = 'https://prod-1.logic.azure.com/workflows/x?sig=s', repository = 'team/app') {
   n++;
   const digest = `sha256:${n.toString(16).padStart(64, '0')}`;
   const subject = {
     registry,
-    repository: 'team/app',
+    repository,
     tag: `v${n}`,
     platform: 'linux/amd64',
     digest,
@@ -94,6 +94,68 @@ describe('the pending index', () => {
   });
 });
 
+describe("a repository's alert history", () => {
+  const registry = 'history.azurecr.io';
+  const t0 = Date.parse('2026-11-05T00:00:00.000Z');
+  const at = (minute: number) => new Date(t0 + minute * 60_000);
+
+  it("is one key range of that repository: the other repositories' alerts are not read, and state follows each attempt", async () => {
+    const mine = [];
+    for (let i = 0; i < 5; i++) mine.push(await create(registry, at(i), 'https://prod-1.logic.azure.com/workflows/x?sig=s', 'team/mine'));
+    for (let i = 0; i < 60; i++) await create(registry, at(10 + i), 'https://prod-1.logic.azure.com/workflows/x?sig=s', 'team/busy');
+    const claimed = (await alerts.claim(mine[0]!.ref, at(100), 60_000))!;
+    await alerts.settle(claimed, { state: 'sent', attempts: 1, nextAttemptAt: at(100).toISOString(), sentAt: at(100).toISOString() });
+
+    proxy.reset();
+    const listed = await alerts.list(registry, { repository: 'team/mine', limit: 100 });
+    expect(listed.map((a) => a.id)).toEqual(mine.map((m) => m.record.id).reverse());
+    expect(listed.at(-1)).toMatchObject({ state: 'sent', attempts: 1 });
+    const all: { partitionKey: string; rowKey: string }[] = [];
+    for await (const e of raw.listEntities()) all.push({ partitionKey: String(e.partitionKey), rowKey: String(e.rowKey) });
+    const queries = proxy.queries().filter((q) => q.table === 'acrsizeAlerts' && q.method === 'GET');
+    const scanned = queries.reduce((sum, q) => sum + (q.filter ? all.filter((e) => scannedBy(q.filter, e)).length : 0), 0);
+    // Its 5 history rows and none of team/busy's 60 alerts: the scan for alerts older than the history has none to read.
+    expect(scanned).toBe(5);
+    expect(queries.map((q) => (q.filter ? 'query' : 'read'))).toEqual(['query', 'read', 'query']); // the history, its start, the older alerts
+    expect(await alerts.list(registry, { repository: 'team/mine', state: 'sent', limit: 100 })).toHaveLength(1);
+    expect(await alerts.list(registry, { repository: 'team/mine', since: at(3).toISOString(), limit: 100 })).toHaveLength(2);
+  });
+
+  it('still lists alerts written before it began, once each', async () => {
+    const legacy = 'legacy.azurecr.io';
+    // An alert as written before history rows: created, then its history row and the history's start removed.
+    const old = await create(legacy, at(0), 'https://prod-1.logic.azure.com/workflows/x?sig=s', 'team/old');
+    for (const rowKey of await rows(legacy, 'h|')) await raw.deleteEntity(escapeKey(legacy), rowKey);
+    const fresh = new AlertTable(new Tables({ kind: 'connectionString', connectionString: proxy.connectionString }));
+    expect((await fresh.list(legacy, { repository: 'team/old', limit: 10 })).map((a) => a.id)).toEqual([old.record.id]);
+
+    // The history begins with the next alert; the old one is found by the scan, the new one by its row.
+    const created = await fresh.create({ registry: legacy, repository: 'team/old', digest: 'sha256:' + 'f'.repeat(64) }, [growth], (remaining) => ({
+      record: newAlert(
+        {
+          registry: legacy,
+          repository: 'team/old',
+          tag: 'v9',
+          platform: 'linux/amd64',
+          digest: 'sha256:' + 'f'.repeat(64),
+          pushedAt: new Date().toISOString(),
+          createdAt: new Date().toISOString(),
+        },
+        remaining,
+        { kind: 'default', url: null },
+        '00000000-0000-4000-8000-ffffffffffff',
+      ),
+      routeUrl: null,
+      message: { type: 'message' },
+    }));
+    expect((await fresh.list(legacy, { repository: 'team/old', limit: 10 })).map((a) => a.id)).toEqual([created!.record.id, old.record.id]);
+    // Re-sent, the old one gets a history row too, and is still answered once.
+    const claimed = await fresh.claim(old.ref, new Date(), 60_000);
+    await fresh.settle(claimed!, { state: 'sent', attempts: 1, nextAttemptAt: new Date().toISOString(), sentAt: new Date().toISOString() });
+    expect((await fresh.list(legacy, { repository: 'team/old', limit: 10 })).map((a) => a.id)).toEqual([created!.record.id, old.record.id]);
+  });
+});
+
 describe('the re-send timer', () => {
   it('reads what is due, not the history: its reads do not grow with the number of sent alerts', async () => {
     const registry = 'timer.azurecr.io';
@@ -125,7 +187,7 @@ describe('the re-send timer', () => {
 
     expect(before.due).toBe(1);
     expect(after.due).toBe(1);
-    expect(after.tableSize).toBe(before.tableSize + 300); // 150 alerts and their dedupe markers
+    expect(after.tableSize).toBe(before.tableSize + 450); // 150 alerts, their dedupe markers and history rows
     expect(after.requests).toBe(before.requests);
     expect(after.returned).toBe(before.returned);
     expect(after.scanned).toBe(before.scanned);

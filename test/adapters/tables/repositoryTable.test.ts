@@ -85,6 +85,28 @@ describe('RepositoryTable.update', () => {
     expect((await repositories.get(registry, 'team/gone'))?.latestByPlatform[samplePoint.platform]?.pushedAt).toBe(at(1));
   });
 
+  it('keeps each latest point brief: what the listing answers, not the comparison and estimates the trend holds', async () => {
+    const repositories = counted();
+    expect(samplePoint.estimates).toBeDefined();
+    await repositories.update(registry, 'team/brief', at(0), (s) => withPoint(s, { ...samplePoint, pushedAt: at(0) }));
+    const raw = TableClient.fromConnectionString(azurite.connectionString, 'acrsizeRepositories', { allowInsecureConnection: true });
+    const row = await raw.getEntity<Record<string, unknown>>(escapeKey(registry), escapeKey('team/brief'));
+    const json = String(row.json0);
+    expect(json).not.toContain('estimates');
+    expect(json).not.toContain('baselineDigest');
+    expect(json.length).toBeLessThan(600);
+    expect((await repositories.get(registry, 'team/brief'))?.latestByPlatform[samplePoint.platform]).toEqual({
+      pushedAt: at(0),
+      tag: samplePoint.tag,
+      digest: samplePoint.digest,
+      indexDigest: samplePoint.indexDigest,
+      platform: samplePoint.platform,
+      sizeBytes: samplePoint.sizeBytes,
+      layerCount: samplePoint.layerCount,
+      sizeDeltaBytes: samplePoint.sizeDeltaBytes,
+    });
+  });
+
   it('fails the callers of a change that throws, and runs the next change of the row all the same', async () => {
     const repositories = counted();
     const failing = repositories.update(registry, 'team/fails', at(0), () => {
