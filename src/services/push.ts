@@ -4,12 +4,12 @@ import type { PushEvent } from '../core/events';
 import { deletedSince, isFailure, mergeImage, platformSummary, pushStatus, type ImageRecord, type PlatformEntry } from '../core/image';
 import type { ParsedManifest } from '../core/manifest';
 import type { PlatformImage } from '../core/sizing';
-import { withError } from '../core/repository';
+import { withError, type RepositorySummary } from '../core/repository';
 import { blobsOf, type Registration } from '../core/storage';
 import { pointFor, pointRefOf, type PointRef, type TrendPoint } from '../core/trend';
 import { ContentResolver } from './contentResolver';
 import { noteError, type ImageRead, type IngestDeps, type IngestOutcome } from './ingest';
-import { describe, markDeleted, refreshSummary, settle, type StoredPoint, type TrendDeps } from './trendPoints';
+import { advanceSummary, describe, markDeleted, refreshSummary, settle, type StoredPoint, type TrendDeps } from './trendPoints';
 
 /** A stored platform image by digest, read through the resolver (stored content first). */
 export function imageLoader(resolver: ContentResolver) {
@@ -103,6 +103,27 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
     }
   }
 
+  const notify = new Map<string, PointRef>();
+  const note = (ref: PointRef) => notify.set(JSON.stringify(ref), ref);
+  let redescribed = 0;
+  const newest: TrendPoint[] = [];
+  const rebuild = new Set<string>();
+  for (const { stored } of written) {
+    const ref = pointRefOf(registry, repository, stored.point);
+    note(ref);
+    const settled = await settle(trend, registry, repository, stored, policy!.baselineMode);
+    for (const c of settled.changed) {
+      if (c.tag !== ref.tag || c.digest !== ref.digest) redescribed++;
+      note(c);
+    }
+    // Later points described anew, or none seen newest: the summary reads the points.
+    if (settled.newest && settled.changed.every((c) => c.tag === ref.tag && c.digest === ref.digest)) newest.push(settled.newest);
+    else rebuild.add(stored.point.platform);
+  }
+  const withReason = (s: RepositorySummary) => (reason ? withError(s, { at: event.timestamp, digest, message: reason }) : s);
+  // The summary before the image record: see advanceSummary.
+  await advanceSummary(deps, registry, repository, newest, rebuild, event.timestamp, withReason);
+
   const record = await recordImage(
     event,
     deps,
@@ -118,31 +139,17 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   // A delete that was delivered before this (older) push: its bytes are not live.
   if (deletedSince(record, event.timestamp)) await deps.blobs.release(registry, repository, digest, record.deletedAt!);
   const deletion = deletedSince(record, event.timestamp) ? record.deletedAt : undefined;
+  // Points of a delete that came first, or found again (a re-delivery, a re-push after a delete): their marks, then the summary from the points.
   const toCheck = written.filter((w) => deletion || !w.added).map((w) => pointRefOf(registry, repository, w.stored.point));
-  if (toCheck.length > 0) await markDeleted(trend, toCheck, deletion, event.timestamp);
-
-  const notify = new Map<string, PointRef>();
-  let redescribed = 0;
-  for (const { stored } of written) {
-    const point = stored.point;
-    const ref = pointRefOf(registry, repository, point);
-    notify.set(JSON.stringify(ref), ref);
-    // A point whose deletion mark just changed is read again; the others are as this event wrote or found them.
-    const changed = await settle(trend, registry, repository, toCheck.length > 0 ? ((await deps.points.read(ref)) ?? stored) : stored, policy!.baselineMode);
-    for (const c of changed) {
-      if (c.tag !== ref.tag || c.digest !== ref.digest) redescribed++;
-      notify.set(JSON.stringify(c), c);
-    }
-  }
-
-  await refreshSummary(
-    deps,
-    registry,
-    repository,
-    written.map((w) => w.stored.point.platform),
-    event.timestamp,
-    (s) => (reason ? withError(s, { at: event.timestamp, digest, message: reason }) : s),
-  );
+  const marked = toCheck.length > 0 ? await markDeleted(trend, toCheck, deletion, event.timestamp) : [];
+  if (marked.length > 0)
+    await refreshSummary(
+      deps,
+      registry,
+      repository,
+      marked.map((p) => p.platform),
+      event.timestamp,
+    );
   for (const ref of notify.values()) await deps.onPoint?.(ref);
 
   return outcome({

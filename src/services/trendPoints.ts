@@ -166,7 +166,13 @@ async function redescribe(
  * After a point was written (`stored`, as this event wrote or found it): its own
  * comparison, then the later points that may compare with it now. @returns the points whose comparison changed (the landed one included).
  */
-export async function settle(deps: TrendDeps, registry: string, repository: string, stored: StoredPoint, mode: BaselineMode): Promise<PointRef[]> {
+export async function settle(
+  deps: TrendDeps,
+  registry: string,
+  repository: string,
+  stored: StoredPoint,
+  mode: BaselineMode,
+): Promise<{ changed: PointRef[]; newest?: TrendPoint }> {
   const changed: PointRef[] = [];
   const landed = stored.point;
   const self = pointRefOf(registry, repository, landed);
@@ -174,14 +180,16 @@ export async function settle(deps: TrendDeps, registry: string, repository: stri
   // finds no later point and its baseline both. Otherwise, its baseline and the later
   // points are read apart.
   const around = await nearest(deps.points.newestFirst(registry, repository, landed.platform, mode === 'sameTag' ? { tag: landed.tag } : {}), landed, mode);
-  if ((await redescribe(deps, self, mode, stored, around.later ? undefined : around.baseline))?.changed) changed.push(self);
-  if (!around.later) return changed;
+  const own = await redescribe(deps, self, mode, stored, around.later ? undefined : around.baseline);
+  if (own?.changed) changed.push(self);
+  // No later point in its scope (all tags, in `previous` mode): as far as this event saw, the platform's newest.
+  if (!around.later) return { changed, ...(own && mode === 'previous' ? { newest: own.point } : {}) };
 
   let group: { at: string; points: TrendPoint[] } | undefined;
   const later = deps.points.later(registry, repository, landed.platform, landed.pushedAt, mode === 'sameTag' ? { tag: landed.tag } : {});
   for await (const q of later) {
     if (group && group.at !== q.point.pushedAt) {
-      if (!walkContinues(group.points, landed)) return changed;
+      if (!walkContinues(group.points, landed)) return { changed };
       group = undefined;
     }
     const ref = pointRefOf(registry, repository, q.point);
@@ -191,7 +199,7 @@ export async function settle(deps: TrendDeps, registry: string, repository: stri
     group ??= { at: q.point.pushedAt, points: [] };
     group.points.push(result.point);
   }
-  return changed;
+  return { changed };
 }
 
 /**
@@ -219,6 +227,47 @@ export async function markDeleted(deps: Pick<TrendDeps, 'points'>, refs: PointRe
     }
   }
   return changed;
+}
+
+/**
+ * The summary after points this event found the newest of their platforms (`settle`'s
+ * `newest`), without reading the points again: a newer point already there stays, and so
+ * does the same point (another event may have described it anew since, and written that);
+ * a point of the same time as another is settled by reading the newest. Platforms in
+ * `rebuild` are read from the points (see refreshSummary). The caller writes this before
+ * the image record: a delete marks the record first and rebuilds from the points after,
+ * so either the event sees the delete on the record (and rebuilds) or the delete's
+ * rebuild comes after this write.
+ */
+export async function advanceSummary(
+  deps: Pick<TrendDeps, 'points'> & { repositories: SummaryStore },
+  registry: string,
+  repository: string,
+  newest: TrendPoint[],
+  rebuild: Iterable<string>,
+  at: string,
+  also: (s: RepositorySummary) => RepositorySummary = (s) => s,
+): Promise<RepositorySummary> {
+  const reread = new Set(rebuild);
+  return deps.repositories.update(registry, repository, at, async (s) => {
+    const latestByPlatform = { ...s.latestByPlatform };
+    for (const p of newest) {
+      if (reread.has(p.platform)) continue;
+      if (p.deletedAt) {
+        reread.add(p.platform);
+        continue;
+      }
+      const current = latestByPlatform[p.platform];
+      if (!current || current.pushedAt < p.pushedAt) latestByPlatform[p.platform] = briefOf(p);
+      else if (current.pushedAt === p.pushedAt && (current.tag !== p.tag || current.digest !== p.digest)) reread.add(p.platform);
+    }
+    for (const platform of reread) {
+      const live = await deps.points.newestLive(registry, repository, platform);
+      if (live) latestByPlatform[platform] = briefOf(live);
+      else delete latestByPlatform[platform];
+    }
+    return also({ ...s, latestByPlatform });
+  });
 }
 
 /**

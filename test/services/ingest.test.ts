@@ -84,4 +84,50 @@ describe('ingest (in-memory stores)', () => {
       ['main', a1.manifest.digest],
     ]);
   });
+
+  /**
+   * A push writes the summary's newest point without reading the points again, before its
+   * image record; a delete of that image marks the record, then the points, then rebuilds
+   * the summary from them. Under any interleaving the summary ends as the points say.
+   */
+  it('ends with the summary the points give, however a push and a delete of its image interleave (property)', async () => {
+    const base = makeImage({ layers: [700] });
+    const next = makeImage({ layers: [900] });
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 }), fc.boolean(), async (pushDelay, deleteDelay, deleteLater) => {
+        const { deps, publish } = world();
+        [base, next].forEach(publish);
+        await ingest(push('team/race', base, 'v1', 0), deps);
+        const wait = async (n: number) => {
+          for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
+        };
+        const del = {
+          id: 'del',
+          source: 'acr' as const,
+          action: 'delete' as const,
+          registry: REGISTRY,
+          repository: 'team/race',
+          digest: next.manifest.digest,
+          timestamp: at(deleteLater ? 2 : 1),
+        };
+        await Promise.all([
+          (async () => {
+            await wait(pushDelay);
+            await ingest(push('team/race', next, 'v2', 1), deps);
+          })(),
+          (async () => {
+            await wait(deleteDelay);
+            await ingest(del, deps);
+          })(),
+        ]);
+        const live = deps.points
+          .all(REGISTRY, 'team/race')
+          .filter((p) => !p.deletedAt)
+          .sort((a, b) => (a.pushedAt < b.pushedAt ? 1 : -1))[0];
+        const summary = await deps.repositories.get(REGISTRY, 'team/race');
+        expect(summary?.latestByPlatform['linux/amd64']).toMatchObject({ tag: live!.tag, digest: live!.digest });
+      }),
+      { numRuns: 60, seed: 11 },
+    );
+  });
 });
