@@ -13,6 +13,8 @@ export interface PlatformSummary {
   foreignLayerCount: number;
   /** Bytes this platform manifest brought into the registry when it arrived in this repository. */
   newRegistryBytes?: number;
+  /** A trend point of this platform digest exists in this repository (so a later tag of it brought no new bytes). Absent on records written before it was kept. */
+  pointed?: true;
 }
 
 export interface PlatformFailure {
@@ -61,6 +63,7 @@ const PlatformSummarySchema = z.object({
   layerCount: Whole,
   foreignLayerCount: Whole,
   newRegistryBytes: Whole.optional(),
+  pointed: z.literal(true).optional(),
 }) satisfies z.ZodType<PlatformSummary>;
 
 const PlatformFailureSchema = z.object({
@@ -108,8 +111,11 @@ export function mergeImage(existing: ImageRecord | undefined, update: ImageRecor
   const lastPushedAt = existing.lastPushedAt > update.lastPushedAt ? existing.lastPushedAt : update.lastPushedAt;
   const revived = existing.deletedAt && update.lastPushedAt > existing.deletedAt;
   const { deletedAt: _dropped, ...rest } = update;
+  // Points are never removed: a platform that had one keeps saying so.
+  const pointed = new Set(existing.platforms.flatMap((e) => (!isFailure(e) && e.pointed ? [e.digest] : [])));
   return {
     ...rest,
+    platforms: update.platforms.map((e) => (!isFailure(e) && !e.pointed && pointed.has(e.digest) ? { ...e, pointed: true as const } : e)),
     tags,
     firstPushedAt,
     lastPushedAt,

@@ -92,7 +92,10 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
       ...(event.reportedTimestamp ? { reportedPushedAt: event.reportedTimestamp } : {}),
     };
     for (const image of platforms) {
-      const point = await newPoint(event, deps, trend, push, image, accounting.get(image.digest)!, policy.baselineMode, resolver.firstSeen(image.digest));
+      const known = existing?.platforms.find((e) => e.digest === image.digest);
+      // Nothing to look up when the content is new (no point can name it) or the record says a point exists.
+      const seen = resolver.firstSeen(image.digest) ? false : known && !isFailure(known) && known.pointed ? true : undefined;
+      const point = await newPoint(event, deps, trend, push, image, accounting.get(image.digest)!, policy.baselineMode, seen);
       const added = await deps.points.add(registry, repository, point);
       if (added) written.push({ stored: added, added: true });
       else {
@@ -124,6 +127,7 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   // The summary before the image record: see advanceSummary.
   await advanceSummary(deps, registry, repository, newest, rebuild, event.timestamp, withReason);
 
+  const pointed = new Set(written.map((w) => w.stored.point.digest));
   const record = await recordImage(
     event,
     deps,
@@ -132,7 +136,7 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
       kind: root.kind === 'unsupported' ? 'unknown' : root.kind,
       status,
       ...(reason ? { reason } : {}),
-      platforms: entries,
+      platforms: entries.map((e) => (!isFailure(e) && pointed.has(e.digest) ? { ...e, pointed: true as const } : e)),
     },
     imageRead,
   );
@@ -164,8 +168,7 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
 /**
  * The new point, described against the baseline the table holds before it is written
  * (settle() checks again after). New registry bytes belong to the digest's first point in
- * the repository; a later tag of the same digest stored nothing new. A digest whose
- * content this event stored first has no point anywhere yet: nothing to look up.
+ * the repository; a later tag of the same digest stored nothing new.
  */
 async function newPoint(
   event: PushEvent,
@@ -175,9 +178,10 @@ async function newPoint(
   image: PlatformImage,
   registration: Registration,
   mode: BaselineMode,
-  firstSeen: boolean,
+  /** Whether the digest already has a point in the repository, when the caller knows. */
+  known: boolean | undefined,
 ): Promise<TrendPoint> {
-  const seen = !firstSeen && (await deps.points.hasPointFor(event.registry, event.repository, image.digest));
+  const seen = known ?? (await deps.points.hasPointFor(event.registry, event.repository, image.digest));
   const newRegistryBytes = seen ? 0 : registration.newRegistryBytes;
   const estimates = deps.estimate?.({
     registry: event.registry,

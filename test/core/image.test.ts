@@ -35,6 +35,13 @@ describe('mergeImage', () => {
     expect(merged.reason).toBeUndefined();
   });
 
+  it('keeps saying a platform has a point once it had one (an untagged push after a tagged one writes none)', () => {
+    const entry = { digest: 'sha256:p', platform: 'linux/amd64', sizeBytes: 10, configSizeBytes: 1, layerCount: 1, foreignLayerCount: 0, newRegistryBytes: 9 };
+    const tagged = record({ tags: ['v1'], platforms: [{ ...entry, pointed: true }] });
+    expect(mergeImage(tagged, record({ platforms: [entry] })).platforms).toEqual([{ ...entry, pointed: true }]);
+    expect(mergeImage(record({ platforms: [entry] }), record({ platforms: [entry] })).platforms).toEqual([entry]);
+  });
+
   it('keeps a delete unless a later push revives the image', () => {
     const deleted = record({ deletedAt: '2026-01-05T00:00:00.000Z' });
     expect(mergeImage(deleted, record({})).deletedAt).toBe('2026-01-05T00:00:00.000Z');

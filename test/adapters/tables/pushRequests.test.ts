@@ -81,8 +81,7 @@ describe('table requests of a push, on a warm instance', () => {
     const retag = await requestsOf(push('team/requests', images[2]!, 'stable', 3));
     expect(retag.outcome.pointsAdded[0]).toMatchObject({ tag: 'stable', baselineDigest: images[1]!.manifest.digest, newRegistryBytes: 0 });
     expect(retag.requests).toEqual([
-      'Images GET 200',
-      'Points GET 200', // has the digest a point already (then it brought no new bytes)
+      'Images GET 200', // its platform says a point exists already: this one brought no new bytes
       'Points GET 200',
       '$batch POST 202',
       'Points GET 200',
