@@ -9,7 +9,7 @@ import { blobsOf, type Registration } from '../core/storage';
 import { pointFor, pointRefOf, type PointRef, type TrendPoint } from '../core/trend';
 import { ContentResolver } from './contentResolver';
 import { noteError, type ImageRead, type IngestDeps, type IngestOutcome } from './ingest';
-import { advanceSummary, describe, markDeleted, refreshSummary, settle, type StoredPoint, type TrendDeps } from './trendPoints';
+import { advanceSummary, describe, guessBaseline, markDeleted, refreshSummary, settle, type StoredPoint, type TrendDeps } from './trendPoints';
 
 /** A stored platform image by digest, read through the resolver (stored content first). */
 export function imageLoader(resolver: ContentResolver) {
@@ -146,12 +146,15 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   // Points of a delete that came first, or found again (a re-delivery, a re-push after a delete): their marks, then the summary from the points.
   const toCheck = written.filter((w) => deletion || !w.added).map((w) => pointRefOf(registry, repository, w.stored.point));
   const marked = toCheck.length > 0 ? await markDeleted(trend, toCheck, deletion, event.timestamp) : [];
-  if (marked.length > 0)
+  // After a delete seen on the record, the summary is read from the points even when the delete
+  // marked them itself: its rebuild may have come before this event's summary write.
+  const reread = deletion ? toCheck : marked;
+  if (reread.length > 0)
     await refreshSummary(
       deps,
       registry,
       repository,
-      marked.map((p) => p.platform),
+      reread.map((p) => p.platform),
       event.timestamp,
     );
   for (const ref of notify.values()) await deps.onPoint?.(ref);
@@ -166,8 +169,8 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
 }
 
 /**
- * The new point, described against the baseline the table holds before it is written
- * (settle() checks again after). New registry bytes belong to the digest's first point in
+ * The new point, described against the baseline the table holds before it is written, or
+ * the one the summary this instance remembers suggests (settle() checks again after). New registry bytes belong to the digest's first point in
  * the repository; a later tag of the same digest stored nothing new.
  */
 async function newPoint(
@@ -190,7 +193,8 @@ async function newPoint(
     registryBytesBefore: Math.max(0, registration.registryBytesAfter - newRegistryBytes),
   });
   const bare = pointFor(push, image, { newRegistryBytes, ...(estimates ? { estimates } : {}) });
-  return (await describe(trend, event.registry, event.repository, bare, image, mode)).point;
+  const guess = guessBaseline(deps.repositories.remembered?.(event.registry, event.repository), bare, mode);
+  return (await describe(trend, event.registry, event.repository, bare, image, mode, guess)).point;
 }
 
 /**

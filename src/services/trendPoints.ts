@@ -58,6 +58,25 @@ export interface SummaryStore {
     at: string,
     change: (s: RepositorySummary) => RepositorySummary | Promise<RepositorySummary>,
   ): Promise<RepositorySummary>;
+  /** The row as this instance last wrote or read it, without a request; it may be behind. */
+  remembered?(registry: string, repository: string): RepositorySummary | undefined;
+}
+
+/**
+ * A new point's likely baseline without a read (`previous` mode): the summary's newest
+ * point of its platform, when it is earlier and of another digest. Only a guess (the
+ * summary skips deleted points, and may be behind): the point is written with it, and
+ * settle's read after writing puts it right. @returns undefined when there is no guess.
+ */
+export function guessBaseline(
+  summary: RepositorySummary | undefined,
+  point: PointIdentity & { platform: string },
+  mode: BaselineMode,
+): { tag: string; digest: string } | null | undefined {
+  if (!summary || mode !== 'previous') return undefined;
+  const latest = summary.latestByPlatform[point.platform];
+  if (!latest) return null;
+  return mayBeBaseline(latest, point, mode) ? { tag: latest.tag, digest: latest.digest } : undefined;
 }
 
 export interface TrendDeps {

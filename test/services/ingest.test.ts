@@ -94,7 +94,7 @@ describe('ingest (in-memory stores)', () => {
     const base = makeImage({ layers: [700] });
     const next = makeImage({ layers: [900] });
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 }), fc.boolean(), async (pushDelay, deleteDelay, deleteLater) => {
+      fc.asyncProperty(fc.integer({ min: 0, max: 80 }), fc.integer({ min: 0, max: 80 }), fc.boolean(), async (pushDelay, deleteDelay, deleteLater) => {
         const { deps, publish } = world();
         [base, next].forEach(publish);
         await ingest(push('team/race', base, 'v1', 0), deps);
@@ -127,7 +127,7 @@ describe('ingest (in-memory stores)', () => {
         const summary = await deps.repositories.get(REGISTRY, 'team/race');
         expect(summary?.latestByPlatform['linux/amd64']).toMatchObject({ tag: live!.tag, digest: live!.digest });
       }),
-      { numRuns: 60, seed: 11 },
+      { numRuns: 200, seed: 11 },
     );
   });
 });

@@ -138,6 +138,11 @@ export class MemorySummaries implements SummaryStore {
   update(registry: string, repository: string, at: string, change: (s: RepositorySummary) => RepositorySummary | Promise<RepositorySummary>) {
     return this.rows.update(`${registry}|${repository}`, (current) => change(current ?? { registry, repository, firstSeenAt: at, latestByPlatform: {} }));
   }
+  /** What an instance remembers: the row as it stands, which concurrent events may already have moved past. */
+  remembered(registry: string, repository: string) {
+    const row = this.rows.rows.get(`${registry}|${repository}`);
+    return row && clone(row);
+  }
 }
 
 interface PointRow {

@@ -55,6 +55,10 @@ export class RepositoryTable {
     return { repositories, last, more: false };
   }
 
+  remembered(registry: string, repository: string): RepositorySummary | undefined {
+    return this.#known.get(`${escapeKey(registry)}|${escapeKey(repository)}`)?.value;
+  }
+
   /** @returns the row after the update that applied `change` (with the changes applied alongside it). */
   update(registry: string, repository: string, at: string, change: Change): Promise<RepositorySummary> {
     const key = `${escapeKey(registry)}|${escapeKey(repository)}`;

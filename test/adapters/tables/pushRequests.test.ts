@@ -71,7 +71,7 @@ describe('table requests of a push, on a warm instance', () => {
       '$batch POST 202', // manifest and config, one transaction
       'Blobs GET 200', // the blob rows and the ledger shard, one query
       '$batch POST 202', // references, blobs and shard, one transaction
-      'Points GET 200', // the baseline
+      // No baseline read: the summary this instance wrote last names the platform's newest point, of another digest
       '$batch POST 202', // point, marker and index row (the answer carries the point's ETag: it is not read back)
       'Points GET 200', // after writing, from the newest point down: no later point, and the baseline again
       'Repositories PUT 204', // the newest point set without reading the points, with the ETag this instance wrote last
@@ -82,7 +82,7 @@ describe('table requests of a push, on a warm instance', () => {
     expect(retag.outcome.pointsAdded[0]).toMatchObject({ tag: 'stable', baselineDigest: images[1]!.manifest.digest, newRegistryBytes: 0 });
     expect(retag.requests).toEqual([
       'Images GET 200', // its platform says a point exists already: this one brought no new bytes
-      'Points GET 200',
+      'Points GET 200', // the baseline (the summary's newest is this digest: its baseline is read off the index)
       '$batch POST 202',
       'Points GET 200',
       'Repositories PUT 204',
