@@ -15,6 +15,9 @@ export const PointBriefSchema = TrendPointSchema.pick({
   sizeBytes: true,
   layerCount: true,
   sizeDeltaBytes: true,
+  baselineDigest: true,
+  baselineTag: true,
+  baselineMode: true,
   deletedAt: true,
 });
 export type PointBrief = z.output<typeof PointBriefSchema>;
@@ -29,6 +32,8 @@ export function briefOf(p: TrendPoint): PointBrief {
     sizeBytes: p.sizeBytes,
     layerCount: p.layerCount,
     sizeDeltaBytes: p.sizeDeltaBytes,
+    ...(p.baselineDigest !== undefined && p.baselineTag !== undefined ? { baselineDigest: p.baselineDigest, baselineTag: p.baselineTag } : {}),
+    ...(p.baselineMode ? { baselineMode: p.baselineMode } : {}),
     ...(p.deletedAt ? { deletedAt: p.deletedAt } : {}),
   };
 }

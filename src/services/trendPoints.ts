@@ -64,7 +64,8 @@ export interface SummaryStore {
 
 /**
  * A new point's likely baseline without a read (`previous` mode): the summary's newest
- * point of its platform, when it is earlier and of another digest. Only a guess (the
+ * point of its platform when it is earlier and of another digest, or that point's own
+ * baseline when it has the new point's digest (a new tag of it). Only a guess (the
  * summary skips deleted points, and may be behind): the point is written with it, and
  * settle's read after writing puts it right. @returns undefined when there is no guess.
  */
@@ -76,7 +77,7 @@ export function guessBaseline(
   if (!summary || mode !== 'previous') return undefined;
   const latest = summary.latestByPlatform[point.platform];
   if (!latest) return null;
-  return mayBeBaseline(latest, point, mode) ? { tag: latest.tag, digest: latest.digest } : undefined;
+  return latest.pushedAt < point.pushedAt ? baselineFromNearest([latest], point, mode) : undefined;
 }
 
 export interface TrendDeps {

@@ -93,7 +93,7 @@ describe('RepositoryTable.update', () => {
     const row = await raw.getEntity<Record<string, unknown>>(escapeKey(registry), escapeKey('team/brief'));
     const json = String(row.json0);
     expect(json).not.toContain('estimates');
-    expect(json).not.toContain('baselineDigest');
+    expect(json).not.toContain('addedBytes');
     expect(json.length).toBeLessThan(600);
     expect((await repositories.get(registry, 'team/brief'))?.latestByPlatform[samplePoint.platform]).toEqual({
       pushedAt: at(0),
@@ -104,6 +104,8 @@ describe('RepositoryTable.update', () => {
       sizeBytes: samplePoint.sizeBytes,
       layerCount: samplePoint.layerCount,
       sizeDeltaBytes: samplePoint.sizeDeltaBytes,
+      baselineDigest: samplePoint.baselineDigest,
+      baselineTag: samplePoint.baselineTag,
     });
   });
 
