@@ -15,6 +15,8 @@ export interface ImageRead {
   record: ImageRecord | undefined;
   /** Known without reading that no record is stored: `update` creates one (and reads it, should one exist after all). */
   absent?: true;
+  /** Remembered from an earlier event, not read by this one: another instance may have changed it since (the update then finds out). */
+  remembered?: true;
 }
 
 export interface ImageStore {

@@ -1,4 +1,4 @@
-import { PermanentError } from '../core/errors';
+import { PermanentError, TransientError } from '../core/errors';
 import type { BaselineMode } from '../core/baseline';
 import type { PushEvent } from '../core/events';
 import { deletedSince, isFailure, mergeImage, platformSummary, pushStatus, type ImageRecord, type PlatformEntry } from '../core/image';
@@ -264,5 +264,24 @@ async function recordImage(
     firstPushedAt: event.timestamp,
     lastPushedAt: event.timestamp,
   };
-  return deps.images.update(event.registry, event.repository, event.digest, (existing) => mergeImage(existing, observed), first);
+  const basis = first?.remembered ? accountingOf(first.record) : undefined;
+  return deps.images.update(
+    event.registry,
+    event.repository,
+    event.digest,
+    (existing) => {
+      // This event's accounting was made from a remembered record; another instance changed
+      // what it depends on since (a delete, the platforms): the queue runs the event again.
+      if (basis !== undefined && accountingOf(existing) !== basis) throw new TransientError(`the image record of ${event.digest} changed under this event`);
+      return mergeImage(existing, observed);
+    },
+    first,
+  );
+}
+
+/** What a push's storage accounting and "has a point" read from the image record. */
+function accountingOf(record: ImageRecord | undefined): string {
+  if (!record) return 'none';
+  const platforms = record.platforms.map((e) => (isFailure(e) ? [e.digest] : [e.digest, e.newRegistryBytes ?? null, e.pointed ?? false]));
+  return JSON.stringify([record.deletedAt ?? null, platforms]);
 }

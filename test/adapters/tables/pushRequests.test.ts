@@ -81,8 +81,9 @@ describe('table requests of a push, on a warm instance', () => {
     const retag = await requestsOf(push('team/requests', images[2]!, 'stable', 3));
     expect(retag.outcome.pointsAdded[0]).toMatchObject({ tag: 'stable', baselineDigest: images[1]!.manifest.digest, newRegistryBytes: 0 });
     expect(retag.requests).toEqual([
-      'Images GET 200', // its platform says a point exists already: this one brought no new bytes
-      // No baseline read: the summary's newest point is this digest, and its baseline is the new tag's
+      // No image read: this instance remembers the record (its platform says a point exists already:
+      // this one brought no new bytes). No baseline read: the summary's newest point is this digest,
+      // and its baseline is the new tag's.
       '$batch POST 202',
       'Points GET 200',
       'Repositories PUT 204',
@@ -108,5 +109,47 @@ describe('a push whose content is new, after its delete was delivered first', ()
     expect(pushed.outcome.pointsAdded[0]).toMatchObject({ tag: 'v1' });
     const [point] = (await deps.points.ofDigest(REGISTRY, 'team/early-delete', image.manifest.digest)).map((p) => p.point);
     expect(point?.deletedAt).toBe(at(10));
+  });
+});
+
+describe('a remembered image record another instance changed since', () => {
+  it('is read again when the update finds it changed, and the event runs again when what its accounting used changed', async () => {
+    const image = makeImage({ layers: [5000] });
+    publish(image);
+    await ingest(push('team/two-instances', image, 'v1', 20), deps);
+    // Another instance of the app: its own adapters (and memory) over the same tables.
+    const tables = new Tables({ kind: 'connectionString', connectionString: proxy.connectionString });
+    const other: IngestDeps = { ...deps, images: new ImageTable(tables), repositories: new RepositoryTable(tables), points: new PointTable(tables) };
+
+    // A new tag through the other instance: only the tags change, so this instance's remembered record is merged on.
+    await ingest(push('team/two-instances', image, 'v2', 21), other);
+    proxy.reset();
+    await ingest(push('team/two-instances', image, 'v3', 22), deps);
+    expect(
+      proxy
+        .queries()
+        .filter((q) => q.table === 'acrsizeImages')
+        .map((q) => `${q.method} ${q.status}`),
+    ).toEqual(['PUT 412', 'GET 200', 'PUT 204']);
+    expect((await deps.images.get(REGISTRY, 'team/two-instances', image.manifest.digest))?.tags).toEqual(['v1', 'v2', 'v3']);
+
+    // A delete through the other instance: this instance's accounting of a re-push used the record before it.
+    const del = {
+      id: 'del-2',
+      source: 'acr' as const,
+      action: 'delete' as const,
+      registry: REGISTRY,
+      repository: 'team/two-instances',
+      digest: image.manifest.digest,
+      timestamp: at(23),
+    };
+    await ingest(del, other);
+    await expect(ingest(push('team/two-instances', image, 'v4', 24), deps)).rejects.toThrow(/changed under this event/);
+    // The queue's next delivery reads afresh: the re-push revives the image.
+    const again = await ingest(push('team/two-instances', image, 'v4', 24), deps);
+    expect(again.status).toBe('ok');
+    const record = await deps.images.get(REGISTRY, 'team/two-instances', image.manifest.digest);
+    expect(record?.deletedAt).toBeUndefined();
+    expect(record?.tags).toEqual(['v1', 'v2', 'v3', 'v4']);
   });
 });
