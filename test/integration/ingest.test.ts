@@ -56,7 +56,14 @@ describe('push → webhook → queue → manifest → Table Storage → trend AP
     expect(manifestRequests()).toBe(1);
     expect(blobRequests()).toBe(1);
 
-    const detail = await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'team-a/api', digest: pushed.digest });
+    // The image record is the push's last write, after its point and summary: wait for it too.
+    const detail = await waitFor(
+      async () => {
+        const r = await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'team-a/api', digest: pushed.digest });
+        return r.status === 200 && r;
+      },
+      { message: 'the image record' },
+    );
     expect(detail.status).toBe(200);
     expect(detail.json).toMatchObject({ mediaType: MediaType.ociManifest, kind: 'image', status: 'ok', tags: ['v1'] });
     const [platform] = detail.json.platforms;
