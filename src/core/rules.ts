@@ -98,3 +98,29 @@ export function evaluateRules(input: RuleInput, policy: EffectivePolicy): Findin
   }
   return findings;
 }
+
+/** What a stored point says of itself that the rules read. */
+export interface DescribedPoint {
+  sizeBytes: number;
+  baselineDigest?: string;
+  sizeDeltaBytes: number | null;
+  addedBytes: number;
+  estimates?: { pull: { aci: { coldStartDeltaSeconds: number | null } } };
+}
+
+/**
+ * Whether the rules could find anything in a point as it is stored, without its layers:
+ * exact for every rule but the large layer, whose largest added layer is bounded by the
+ * bytes added. Ingest queues an evaluation only for such points, so the common push that
+ * breaks no rule costs no queue message, evaluation or table read.
+ */
+export function mayFind(point: DescribedPoint, policy: EffectivePolicy): boolean {
+  const baseline = point.baselineDigest !== undefined && point.sizeDeltaBytes !== null ? { sizeBytes: point.sizeBytes - point.sizeDeltaBytes } : undefined;
+  const input: RuleInput = {
+    sizeBytes: point.sizeBytes,
+    ...(baseline ? { baseline } : {}),
+    addedLayers: [{ sizeBytes: point.addedBytes }],
+    coldStartDeltaSeconds: point.estimates?.pull.aci.coldStartDeltaSeconds ?? null,
+  };
+  return evaluateRules(input, policy).length > 0;
+}

@@ -52,9 +52,10 @@ export interface IngestDeps {
   /** Cost and pull-time estimates for a new point; absent, points carry none. */
   estimate?: (input: EstimateInput) => PointEstimates;
   /**
-   * Called for every point of a tagged push, re-deliveries included, and for every later
-   * point whose baseline changed: alerting must be idempotent, so that a retry after a
-   * failure in it still alerts (once).
+   * Called for every point of a tagged push that a rule could fire on under the policy
+   * read for the push (`mayFind`), re-deliveries included, and for every point whose
+   * description changed: alerting must be idempotent, so that a retry after a failure in
+   * it still alerts (once).
    */
   onPoint?: (ref: PointRef) => Promise<void>;
 }

@@ -5,6 +5,7 @@ import { deletedSince, isFailure, mergeImage, platformSummary, pushStatus, type 
 import type { ParsedManifest } from '../core/manifest';
 import type { PlatformImage } from '../core/sizing';
 import { withError, type RepositorySummary } from '../core/repository';
+import { mayFind } from '../core/rules';
 import { blobsOf, type Registration } from '../core/storage';
 import { pointFor, pointRefOf, type PointRef, type TrendPoint } from '../core/trend';
 import { ContentResolver } from './contentResolver';
@@ -113,8 +114,9 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   const rebuild = new Set<string>();
   for (const { stored } of written) {
     const ref = pointRefOf(registry, repository, stored.point);
-    note(ref);
     const settled = await settle(trend, registry, repository, stored, policy!.baselineMode);
+    // A point described anew is evaluated whatever it says; one left as written only when a rule could fire on it.
+    if (mayFind(stored.point, policy!)) note(ref);
     for (const c of settled.changed) {
       if (c.tag !== ref.tag || c.digest !== ref.digest) redescribed++;
       note(c);

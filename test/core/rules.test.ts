@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EffectivePolicy } from '../../src/core/policy';
-import { evaluateRules, type RuleInput } from '../../src/core/rules';
+import { evaluateRules, mayFind, type RuleInput } from '../../src/core/rules';
 
 const MiB = 1024 * 1024;
 const policy: EffectivePolicy = {
@@ -90,4 +91,58 @@ describe('ACI cold start: at least +5 s', () => {
 it('reports every rule that fires for one push', () => {
   const i = input({ baseline: { sizeBytes: 100 * MiB }, sizeBytes: 400 * MiB, addedLayers: [{ sizeBytes: 300 * MiB }], coldStartDeltaSeconds: 12 });
   expect(rules(i, { ...policy, budgetBytes: 300 * MiB })).toEqual(['growth', 'budget', 'largeLayer', 'coldStart']);
+});
+
+describe('mayFind: whether a stored point needs an evaluation', () => {
+  it('never says no when the rules, with the layers, find something (property)', () => {
+    const size = fc.integer({ min: 0, max: 400 * MiB });
+    fc.assert(
+      fc.property(
+        fc.array(size, { maxLength: 5 }),
+        fc.option(size, { nil: undefined }),
+        fc.option(fc.double({ min: -30, max: 30, noNaN: true }), { nil: null }),
+        fc.record({
+          growthPercent: fc.integer({ min: 0, max: 50 }),
+          growthBytes: fc.integer({ min: 0, max: 50 * MiB }),
+          layerBytes: fc.integer({ min: 0, max: 200 * MiB }),
+          coldStartSeconds: fc.integer({ min: 0, max: 20 }),
+          budgetBytes: fc.option(size, { nil: null }),
+          improvements: fc.boolean(),
+        }),
+        (added, baselineSize, cold, p) => {
+          const reused = 5 * MiB;
+          const sizeBytes = reused + added.reduce((s, n) => s + n, 0);
+          const full = { ...policy, ...p };
+          const exact = evaluateRules(
+            {
+              sizeBytes,
+              ...(baselineSize !== undefined ? { baseline: { sizeBytes: baselineSize } } : {}),
+              addedLayers: added.map((n) => ({ sizeBytes: n })),
+              coldStartDeltaSeconds: cold,
+            },
+            full,
+          );
+          const point = {
+            sizeBytes,
+            ...(baselineSize !== undefined ? { baselineDigest: 'sha256:b', sizeDeltaBytes: sizeBytes - baselineSize } : { sizeDeltaBytes: null }),
+            addedBytes: added.reduce((s, n) => s + n, 0),
+            estimates: { pull: { aci: { coldStartDeltaSeconds: cold } } },
+          };
+          if (exact.length > 0) expect(mayFind(point, full)).toBe(true);
+          // Every rule but the large layer reads only what the point stores: there the answer is exact.
+          if (added.length <= 1) expect(mayFind(point, full)).toBe(exact.length > 0);
+        },
+      ),
+      { numRuns: 2000, seed: 3 },
+    );
+  });
+
+  it('says no for a push within every threshold, yes for one over any', () => {
+    const point = { sizeBytes: 50 * MiB, baselineDigest: 'sha256:b', sizeDeltaBytes: MiB, addedBytes: MiB };
+    expect(mayFind(point, policy)).toBe(false);
+    expect(mayFind({ ...point, sizeDeltaBytes: 20 * MiB }, policy)).toBe(true);
+    expect(mayFind(point, { ...policy, budgetBytes: 40 * MiB })).toBe(true);
+    expect(mayFind({ ...point, addedBytes: 101 * MiB }, policy)).toBe(true);
+    expect(mayFind({ ...point, estimates: { pull: { aci: { coldStartDeltaSeconds: 6 } } } }, policy)).toBe(true);
+  });
 });

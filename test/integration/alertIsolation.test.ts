@@ -139,8 +139,8 @@ it('ingests regressing pushes promptly while Teams throttles (429, Retry-After: 
   for (const a of await alerts('hang/')) expect(a).toMatchObject({ state: 'pending', attempts: 0 });
 
   // Unrelated work while the deliveries hang: a new repository's push is ingested, and
-  // its (muted) evaluation runs.
-  await putPolicy('other/**', { muted: true });
+  // its (muted) evaluation runs (the layer limit makes its first push one a rule fires on).
+  await putPolicy('other/**', { muted: true, layerBytes: 1024 });
   const other = await pushEvent('other/app', [32 * 1024], 'v1');
   expect((await app.acrPush(other)).status).toBe(202);
   await app.host.waitForLog(ingested('other/app', 'v1'), 30_000);

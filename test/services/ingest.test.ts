@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ingest } from '../../src/services/ingest';
-import { makeImage } from '../integration/support/images';
+import { makeImage, type Image } from '../integration/support/images';
 import { at, push, REGISTRY, world } from './world';
 
 describe('ingest (in-memory stores)', () => {
@@ -28,6 +28,23 @@ describe('ingest (in-memory stores)', () => {
     const summary = await deps.repositories.get(REGISTRY, 'team/api');
     expect(summary?.latestByPlatform['linux/amd64']).toMatchObject({ tag: 'stable', pushedAt: at(1) });
     expect((await deps.images.get(REGISTRY, 'team/api', image.manifest.digest))?.tags).toEqual(['stable', 'v1']);
+  });
+
+  it('queues an evaluation only for points a rule could fire on, and for every point described anew', async () => {
+    const { deps, publish } = world({ growthPercent: 10, growthBytes: 0 });
+    const evaluated: string[] = [];
+    const withHook = { ...deps, onPoint: async (ref: { tag: string }) => void evaluated.push(ref.tag) };
+    const [small, between, same, grown] = [10_000, 10_050, 10_100, 20_000].map((n) => makeImage({ layers: [n] })) as [Image, Image, Image, Image];
+    [small, between, same, grown].forEach(publish);
+
+    await ingest(push('team/quiet', small, 'v1', 0), withHook); // a first push under every threshold
+    await ingest(push('team/quiet', same, 'v2', 2), withHook); // +1%: under growthPercent
+    expect(evaluated).toEqual([]);
+    await ingest(push('team/quiet', grown, 'v3', 4), withHook); // +98% on v2
+    expect(evaluated).toEqual(['v3']);
+    // An earlier push (quiet itself) delivered last: v2 is compared with it now, so v2 is evaluated again, whatever it says.
+    await ingest(push('team/quiet', between, 'v1b', 1), withHook);
+    expect(evaluated).toEqual(['v3', 'v2']);
   });
 
   it('rebuilds a lost repository summary from the stored points when the event is delivered again', async () => {
