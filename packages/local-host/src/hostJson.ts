@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatTimeSpan, parseTimeSpan } from './timeSpan';
@@ -123,8 +124,12 @@ function logLevel(obj: Json): HostLogLevel {
   return level;
 }
 
-/** Reads the settings the local host uses out of an (already overridden) host.json object. */
-export function hostConfigFrom(hostJson: Json): HostConfig {
+/**
+ * Reads the settings the local host uses out of an (already overridden) host.json object.
+ * `cores` is the machine's, for the one default that depends on it: the queue extension's
+ * newBatchThreshold is batchSize / 2 per core (WebJobs QueuesOptions).
+ */
+export function hostConfigFrom(hostJson: Json, cores: number = os.availableParallelism()): HostConfig {
   const q = ['extensions', 'queues'];
   const batchSize = int(hostJson, [...q, 'batchSize'], 16, 1, 32);
   const encoding = text(get(hostJson, ...q, 'messageEncoding') ?? 'base64').toLowerCase();
@@ -138,7 +143,7 @@ export function hostConfigFrom(hostJson: Json): HostConfig {
     functionTimeoutMs: String(timeout).trim() === '-1' ? null : timeSpan(hostJson, ['functionTimeout'], DEFAULT_FUNCTION_TIMEOUT, 1000),
     queues: {
       batchSize,
-      newBatchThreshold: int(hostJson, [...q, 'newBatchThreshold'], Math.floor(batchSize / 2), 0, 1_000),
+      newBatchThreshold: int(hostJson, [...q, 'newBatchThreshold'], Math.floor(batchSize / 2) * cores, 0, 1_000),
       maxPollingIntervalMs: timeSpan(hostJson, [...q, 'maxPollingInterval'], '00:01:00', 100),
       visibilityTimeoutMs: timeSpan(hostJson, [...q, 'visibilityTimeout'], '00:00:00', 0),
       maxDequeueCount: int(hostJson, [...q, 'maxDequeueCount'], 5, 1, 1_000),

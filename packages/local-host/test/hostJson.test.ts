@@ -3,7 +3,7 @@ import { applyHostJsonOverrides, hostConfigFrom } from '../src/hostJson';
 
 describe('hostConfigFrom', () => {
   it('uses the documented defaults for an empty host.json', () => {
-    expect(hostConfigFrom({ version: '2.0' })).toEqual({
+    expect(hostConfigFrom({ version: '2.0' }, 1)).toEqual({
       routePrefix: 'api',
       functionTimeoutMs: 300_000,
       logLevel: 'information',
@@ -18,15 +18,24 @@ describe('hostConfigFrom', () => {
     });
   });
 
+  it('defaults newBatchThreshold to batchSize / 2 per core, as the queue extension does', () => {
+    expect(hostConfigFrom({}, 2).queues.newBatchThreshold).toBe(16);
+    expect(hostConfigFrom({ extensions: { queues: { batchSize: 4 } } }, 4).queues.newBatchThreshold).toBe(8);
+    expect(hostConfigFrom({ extensions: { queues: { newBatchThreshold: 3 } } }, 4).queues.newBatchThreshold).toBe(3);
+  });
+
   it('reads the project host.json shape, case-insensitively', () => {
-    const config = hostConfigFrom({
-      FunctionTimeout: '00:10:00',
-      extensions: {
-        HTTP: { routePrefix: '/v1/' },
-        queues: { BatchSize: 4, maxPollingInterval: '00:00:02', visibilityTimeout: '00:00:30', maxDequeueCount: 3, messageEncoding: 'None' },
+    const config = hostConfigFrom(
+      {
+        FunctionTimeout: '00:10:00',
+        extensions: {
+          HTTP: { routePrefix: '/v1/' },
+          queues: { BatchSize: 4, maxPollingInterval: '00:00:02', visibilityTimeout: '00:00:30', maxDequeueCount: 3, messageEncoding: 'None' },
+        },
+        logging: { logLevel: { default: 'Warning' } },
       },
-      logging: { logLevel: { default: 'Warning' } },
-    });
+      1,
+    );
     expect(config.routePrefix).toBe('v1');
     expect(config.functionTimeoutMs).toBe(600_000);
     expect(config.logLevel).toBe('warning');
@@ -76,7 +85,7 @@ describe('applyHostJsonOverrides', () => {
       functionTimeout: '00:00:10',
       extensions: { queues: { batchSize: '2', visibilityTimeout: '00:00:01' }, http: { routePrefix: '' } },
     });
-    const config = hostConfigFrom(result);
+    const config = hostConfigFrom(result, 1);
     expect(config.queues.batchSize).toBe(2);
     expect(config.queues.newBatchThreshold).toBe(1);
     expect(config.queues.visibilityTimeoutMs).toBe(1_000);
