@@ -56,14 +56,7 @@ describe('push → webhook → queue → manifest → Table Storage → trend AP
     expect(manifestRequests()).toBe(1);
     expect(blobRequests()).toBe(1);
 
-    // The image record is the push's last write, after its point and summary: wait for it too.
-    const detail = await waitFor(
-      async () => {
-        const r = await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'team-a/api', digest: pushed.digest });
-        return r.status === 200 && r;
-      },
-      { message: 'the image record' },
-    );
+    const detail = await app.waitForImage('team-a/api', pushed.digest);
     expect(detail.status).toBe(200);
     expect(detail.json).toMatchObject({ mediaType: MediaType.ociManifest, kind: 'image', status: 'ok', tags: ['v1'] });
     const [platform] = detail.json.platforms;
@@ -112,7 +105,7 @@ describe('push → webhook → queue → manifest → Table Storage → trend AP
     ]);
     expect(points[1]!.sizeBytes).toBe(pushed.totalSize);
     expect(app.proxy.count()).toBe(0);
-    const detail = await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'team-a/worker', digest: pushed.digest });
+    const detail = await app.waitForImage('team-a/worker', pushed.digest);
     expect(detail.json.tags).toEqual(['stable', 'v1']);
   });
 
@@ -143,7 +136,7 @@ describe('push → webhook → queue → manifest → Table Storage → trend AP
     const attestationDigests = pushed.attestations.map((a) => a.digest);
     expect(app.proxy.requests().some((r) => attestationDigests.some((d) => r.path.includes(d)))).toBe(false);
 
-    const detail = await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'team-b/multi', digest: pushed.indexDigest });
+    const detail = await app.waitForImage('team-b/multi', pushed.indexDigest);
     expect(detail.json).toMatchObject({ kind: 'index', mediaType: MediaType.ociIndex, status: 'ok', tags: ['1.0'] });
     expect(detail.json.platforms).toHaveLength(2);
     const platformFilter = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'team-b/multi', platform: 'linux/arm64/v8' });
@@ -226,7 +219,7 @@ describe('push → webhook → queue → manifest → Table Storage → trend AP
     expect(point!.sizeBytes).toBe(config.size + foreignSize + layer.size);
     expect(point!.sizeBytes).toBeGreaterThan(2 ** 32);
     expect(point!.platform).toBe('windows/amd64');
-    const detail = await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'win/app', digest: manifest.digest });
+    const detail = await app.waitForImage('win/app', manifest.digest);
     expect(detail.json.platforms[0].foreignLayerCount).toBe(1);
     expect(detail.json.platforms[0].layers[0]).toMatchObject({ foreign: true, sizeBytes: foreignSize, createdBy: 'Apply image 10.0.20348.1' });
   });
@@ -248,8 +241,8 @@ describe('failures', () => {
       ['manifest', 200],
       ['blob', 200],
     ]);
-    const detail = await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'team-c/flaky', digest: pushed.digest });
-    expect(detail.json.status).toBe('ok');
+    // The first attempt may have noted itself as retrying: wait for the one that succeeded.
+    await waitFor(async () => (await app.waitForImage('team-c/flaky', pushed.digest)).json.status === 'ok', { message: 'the image record, ok' });
   });
 
   it('records a missing manifest as a permanent error without retrying', async () => {

@@ -33,6 +33,8 @@ export interface AppUnderTest {
   }): Promise<JsonResponse>;
   /** Waits until the trend API returns `count` points for the repository. */
   waitForPoints(repository: string, count: number, query?: Record<string, string>): Promise<TrendPointJson[]>;
+  /** Waits until the image API answers 200 for the digest: the image record is a push's last write, after its points and summary. */
+  waitForImage(repository: string, digest: string): Promise<JsonResponse>;
   stop(): Promise<void>;
 }
 
@@ -128,6 +130,14 @@ export async function startApp(opts: StartAppOptions = {}): Promise<AppUnderTest
           return res.status === 200 && (res.json.points as TrendPointJson[]).length >= count ? (res.json.points as TrendPointJson[]) : undefined;
         },
         { timeoutMs: 20_000, intervalMs: 100, message: `${count} trend point(s) for ${repository}` },
+      ),
+    waitForImage: async (repository, digest) =>
+      waitFor(
+        async () => {
+          const res = await get('/api/image', { registry: proxy.loginServer, repository, digest });
+          return res.status === 200 ? res : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 100, message: `the image record of ${repository}@${digest}` },
       ),
     stop: async () => {
       await host.stop();
