@@ -110,8 +110,8 @@ describe('mayFind: whether a stored point needs an evaluation', () => {
           improvements: fc.boolean(),
         }),
         (added, baselineSize, cold, p) => {
-          const reused = 5 * MiB;
-          const sizeBytes = reused + added.reduce((s, n) => s + n, 0);
+          const addedBytes = added.reduce((s, n) => s + n, 0);
+          const sizeBytes = 5 * MiB + addedBytes;
           const full = { ...policy, ...p };
           const exact = evaluateRules(
             {
@@ -125,7 +125,7 @@ describe('mayFind: whether a stored point needs an evaluation', () => {
           const point = {
             sizeBytes,
             ...(baselineSize !== undefined ? { baselineDigest: 'sha256:b', sizeDeltaBytes: sizeBytes - baselineSize } : { sizeDeltaBytes: null }),
-            addedBytes: added.reduce((s, n) => s + n, 0),
+            addedBytes,
             estimates: { pull: { aci: { coldStartDeltaSeconds: cold } } },
           };
           if (exact.length > 0) expect(mayFind(point, full)).toBe(true);
