@@ -28,6 +28,8 @@ export type StorageConnection =
       kind: 'identity';
       queueServiceUri: string;
       tableServiceUri: string;
+      /** Where layer file indexes are kept (content analysis); the host itself needs it too. */
+      blobServiceUri?: string;
       /** `managedidentity` forces ManagedIdentityCredential, otherwise DefaultAzureCredential. */
       credential?: string;
       clientId?: string;
@@ -207,6 +209,17 @@ const settingsSchema = z.object({
     }),
   /** Where the API is reachable from people's browsers, for links in alerts. */
   PUBLIC_BASE_URL: optionalUrl.transform((v) => v?.replace(/\/+$/, '')),
+  /**
+   * Reads every new layer blob (once per registry and layer digest) to learn what is inside:
+   * on-disk size, wasted bytes, build tools and caches left in the image. Off: no blob is read.
+   */
+  LAYER_ANALYSIS: boolSetting(true),
+  /** Compressed layers bigger than this are recorded as not analyzed (the manifest's size decides, before any download). */
+  LAYER_ANALYSIS_MAX_BYTES: intSetting(8 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+  /** Entries a layer may hold before it is recorded as not analyzed: the file index is what analysis keeps in memory. */
+  LAYER_ANALYSIS_MAX_FILES: intSetting(1_000_000, 1, 10_000_000),
+  /** Layers one instance reads at once; each holds one file index in memory and one download. */
+  LAYER_ANALYSIS_CONCURRENCY: intSetting(2, 1, 64),
   /** `function` requires a function key on the read APIs in Azure; the local host never checks keys. */
   API_AUTH_LEVEL: z.enum(['function', 'anonymous'], { error: 'must be "function" or "anonymous"' }).default('function'),
   /**
@@ -260,12 +273,14 @@ export function resolveStorageConnection(env: NodeJS.ProcessEnv, name = 'AzureWe
   const accountName = trimmed(env, `${name}__accountName`);
   let queueServiceUri = trimmed(env, `${name}__queueServiceUri`);
   let tableServiceUri = trimmed(env, `${name}__tableServiceUri`);
+  let blobServiceUri = trimmed(env, `${name}__blobServiceUri`);
   if (accountName) {
     if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
       throw new ConfigError([{ setting: `${name}__accountName`, message: `"${accountName}" is not a storage account name` }]);
     }
     queueServiceUri ??= `https://${accountName}.queue.core.windows.net`;
     tableServiceUri ??= `https://${accountName}.table.core.windows.net`;
+    blobServiceUri ??= `https://${accountName}.blob.core.windows.net`;
   }
   if (!queueServiceUri && !tableServiceUri) {
     throw new ConfigError([
@@ -283,13 +298,15 @@ export function resolveStorageConnection(env: NodeJS.ProcessEnv, name = 'AzureWe
   for (const [setting, uri] of [
     [`${name}__queueServiceUri`, queueServiceUri],
     [`${name}__tableServiceUri`, tableServiceUri],
+    [`${name}__blobServiceUri`, blobServiceUri],
   ] as const) {
-    if (!URL.canParse(uri!)) throw new ConfigError([{ setting, message: `"${uri}" is not a URL` }]);
+    if (uri !== undefined && !URL.canParse(uri)) throw new ConfigError([{ setting, message: `"${uri}" is not a URL` }]);
   }
   return {
     kind: 'identity',
     queueServiceUri: queueServiceUri!,
     tableServiceUri: tableServiceUri!,
+    ...(blobServiceUri ? { blobServiceUri } : {}),
     credential: trimmed(env, `${name}__credential`),
     clientId: trimmed(env, `${name}__clientId`),
   };
@@ -310,6 +327,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (parsed.success && parsed.data.ACR_GEO_REPLICAS > 1 && parsed.data.ACR_SKU !== 'Premium') {
     problems.push({ setting: 'ACR_GEO_REPLICAS', message: `geo-replication needs ACR_SKU=Premium, not ${parsed.data.ACR_SKU}` });
+  }
+  if (parsed.success && parsed.data.LAYER_ANALYSIS && storage?.kind === 'identity' && !storage.blobServiceUri) {
+    problems.push({
+      setting: 'AzureWebJobsStorage__blobServiceUri',
+      message: 'is required with identity-based storage while LAYER_ANALYSIS is on (layer file indexes are kept in Blob Storage)',
+    });
   }
   if (parsed.success) {
     const d = parsed.data;

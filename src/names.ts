@@ -11,6 +11,13 @@ export const ALERTS_QUEUE = 'acrsize-alerts';
 /** Outbox alerts to attempt once each; a retry is a new message, hidden for the back-off. */
 export const DELIVERIES_QUEUE = 'acrsize-deliveries';
 
+/** Platform images whose layers are to be read and whose filesystem is to be composed. */
+export const CONTENT_QUEUE = 'acrsize-content';
+/** One layer blob to read, so instances read the layers of one image in parallel. */
+export const LAYERS_QUEUE = 'acrsize-layers';
+/** Blob container of layer file indexes (one gzip'd NDJSON blob per registry and layer digest). */
+export const LAYER_INDEX_CONTAINER = 'acrsize-layers';
+
 export const TABLES = {
   content: 'acrsizeContent',
   images: 'acrsizeImages',
@@ -20,7 +27,11 @@ export const TABLES = {
   policies: 'acrsizePolicies',
   alerts: 'acrsizeAlerts',
   failures: 'acrsizeFailures',
+  layers: 'acrsizeLayers',
 } as const;
 
 /** The Functions connection name of the storage account used by triggers and adapters. */
 export const STORAGE_CONNECTION = 'AzureWebJobsStorage';
+
+/** host.json `extensions.queues.maxDequeueCount`: the attempt a queue trigger knows is its last (test/index.test.ts checks they agree). */
+export const MAX_DEQUEUE_COUNT = 5;

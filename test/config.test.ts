@@ -100,6 +100,7 @@ describe('resolveStorageConnection', () => {
       kind: 'identity',
       queueServiceUri: 'https://acct123.queue.core.windows.net',
       tableServiceUri: 'https://acct123.table.core.windows.net',
+      blobServiceUri: 'https://acct123.blob.core.windows.net',
       credential: 'managedidentity',
       clientId: 'cid',
     });
@@ -141,5 +142,37 @@ describe('secrets', () => {
     );
     expect(loadConfig({ ...base, WEBHOOK_SECRET_PREVIOUS: 'the-old-secret-0123456789' }).WEBHOOK_SECRET_PREVIOUS).toBe('the-old-secret-0123456789');
     expect(() => loadConfig({ ...base, WEBHOOK_SECRET_PREVIOUS: 'short' })).toThrow(/WEBHOOK_SECRET_PREVIOUS: must be at least 16/);
+  });
+});
+
+describe('layer analysis settings', () => {
+  it('defaults to reading layers, with documented limits', () => {
+    const c = loadConfig(base);
+    expect(c).toMatchObject({
+      LAYER_ANALYSIS: true,
+      LAYER_ANALYSIS_MAX_BYTES: 8 * 1024 ** 3,
+      LAYER_ANALYSIS_MAX_FILES: 1_000_000,
+      LAYER_ANALYSIS_CONCURRENCY: 2,
+    });
+    expect(loadConfig({ ...base, LAYER_ANALYSIS: 'false' }).LAYER_ANALYSIS).toBe(false);
+  });
+
+  it('names a bad limit', () => {
+    expect(() => loadConfig({ ...base, LAYER_ANALYSIS_CONCURRENCY: '0' })).toThrow(/LAYER_ANALYSIS_CONCURRENCY/);
+    expect(() => loadConfig({ ...base, LAYER_ANALYSIS: 'maybe' })).toThrow(/LAYER_ANALYSIS: must be true or false/);
+  });
+
+  it('needs the blob endpoint with identity-based storage while it is on, since file indexes live in Blob Storage', () => {
+    const { AzureWebJobsStorage: _c, ...rest } = base as Record<string, string>;
+    const identity = {
+      ...rest,
+      AzureWebJobsStorage__queueServiceUri: 'https://a.queue.core.windows.net',
+      AzureWebJobsStorage__tableServiceUri: 'https://a.table.core.windows.net',
+    };
+    expect(() => loadConfig(identity)).toThrow(/AzureWebJobsStorage__blobServiceUri: is required with identity-based storage while LAYER_ANALYSIS is on/);
+    expect(loadConfig({ ...identity, LAYER_ANALYSIS: 'false' }).storage).toMatchObject({ kind: 'identity' });
+    expect(loadConfig({ ...identity, AzureWebJobsStorage__blobServiceUri: 'https://a.blob.core.windows.net' }).storage).toMatchObject({
+      blobServiceUri: 'https://a.blob.core.windows.net',
+    });
   });
 });

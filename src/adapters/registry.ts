@@ -50,6 +50,46 @@ export class RegistryClient implements RegistryReader {
     });
   }
 
+  /**
+   * A layer blob as a stream, never held whole: the SDK resumes a broken download with a
+   * range request and checks the digest at the end. A stream that stalls for
+   * `timeoutMs` (rather than one that is merely long: a 2 GB layer takes a while) is cut.
+   */
+  async openBlob(registry: string, repository: string, digest: string): Promise<AsyncIterable<Uint8Array>> {
+    const what = `${registry}/${repository} blob ${digest}`;
+    const idle = new AbortController();
+    const timeoutMs = this.options.timeoutMs;
+    let timer = setTimeout(() => idle.abort(), timeoutMs);
+    const stall = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => idle.abort(), timeoutMs);
+    };
+    let content: NodeJS.ReadableStream;
+    try {
+      content = (await this.#client(registry, repository).downloadBlob(digest, { abortSignal: idle.signal })).content;
+    } catch (e) {
+      clearTimeout(timer);
+      throw classify(e, what, idle.signal.aborted ? timeoutMs : undefined);
+    }
+    return (async function* () {
+      try {
+        for await (const chunk of content) {
+          stall();
+          yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        }
+      } catch (e) {
+        // The SDK reports a digest mismatch at the end of the stream: the registry served other bytes.
+        if ((e as Error)?.name === 'DigestMismatchError')
+          throw new PermanentError(`${what}: the bytes served do not hash to the digest`, undefined, { cause: e });
+        // A download cut short (the SDK's "received less data", a reset, a stall) may go through next time.
+        if (idle.signal.aborted) throw new TransientError(`${what}: no bytes for ${timeoutMs} ms`, undefined, { cause: e });
+        throw new TransientError(`${what}: the download broke off: ${(e as Error)?.message ?? String(e)}`, undefined, { cause: e });
+      } finally {
+        clearTimeout(timer);
+      }
+    })();
+  }
+
   #client(registry: string, repository: string): ContainerRegistryContentClient {
     const key = `${registry}/${repository}`;
     let client = this.#clients.get(key);

@@ -1,5 +1,6 @@
 import { RestError, TableClient } from '@azure/data-tables';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { QueueServiceClient, type StoragePipelineOptions } from '@azure/storage-queue';
 import type { StorageConnection } from '../config';
 import { TransientError } from '../core/errors';
@@ -44,7 +45,7 @@ export interface StorageRetry {
 
 export const DEFAULT_STORAGE_RETRY: StorageRetry = { tryTimeoutMs: 2_000, maxTries: 2, retryDelayMs: 200 };
 
-export type StorageService = 'table' | 'queue';
+export type StorageService = 'table' | 'queue' | 'blob';
 /** `timeout`: no answer in time; `unreachable`: no connection; `unavailable`: storage answered 5xx, 408 or 429. */
 export type StorageUnavailability = 'timeout' | 'unreachable' | 'unavailable';
 
@@ -189,4 +190,14 @@ export function tableClient(conn: StorageConnection, tableName: string, retry: S
 export function queueServiceClient(conn: StorageConnection, options?: StoragePipelineOptions): QueueServiceClient {
   if (conn.kind === 'connectionString') return QueueServiceClient.fromConnectionString(conn.connectionString, options);
   return new QueueServiceClient(conn.queueServiceUri, credentialFor(conn), options);
+}
+
+/**
+ * Blob Storage for records that outgrow a table entity (layer file indexes). The blob SDK
+ * takes no custom policies either: callers bound each call with boundedStorageCall.
+ */
+export function blobServiceClient(conn: StorageConnection): BlobServiceClient {
+  if (conn.kind === 'connectionString') return BlobServiceClient.fromConnectionString(conn.connectionString);
+  if (!conn.blobServiceUri) throw new Error('AzureWebJobsStorage__blobServiceUri is not set (config validation requires it while LAYER_ANALYSIS is on)');
+  return new BlobServiceClient(conn.blobServiceUri, credentialFor(conn));
 }

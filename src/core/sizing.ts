@@ -18,6 +18,8 @@ export interface PlatformImage {
   layerCount: number;
   foreignLayerCount: number;
   history: HistoryMatch;
+  /** `rootfs.diff_ids` of the config: each layer's uncompressed digest, in layer order. */
+  diffIds?: string[];
 }
 
 export const UNKNOWN_PLATFORM = 'unknown';
@@ -54,5 +56,6 @@ export function buildPlatformImage(digest: string, manifest: ImageManifest, conf
     layerCount: layers.length,
     foreignLayerCount: layers.filter((l) => l.foreign).length,
     history,
+    ...(config?.diffIds ? { diffIds: config.diffIds } : {}),
   };
 }

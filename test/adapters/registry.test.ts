@@ -26,6 +26,40 @@ afterAll(async () => {
   await registry?.stop();
 });
 
+async function drain(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(Buffer.from(c));
+  return Buffer.concat(chunks);
+}
+
+describe('RegistryClient.openBlob against a real registry over TLS', () => {
+  it('streams a layer blob whole, in one request', async () => {
+    const image = makeImage({ layers: [3 * 1024 * 1024] });
+    await pushImage(registry.url, 'team/layers', image);
+    const client = new RegistryClient({ timeoutMs: 5000, maxRetries: 0, credential: noTokens });
+    proxy.reset();
+    const bytes = await drain(await client.openBlob(proxy.loginServer, 'team/layers', image.layers[0]!.digest));
+    expect(bytes.equals(image.layers[0]!.bytes)).toBe(true);
+    expect(proxy.count()).toBe(1);
+  });
+
+  it('treats a blob the registry does not have as permanent, and a 500 as transient after the SDK retries', async () => {
+    const image = makeImage({ layers: [1000] });
+    await pushImage(registry.url, 'team/layers', image);
+    const client = new RegistryClient({ timeoutMs: 5000, maxRetries: 1, credential: noTokens });
+    const missing = await client.openBlob(proxy.loginServer, 'team/layers', 'sha256:' + 'e'.repeat(64)).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(PermanentError);
+    expect((missing as PermanentError).status).toBe(404);
+    proxy.reset();
+    proxy.failNext(2, 500);
+    const failed = await client.openBlob(proxy.loginServer, 'team/layers', image.layers[0]!.digest).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(TransientError);
+    proxy.failNext(1, 500);
+    const bytes = await drain(await client.openBlob(proxy.loginServer, 'team/layers', image.layers[0]!.digest));
+    expect(bytes.equals(image.layers[0]!.bytes)).toBe(true);
+  });
+});
+
 describe('RegistryClient against a real registry over TLS', () => {
   it('fetches a manifest by digest and its config blob, one request each', async () => {
     const image = makeImage({ format: 'docker', layers: [1000, 2000] });

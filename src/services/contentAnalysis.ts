@@ -1,0 +1,256 @@
+import { PermanentError } from '../core/errors';
+import { layerNeedsWork, type ContentRequest, type ImageContentRecord, type LayerRecord, type LayerRef, type LayerWork } from '../core/contentAnalysis';
+import { summarizeContent, type SavingsModels } from '../core/contentSummary';
+import type { LayerIndex } from '../core/layerIndex';
+import { analyzability, readLayer, type TarCompression } from '../core/layerReader';
+
+/**
+ * What is inside every image, read from the registry: each layer blob once per registry
+ * (a base layer shared by a hundred repositories is downloaded once, ever), as its own
+ * queued unit so instances read the layers of one image in parallel, and the image's
+ * filesystem composed once its last layer is read. Nothing here holds up the size point.
+ */
+
+export interface LayerRow {
+  record: LayerRecord;
+  etag: string;
+  /** When a message to read it was queued (pending rows only). */
+  pendingSince?: string;
+}
+
+export interface ContentAnalysisStore {
+  layers(registry: string, digests: readonly string[]): Promise<Map<string, LayerRow>>;
+  /** Marks a layer pending for this caller; false when another caller claimed it first. */
+  claim(registry: string, layer: LayerRef, now: Date, previous?: LayerRow): Promise<boolean>;
+  record(registry: string, record: LayerRecord): Promise<void>;
+  /** Notes that `image` waits for each of `layers`. */
+  wait(registry: string, image: string, layers: readonly string[]): Promise<void>;
+  waiting(registry: string, layer: string): Promise<string[]>;
+  image(registry: string, digest: string): Promise<ImageContentRecord | undefined>;
+  updateImage(registry: string, digest: string, change: (current: ImageContentRecord | undefined) => ImageContentRecord): Promise<ImageContentRecord>;
+}
+
+export interface LayerIndexStore {
+  put(registry: string, digest: string, index: LayerIndex): Promise<void>;
+  get(registry: string, digest: string): Promise<LayerIndex | undefined>;
+}
+
+/** A layer blob's bytes as the registry serves them, compressed, checked against the digest at the end. */
+export interface LayerSource {
+  openBlob(registry: string, repository: string, digest: string): Promise<AsyncIterable<Uint8Array>>;
+}
+
+export interface ContentDeps {
+  store: ContentAnalysisStore;
+  indexes: LayerIndexStore;
+  source: LayerSource;
+  /** Queues one layer to read (`acrsize-layers`). */
+  sendLayer: (work: LayerWork) => Promise<void>;
+  limits: { maxBytes: number; maxFiles: number };
+  /** Layers this instance reads at once. */
+  slots: Slots;
+  /** Prices the savings of each finding's advice; absent, advice carries no figures. */
+  savingsModels?: (registry: string) => SavingsModels;
+  now?: () => Date;
+}
+
+/** Counts what a request did, for the log line and the tests. */
+export interface RequestOutcome {
+  queued: number;
+  waitingFor: number;
+  notAnalyzed: number;
+  composed: boolean;
+}
+
+/**
+ * A platform image's layers are to be known: its record first (so the composition knows
+ * the layers and their steps), then its waiting rows, then the layers' rows; layers nobody
+ * has read or claimed are claimed and queued. When every layer is already read, the image
+ * is composed here.
+ */
+export async function requestContent(deps: ContentDeps, req: ContentRequest): Promise<RequestOutcome> {
+  const now = deps.now?.() ?? new Date();
+  const { registry } = req;
+  const existing = await deps.store.image(registry, req.digest);
+  if (existing?.status === 'done') return { queued: 0, waitingFor: 0, notAnalyzed: 0, composed: false };
+  if (!existing)
+    await deps.store.updateImage(
+      registry,
+      req.digest,
+      (cur) =>
+        cur ?? {
+          digest: req.digest,
+          repository: req.repository,
+          ...(req.configBytes !== undefined ? { configBytes: req.configBytes } : {}),
+          layers: req.layers,
+          status: 'pending',
+          requestedAt: now.toISOString(),
+        },
+    );
+  const digests = [...new Set(req.layers.map((l) => l.digest))];
+  await deps.store.wait(registry, req.digest, digests);
+  const rows = await deps.store.layers(registry, digests);
+  let queued = 0;
+  let waitingFor = 0;
+  let notAnalyzed = 0;
+  for (const digest of digests) {
+    const layer = req.layers.find((l) => l.digest === digest)!;
+    const row = rows.get(digest);
+    if (!layerNeedsWork(row?.record, row?.pendingSince, now)) {
+      if (row?.record.status === 'pending') waitingFor++;
+      continue;
+    }
+    // Decided from the manifest alone: no download can change the answer.
+    const plan = planOf(layer, deps.limits.maxBytes);
+    if ('refusal' in plan) {
+      await deps.store.record(registry, { ...identity(layer), status: 'not analyzed', reason: plan.refusal, permanent: true, analyzedAt: now.toISOString() });
+      notAnalyzed++;
+      continue;
+    }
+    if (await deps.store.claim(registry, layer, now, row)) {
+      await deps.sendLayer({ registry, repository: req.repository, layer: identity(layer) });
+      queued++;
+    }
+    waitingFor++;
+  }
+  const composed = waitingFor === 0 ? await composeIfReady(deps, registry, req.digest) : false;
+  return { queued, waitingFor, notAnalyzed, composed };
+}
+
+export interface LayerOutcome {
+  status: LayerRecord['status'] | 'already finished';
+  reason?: string;
+  entries?: number;
+  composed: number;
+}
+
+/**
+ * Reads one layer: streamed from the registry, decompressed and its tar headers indexed
+ * without holding the layer; the index to Blob Storage, the layer's row after it. A
+ * transient failure throws for the queue to retry, until `final`; a corrupt or refused
+ * layer is recorded as not analyzed, for good.
+ */
+export async function analyzeLayer(deps: ContentDeps, work: LayerWork, attempt: { final: boolean }): Promise<LayerOutcome> {
+  const { registry, layer } = work;
+  const row = (await deps.store.layers(registry, [layer.digest])).get(layer.digest);
+  if (row && row.record.status !== 'pending') return { status: 'already finished', composed: await notifyWaiting(deps, registry, layer.digest) };
+  const release = await deps.slots.take();
+  let outcome: Omit<LayerOutcome, 'composed'>;
+  try {
+    outcome = await read(deps, work, attempt);
+  } finally {
+    release();
+  }
+  return { ...outcome, composed: await notifyWaiting(deps, registry, layer.digest) };
+}
+
+async function read(deps: ContentDeps, work: LayerWork, attempt: { final: boolean }): Promise<Omit<LayerOutcome, 'composed'>> {
+  const { registry, repository, layer } = work;
+  const at = () => (deps.now?.() ?? new Date()).toISOString();
+  const notAnalyzed = async (reason: string, permanent: boolean) => {
+    await deps.store.record(registry, { ...identity(layer), status: 'not analyzed', reason, ...(permanent ? { permanent } : {}), analyzedAt: at() });
+    return { status: 'not analyzed' as const, reason };
+  };
+  const plan = planOf(layer, deps.limits.maxBytes);
+  if ('refusal' in plan) return notAnalyzed(plan.refusal, true);
+  let index: LayerIndex;
+  try {
+    const blob = await deps.source.openBlob(registry, repository, layer.digest);
+    index = await readLayer(blob, plan.compression, { maxEntries: deps.limits.maxFiles });
+  } catch (e) {
+    if (e instanceof PermanentError) return notAnalyzed(e.message, true);
+    if (attempt.final) return notAnalyzed(`gave up after the last attempt: ${(e as Error).message}`, false);
+    throw e;
+  }
+  await deps.indexes.put(registry, layer.digest, index);
+  await deps.store.record(registry, {
+    ...identity(layer),
+    status: 'done',
+    uncompressedBytes: index.uncompressedBytes,
+    fileCount: index.entries.length,
+    diffId: index.diffId,
+    analyzedAt: at(),
+  });
+  return { status: 'done', entries: index.entries.length };
+}
+
+/** Images waiting for a layer just finished: each is composed if this was its last one. */
+async function notifyWaiting(deps: ContentDeps, registry: string, layer: string): Promise<number> {
+  let composed = 0;
+  for (const image of await deps.store.waiting(registry, layer)) if (await composeIfReady(deps, registry, image)) composed++;
+  return composed;
+}
+
+/**
+ * Composes an image whose every layer is finished; true when this call wrote the summary.
+ * Two callers may both find it ready: the second finds it done and writes nothing.
+ */
+export async function composeIfReady(deps: ContentDeps, registry: string, digest: string): Promise<boolean> {
+  const record = await deps.store.image(registry, digest);
+  if (!record || record.status === 'done') return false;
+  const rows = await deps.store.layers(
+    registry,
+    record.layers.map((l) => l.digest),
+  );
+  if (record.layers.some((l) => !rows.get(l.digest) || rows.get(l.digest)!.record.status === 'pending')) return false;
+  const indexes = new Map<string, LayerIndex>();
+  for (const l of record.layers) {
+    if (indexes.has(l.digest) || rows.get(l.digest)!.record.status !== 'done') continue;
+    const index = await deps.indexes.get(registry, l.digest);
+    // A row says done only after its index was written: a missing blob was removed since.
+    if (!index) throw new Error(`layer ${l.digest} is recorded as read but its file index is missing from Blob Storage`);
+    indexes.set(l.digest, index);
+  }
+  const models = deps.savingsModels?.(registry);
+  const summary = summarizeContent(
+    record.layers.map((l) => {
+      const index = indexes.get(l.digest);
+      return { ref: l, record: rows.get(l.digest)!.record, ...(index ? { index } : {}) };
+    }),
+    models && { ...models, configBytes: record.configBytes ?? 0 },
+  );
+  let wrote = false;
+  const completedAt = (deps.now?.() ?? new Date()).toISOString();
+  await deps.store.updateImage(registry, digest, (cur) => {
+    if (!cur || cur.status === 'done') return cur ?? record;
+    wrote = true;
+    return { ...cur, status: 'done', completedAt, summary };
+  });
+  return wrote;
+}
+
+/** How to read a layer, or why not to: what no download can change (its media type, its size in the manifest). */
+function planOf(layer: Pick<LayerRef, 'mediaType' | 'compressedBytes'>, maxBytes: number): { compression: TarCompression } | { refusal: string } {
+  const how = analyzability(layer.mediaType);
+  if ('notAnalyzed' in how) return { refusal: how.notAnalyzed };
+  if (layer.compressedBytes > maxBytes)
+    return { refusal: `the layer is ${layer.compressedBytes} bytes compressed, over LAYER_ANALYSIS_MAX_BYTES (${maxBytes})` };
+  return how;
+}
+
+function identity(layer: Pick<LayerRef, 'digest' | 'mediaType' | 'compressedBytes'>) {
+  return { digest: layer.digest, mediaType: layer.mediaType, compressedBytes: layer.compressedBytes };
+}
+
+/** At most `size` holders at once; the rest wait their turn, first come first served. */
+export class Slots {
+  #free: number;
+  readonly #queue: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async take(): Promise<() => void> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#queue.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#queue.shift();
+      if (next) next();
+      else this.#free++;
+    };
+  }
+}
