@@ -12,12 +12,17 @@ import { RepositoryTable } from './adapters/tables/repositoryTable';
 import { Tables } from './adapters/tables/tables';
 import { postToTeams } from './adapters/teams';
 import { WorkQueue } from './adapters/workQueue';
+import { LayerIndexBlobs } from './adapters/layerIndexBlobs';
+import { LayerTable } from './adapters/tables/layerTable';
 import { getConfig, type Config } from './config';
 import type { AlertRef } from './core/alertMessages';
 import { effectivePolicy, type EffectivePolicy, type PolicyDefaults } from './core/policy';
 import { routeProblem } from './core/teamsRoute';
 import type { PointEstimates, PointRef } from './core/trend';
-import { ALERTS_QUEUE, DELIVERIES_QUEUE, EVENTS_POISON_QUEUE } from './names';
+import { ALERTS_QUEUE, CONTENT_QUEUE, DELIVERIES_QUEUE, EVENTS_POISON_QUEUE, LAYERS_QUEUE } from './names';
+import { contentRequestOf, type ContentRequest, type LayerWork } from './core/contentAnalysis';
+import type { PlatformImage } from './core/sizing';
+import { Slots, type ContentDeps } from './services/contentAnalysis';
 import { RouteSlots, type DeliveryDeps, type EvaluationDeps } from './services/alerts';
 import type { FailureDeps } from './services/failures';
 import type { PolicyDeps, PolicyStore } from './services/policies';
@@ -55,6 +60,10 @@ export interface Runtime {
   deliveryDeps: DeliveryDeps;
   /** Ingest calls this for each point stored, re-described or re-delivered: queues its evaluation. */
   onPoint: (ref: PointRef) => Promise<void>;
+  layers: LayerTable;
+  contentDeps: ContentDeps;
+  /** Ingest calls this for each platform image it has no record of: queues the reading of its layers (LAYER_ANALYSIS). */
+  onNewImage?: (registry: string, repository: string, image: PlatformImage) => Promise<void>;
 }
 
 export function policyDefaults(config: Config): PolicyDefaults {
@@ -71,6 +80,10 @@ export function policyDefaults(config: Config): PolicyDefaults {
 }
 
 let current: Runtime | undefined;
+
+const refuse = async (): Promise<never> => {
+  throw new Error('LAYER_ANALYSIS is off: layer file indexes are not read or written');
+};
 
 export function getRuntime(): Runtime {
   if (current) return current;
@@ -94,10 +107,14 @@ export function getRuntime(): Runtime {
   // The worker forwards console output to the function logs.
   const log = (level: 'info' | 'warn', message: string) => (level === 'warn' ? console.warn(message) : console.info(message));
   const teamsTimeoutMs = config.TEAMS_TIMEOUT_SECONDS * 1000;
+  const layers = new LayerTable(tables);
+  const contentRequests = new WorkQueue<ContentRequest>(config.storage, CONTENT_QUEUE);
+  const layerWork = new WorkQueue<LayerWork>(config.storage, LAYERS_QUEUE);
+  const registry = new RegistryClient({ timeoutMs: config.REGISTRY_TIMEOUT_MS, maxRetries: config.REGISTRY_MAX_RETRIES });
   current = {
     config,
     queue,
-    registry: new RegistryClient({ timeoutMs: config.REGISTRY_TIMEOUT_MS, maxRetries: config.REGISTRY_MAX_RETRIES }),
+    registry,
     content,
     images,
     points,
@@ -139,6 +156,20 @@ export function getRuntime(): Runtime {
       log,
     },
     onPoint: (ref) => evaluations.send(ref, config.ALERT_SETTLE_SECONDS),
+    layers,
+    contentDeps: {
+      store: layers,
+      // Only built when analysis is on: identity-based storage may have no blob endpoint otherwise.
+      indexes: config.LAYER_ANALYSIS ? new LayerIndexBlobs(config.storage) : { put: refuse, get: refuse },
+      source: registry,
+      sendLayer: (work) => layerWork.send(work),
+      limits: { maxBytes: config.LAYER_ANALYSIS_MAX_BYTES, maxFiles: config.LAYER_ANALYSIS_MAX_FILES },
+      slots: new Slots(config.LAYER_ANALYSIS_CONCURRENCY),
+      savingsModels: (registry) => ({ profile: estimates.profile(registry), prices: estimates.prices, pullModel: estimates.pullModel }),
+    },
+    ...(config.LAYER_ANALYSIS
+      ? { onNewImage: (registry: string, repository: string, image: PlatformImage) => contentRequests.send(contentRequestOf(registry, repository, image)) }
+      : {}),
   };
   return current;
 }

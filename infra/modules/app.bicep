@@ -98,6 +98,15 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
         publicAccess: 'None'
       }
     }
+
+    // Layer file indexes of the content analysis (src/names.ts LAYER_INDEX_CONTAINER). The app
+    // creates it on first use too, with the same Storage Blob Data Owner role.
+    resource layerIndexContainer 'containers' = {
+      name: 'acrsize-layers'
+      properties: {
+        publicAccess: 'None'
+      }
+    }
   }
 }
 

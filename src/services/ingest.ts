@@ -58,6 +58,12 @@ export interface IngestDeps {
    * it still alerts (once).
    */
   onPoint?: (ref: PointRef) => Promise<void>;
+  /**
+   * Called for each platform image of a push that has no image record yet (a first push,
+   * or a retry of one that failed before its record was written): queues the reading of
+   * its layers, which is idempotent. Absent: no content analysis.
+   */
+  onNewImage?: (registry: string, repository: string, image: PlatformImage) => Promise<void>;
 }
 
 export interface EstimateInput {

@@ -78,6 +78,10 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   for (const image of platforms) accounting.set(image.digest, await account(event, deps, existing, image, liveBytes));
   const entries = resolved.entries.map((e) => (isFailure(e) ? e : { ...e, newRegistryBytes: accounting.get(e.digest)?.newRegistryBytes ?? 0 }));
   const { status, reason } = pushStatus(root, entries);
+  // Alongside the points, not before them: the size point does not wait for a queue send. Sent
+  // again by a retry that finds no record, which the analysis takes as the same request.
+  const onNewImage = deps.onNewImage;
+  const contentQueued = !existing && onNewImage ? Promise.allSettled(platforms.map((p) => onNewImage(registry, repository, p))) : undefined;
 
   // Points before the image record: a delete marks the record first and reads the points
   // second, so between the two one of them sees the other (see deleteEvent.ts).
@@ -129,6 +133,7 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   // The summary before the image record: see advanceSummary.
   await advanceSummary(deps, registry, repository, newest, rebuild, event.timestamp, withReason);
 
+  for (const sent of (await contentQueued) ?? []) if (sent.status === 'rejected') throw sent.reason;
   const pointed = new Set(written.map((w) => w.stored.point.digest));
   const record = await recordImage(
     event,

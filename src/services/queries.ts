@@ -1,3 +1,5 @@
+import type { ContentAnalysisStore } from './contentAnalysis';
+import { contentView } from './contentView';
 import { isFailure, type ImageRecord, type PlatformSummary } from '../core/image';
 import type { PlatformImage } from '../core/sizing';
 import { latestPoint, type RepositorySummary } from '../core/repository';
@@ -96,7 +98,12 @@ export async function findPlatformImage(stores: QueryStores, registry: string, r
   return { ok: true, image, record, ...(record.kind === 'index' ? { indexDigest: digest } : {}) };
 }
 
-export async function getImageDetail(stores: QueryStores, registry: string, repository: string, digest: string) {
+export async function getImageDetail(
+  stores: QueryStores & { layers?: Pick<ContentAnalysisStore, 'image' | 'layers'> },
+  registry: string,
+  repository: string,
+  digest: string,
+) {
   const record = await stores.images.get(registry, repository, digest);
   if (!record) return undefined;
   const resolver = new ContentResolver(stores.content, storedOnly, registry, repository);
@@ -116,6 +123,7 @@ export async function getImageDetail(stores: QueryStores, registry: string, repo
         config: image.config,
         history: image.history,
         layers: image.layers,
+        ...(stores.layers ? { content: await contentView(stores.layers, registry, entry.digest) } : {}),
       };
     }),
   );

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SETTINGS } from '../../src/config';
 import { MAX_WEBHOOK_BYTES } from '../../src/http/webhook';
+import { LAYER_INDEX_CONTAINER } from '../../src/names';
 
 /**
  * Static checks of the infrastructure: no Bicep compiler or Azure CLI runs here, so these
@@ -845,5 +846,17 @@ describe('packaging', () => {
     const yaml = read('azure.yaml');
     expect(yaml).toMatch(/^ {2}predown:\n/m);
     expect((yaml.match(/exit 1/g) ?? []).length).toBe(2);
+  });
+});
+
+describe('layer file indexes (content analysis)', () => {
+  it('declares the private blob container the app writes them to, in the storage account its identity owns blob data of', () => {
+    const app = read('infra/modules/app.bicep');
+    const blobService = /resource blobService 'blobServices' = \{([\s\S]*?)\n {2}\}\n\}/.exec(app)?.[1] ?? '';
+    const container = /resource layerIndexContainer 'containers' = \{\s*name: '([^']+)'\s*properties: \{\s*publicAccess: '(\w+)'/.exec(blobService);
+    expect(container?.[1]).toBe(LAYER_INDEX_CONTAINER);
+    expect(container?.[2]).toBe('None');
+    // The app's identity writes and reads them (and creates the container on Azurite): Storage Blob Data Owner on the account.
+    expect(app).toMatch(/resource storageBlobDataOwnerForApp[\s\S]*?scope: storage[\s\S]*?principalId: identity\.properties\.principalId/);
   });
 });

@@ -47,6 +47,47 @@ describe('ingest (in-memory stores)', () => {
     expect(evaluated).toEqual(['v3', 'v2']);
   });
 
+  it('asks for the content of each platform image it has no record of, once, alongside the point', async () => {
+    const { deps, publish } = world();
+    const requested: string[] = [];
+    const withHook = {
+      ...deps,
+      onNewImage: async (_r: string, repository: string, image: { digest: string; diffIds?: string[] }) => void requested.push(`${repository}@${image.digest}`),
+    };
+    const image = makeImage({ layers: [2000, 3000] });
+    publish(image);
+
+    await ingest(push('team/api', image, 'v1', 0), withHook);
+    expect(requested).toEqual([`team/api@${image.manifest.digest}`]);
+    // A new tag of the same digest, and a re-delivery: the record exists, nothing is asked again.
+    await ingest(push('team/api', image, 'stable', 1), withHook);
+    await ingest(push('team/api', image, 'v1', 0), withHook);
+    expect(requested).toHaveLength(1);
+    // Another repository holding the same digest has its own record: the request is made (the analysis dedupes by layer).
+    await ingest(push('team/other', image, 'v1', 2), withHook);
+    expect(requested).toEqual([`team/api@${image.manifest.digest}`, `team/other@${image.manifest.digest}`]);
+  });
+
+  it('asks again on a retry of a push that failed before its image record, and fails the event when the request cannot be queued', async () => {
+    const { deps, publish } = world();
+    const image = makeImage({ layers: [2000] });
+    publish(image);
+    let sends = 0;
+    const failing = {
+      ...deps,
+      onNewImage: async () => {
+        sends++;
+        throw new Error('queue down');
+      },
+    };
+    await expect(ingest(push('team/api', image, 'v1', 0), failing)).rejects.toThrow('queue down');
+    expect(await deps.images.get(REGISTRY, 'team/api', image.manifest.digest)).toBeUndefined();
+    const working = { ...deps, onNewImage: async () => void sends++ };
+    await ingest(push('team/api', image, 'v1', 0), working);
+    expect(sends).toBe(2);
+    expect((await deps.images.get(REGISTRY, 'team/api', image.manifest.digest))?.tags).toEqual(['v1']);
+  });
+
   it('rebuilds a lost repository summary from the stored points when the event is delivered again', async () => {
     const { deps, publish } = world();
     const image = makeImage({ layers: [1000] });

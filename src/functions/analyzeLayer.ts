@@ -1,0 +1,28 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { parseMessage } from '../core/alertMessages';
+import { LayerMessage } from '../core/contentAnalysis';
+import { LAYERS_QUEUE, MAX_DEQUEUE_COUNT, STORAGE_CONNECTION } from '../names';
+import { getRuntime } from '../runtime';
+import { analyzeLayer } from '../services/contentAnalysis';
+
+// One layer blob: streamed from the registry and its tar headers indexed, once per registry and digest.
+app.storageQueue('analyzeLayer', {
+  queueName: LAYERS_QUEUE,
+  connection: STORAGE_CONNECTION,
+  handler: async (message: unknown, context: InvocationContext) => {
+    const runtime = getRuntime();
+    const work = parseMessage(LayerMessage, message, runtime.config.ALLOWED_REGISTRIES, 'a layer to analyze');
+    const attempt = Number(context.triggerMetadata?.dequeueCount ?? 1);
+    const what = `layer ${work.registry}/${work.repository}@${work.layer.digest} (${work.layer.compressedBytes} bytes, ${work.layer.mediaType})`;
+    try {
+      const outcome = await analyzeLayer(runtime.contentDeps, work, { final: attempt >= MAX_DEQUEUE_COUNT });
+      context.info(
+        `${what}: ${outcome.status}${outcome.entries !== undefined ? `, ${outcome.entries} entries` : ''}${outcome.reason ? ` (${outcome.reason})` : ''}` +
+          (outcome.composed > 0 ? `; ${outcome.composed} image(s) composed` : ''),
+      );
+    } catch (e) {
+      context.warn(`${what}: attempt ${attempt} failed, the queue will retry: ${(e as Error).message}`);
+      throw e;
+    }
+  },
+});

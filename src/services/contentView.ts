@@ -1,0 +1,29 @@
+import type { ContentAnalysisStore } from './contentAnalysis';
+
+/** The analysis status of a platform image's content, for /api/image: pending with its layers' states, or the summary. */
+export async function contentView(layers: Pick<ContentAnalysisStore, 'image' | 'layers'>, registry: string, digest: string): Promise<Record<string, unknown>> {
+  const record = await layers.image(registry, digest);
+  if (!record) return { status: 'not requested' };
+  if (record.status === 'done' && record.summary)
+    return { status: 'done', requestedAt: record.requestedAt, completedAt: record.completedAt, ...record.summary };
+  const rows = await layers.layers(
+    registry,
+    record.layers.map((l) => l.digest),
+  );
+  return {
+    status: 'pending',
+    requestedAt: record.requestedAt,
+    layers: record.layers.map((l) => {
+      const r = rows.get(l.digest)?.record;
+      return {
+        digest: l.digest,
+        status: r?.status ?? 'pending',
+        ...(r?.reason ? { reason: r.reason } : {}),
+        compressedBytes: l.compressedBytes,
+        ...(r?.uncompressedBytes !== undefined ? { uncompressedBytes: r.uncompressedBytes } : {}),
+        ...(r?.fileCount !== undefined ? { fileCount: r.fileCount } : {}),
+        ...(l.step ? { step: l.step } : {}),
+      };
+    }),
+  };
+}
