@@ -15,6 +15,8 @@ export const DELIVERIES_QUEUE = 'acrsize-deliveries';
 export const CONTENT_QUEUE = 'acrsize-content';
 /** One layer blob to read, so instances read the layers of one image in parallel. */
 export const LAYERS_QUEUE = 'acrsize-layers';
+/** Layers whose every attempt failed: recorded as not analyzed, so the images waiting on them are composed. */
+export const LAYERS_POISON_QUEUE = `${LAYERS_QUEUE}-poison`;
 /** Blob container of layer file indexes (one gzip'd NDJSON blob per registry and layer digest). */
 export const LAYER_INDEX_CONTAINER = 'acrsize-layers';
 
@@ -32,6 +34,3 @@ export const TABLES = {
 
 /** The Functions connection name of the storage account used by triggers and adapters. */
 export const STORAGE_CONNECTION = 'AzureWebJobsStorage';
-
-/** host.json `extensions.queues.maxDequeueCount`: the attempt a queue trigger knows is its last (test/index.test.ts checks they agree). */
-export const MAX_DEQUEUE_COUNT = 5;

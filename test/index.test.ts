@@ -3,10 +3,7 @@
  * function: that is how `npm start` (and the Functions worker) report a bad setting by name
  * before serving anything.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MAX_DEQUEUE_COUNT } from '../src/names';
 import { activateRegistry, FunctionRegistry, installFunctionsCore } from '@acr-size-tracker/local-host';
 
 const saved = { ...process.env };
@@ -43,12 +40,5 @@ describe('src/index.ts', () => {
     const { registry, error } = await load(valid);
     expect(error).toBeUndefined();
     expect(registry.functions.map((f) => f.name)).toContain('acrWebhook');
-  });
-});
-
-describe('host.json', () => {
-  it('gives up on a queue message after the attempt the app treats as the last (MAX_DEQUEUE_COUNT)', async () => {
-    const host = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'host.json'), 'utf8')) as { extensions: { queues: { maxDequeueCount: number } } };
-    expect(host.extensions.queues.maxDequeueCount).toBe(MAX_DEQUEUE_COUNT);
   });
 });

@@ -16,6 +16,8 @@ export interface LayerRow {
   etag: string;
   /** When a message to read it was queued (pending rows only). */
   pendingSince?: string;
+  /** What the last failed attempt said (pending rows only). */
+  lastError?: string;
 }
 
 export interface ContentAnalysisStore {
@@ -23,6 +25,8 @@ export interface ContentAnalysisStore {
   /** Marks a layer pending for this caller; false when another caller claimed it first. */
   claim(registry: string, layer: LayerRef, now: Date, previous?: LayerRow): Promise<boolean>;
   record(registry: string, record: LayerRecord): Promise<void>;
+  /** Notes a failed attempt on a pending layer, for whoever gives up on it. */
+  noteFailure(registry: string, digest: string, message: string): Promise<void>;
   /** Notes that `image` waits for each of `layers`. */
   wait(registry: string, image: string, layers: readonly string[]): Promise<void>;
   waiting(registry: string, layer: string): Promise<string[]>;
@@ -127,24 +131,24 @@ export interface LayerOutcome {
 /**
  * Reads one layer: streamed from the registry, decompressed and its tar headers indexed
  * without holding the layer; the index to Blob Storage, the layer's row after it. A
- * transient failure throws for the queue to retry, until `final`; a corrupt or refused
- * layer is recorded as not analyzed, for good.
+ * transient failure is noted on the row and thrown for the queue to retry (after its last
+ * attempt, abandonLayer); a corrupt or refused layer is recorded as not analyzed, for good.
  */
-export async function analyzeLayer(deps: ContentDeps, work: LayerWork, attempt: { final: boolean }): Promise<LayerOutcome> {
+export async function analyzeLayer(deps: ContentDeps, work: LayerWork): Promise<LayerOutcome> {
   const { registry, layer } = work;
   const row = (await deps.store.layers(registry, [layer.digest])).get(layer.digest);
   if (row && row.record.status !== 'pending') return { status: 'already finished', composed: await notifyWaiting(deps, registry, layer.digest) };
   const release = await deps.slots.take();
   let outcome: Omit<LayerOutcome, 'composed'>;
   try {
-    outcome = await read(deps, work, attempt);
+    outcome = await read(deps, work);
   } finally {
     release();
   }
   return { ...outcome, composed: await notifyWaiting(deps, registry, layer.digest) };
 }
 
-async function read(deps: ContentDeps, work: LayerWork, attempt: { final: boolean }): Promise<Omit<LayerOutcome, 'composed'>> {
+async function read(deps: ContentDeps, work: LayerWork): Promise<Omit<LayerOutcome, 'composed'>> {
   const { registry, repository, layer } = work;
   const at = () => (deps.now?.() ?? new Date()).toISOString();
   const notAnalyzed = async (reason: string, permanent: boolean) => {
@@ -159,7 +163,7 @@ async function read(deps: ContentDeps, work: LayerWork, attempt: { final: boolea
     index = await readLayer(blob, plan.compression, { maxEntries: deps.limits.maxFiles });
   } catch (e) {
     if (e instanceof PermanentError) return notAnalyzed(e.message, true);
-    if (attempt.final) return notAnalyzed(`gave up after the last attempt: ${(e as Error).message}`, false);
+    await deps.store.noteFailure(registry, layer.digest, (e as Error).message).catch(() => undefined);
     throw e;
   }
   await deps.indexes.put(registry, layer.digest, index);
@@ -172,6 +176,19 @@ async function read(deps: ContentDeps, work: LayerWork, attempt: { final: boolea
     analyzedAt: at(),
   });
   return { status: 'done', entries: index.entries.length };
+}
+
+/**
+ * Every attempt to read a layer failed (transiently): it is recorded as not analyzed, not
+ * for good (a later push asks again), and the images waiting on it are composed without it.
+ */
+export async function abandonLayer(deps: ContentDeps, work: LayerWork): Promise<LayerOutcome> {
+  const { registry, layer } = work;
+  const row = (await deps.store.layers(registry, [layer.digest])).get(layer.digest);
+  if (row && row.record.status !== 'pending') return { status: 'already finished', composed: await notifyWaiting(deps, registry, layer.digest) };
+  const reason = `every attempt to read it failed${row?.lastError ? `, the last with: ${row.lastError}` : ''}`;
+  await deps.store.record(registry, { ...identity(layer), status: 'not analyzed', reason, analyzedAt: (deps.now?.() ?? new Date()).toISOString() });
+  return { status: 'not analyzed', reason, composed: await notifyWaiting(deps, registry, layer.digest) };
 }
 
 /** Images waiting for a layer just finished: each is composed if this was its last one. */

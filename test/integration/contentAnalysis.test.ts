@@ -15,7 +15,8 @@ let app: AppUnderTest;
 const MAX_BYTES = 4 * 1024 * 1024;
 
 beforeAll(async () => {
-  app = await startApp({ env: { LAYER_ANALYSIS_MAX_BYTES: String(MAX_BYTES) } });
+  // Two attempts per message, so giving up on a layer is seen within seconds.
+  app = await startApp({ env: { LAYER_ANALYSIS_MAX_BYTES: String(MAX_BYTES), AzureFunctionsJobHost__extensions__queues__maxDequeueCount: '2' } });
 });
 afterAll(() => app?.stop());
 
@@ -171,6 +172,7 @@ describe('layer content analysis (real tar layers, real registry)', () => {
   it('retries a registry 500 during a blob download through the queue, and reads a layer shared by two repositories once', async () => {
     const shared = tarLayer([{ file: 'shared/lib.so', bytes: 64_000 }], 'gzip');
     const own = (n: number) => tarLayer([{ file: `app${n}/bin`, bytes: 1_000 + n }], 'gzip');
+    app.proxy.reset();
     app.proxy.failNext(1, 500, { path: blobPath(shared.digest) });
     const [a, b] = [imageOf([shared, own(1)]), imageOf([shared, own(2)])];
     await pushImage(app.registry.url, 'content/shared-a', a, { tag: 'v1' });
@@ -185,5 +187,22 @@ describe('layer content analysis (real tar layers, real registry)', () => {
     const gets = app.proxy.requests().filter((r) => r.method === 'GET' && blobPath(shared.digest).test(r.path));
     // The injected 500, then one download that succeeded: the second repository waited for it.
     expect(gets.map((r) => r.status)).toEqual([500, 200]);
+    // Registry requests per push: today's two (manifest, config), plus one per layer the registry had not had read.
+    expect(app.proxy.count({ injected: false })).toBe(2 * 2 + 2 + 1);
+  });
+
+  it('gives up on a layer the registry keeps failing after the last attempt of the queue, and composes the image without it', async () => {
+    const flaky = tarLayer([{ file: 'flaky/blob', bytes: 3_000 }], 'gzip');
+    const fine = tarLayer([{ file: 'fine/blob', bytes: 2_000 }], 'gzip');
+    app.proxy.failNext(50, 503, { path: blobPath(flaky.digest) });
+    const image = await pushAndAsk('content/flaky', [fine, flaky]);
+    const content = await contentOf('content/flaky', image.manifest.digest);
+    app.proxy.reset();
+    expect(content).toMatchObject({ complete: false, onDiskBytes: 2_000 });
+    expect(content.layers[1]).toMatchObject({
+      status: 'not analyzed',
+      reason: expect.stringMatching(/^every attempt to read it failed, the last with: .*HTTP 503/),
+    });
+    await app.host.waitForLog(/layer .*: not analyzed \(every attempt to read it failed/);
   });
 });

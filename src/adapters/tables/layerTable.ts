@@ -55,7 +55,16 @@ export class LayerTable implements ContentAnalysisStore {
 
   async record(registry: string, record: LayerRecord): Promise<void> {
     const client = await this.tables.get('layers');
-    await client.upsertEntity({ partitionKey: escapeKey(registry), rowKey: layerKey(record.digest), ...columns(record), pendingSince: '' }, 'Replace');
+    await client.upsertEntity(
+      { partitionKey: escapeKey(registry), rowKey: layerKey(record.digest), ...columns(record), pendingSince: '', lastError: '' },
+      'Replace',
+    );
+  }
+
+  async noteFailure(registry: string, digest: string, message: string): Promise<void> {
+    const client = await this.tables.get('layers');
+    // Merge: the claim's columns stay; a row already finished by another message is not turned back.
+    await client.updateEntity({ partitionKey: escapeKey(registry), rowKey: layerKey(digest), lastError: message.slice(0, 2000) }, 'Merge');
   }
 
   async wait(registry: string, image: string, layers: readonly string[]): Promise<void> {
@@ -116,7 +125,11 @@ function rowOf(table: string, e: Record<string, unknown>): LayerRow {
     ...(present('fileCount') ? { fileCount: intColumn(e.fileCount) } : {}),
     ...(e.permanent === true ? { permanent: true } : {}),
   });
-  return { record, etag: String(e.etag), ...(typeof e.pendingSince === 'string' && e.pendingSince ? { pendingSince: e.pendingSince } : {}) };
+  const text = (name: string) => {
+    const value = e[name];
+    return typeof value === 'string' && value ? { [name]: value } : {};
+  };
+  return { record, etag: String(e.etag), ...(record.status === 'pending' ? { ...text('pendingSince'), ...text('lastError') } : {}) };
 }
 
 function columns(r: Pick<LayerRecord, 'digest' | 'mediaType' | 'compressedBytes' | 'status'> & Partial<LayerRecord>): Record<string, unknown> {

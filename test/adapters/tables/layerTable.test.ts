@@ -107,4 +107,13 @@ describe('LayerTable', () => {
     await table.updateImage(registry, d(60), (cur) => ({ ...cur!, status: 'done', completedAt: now.toISOString() }));
     expect(await table.image(registry, d(60))).toMatchObject({ status: 'done', completedAt: now.toISOString() });
   });
+
+  it('notes a failed attempt on a pending layer, and forgets it once the layer is recorded', async () => {
+    const layer = { digest: d(70), mediaType: gz, compressedBytes: 5 };
+    await table.claim(registry, layer, now);
+    await table.noteFailure(registry, d(70), 'HTTP 503 from the registry');
+    expect((await table.layers(registry, [d(70)])).get(d(70))).toMatchObject({ lastError: 'HTTP 503 from the registry', record: { status: 'pending' } });
+    await table.record(registry, { ...layer, status: 'done', uncompressedBytes: 1024, fileCount: 0, diffId: d(71) });
+    expect((await table.layers(registry, [d(70)])).get(d(70))?.lastError).toBeUndefined();
+  });
 });

@@ -156,7 +156,18 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
     'application/octet-stream',
     '',
   );
-  const known = { registry: opts.registry, repository: 'fuzz/app', digest: DIGEST, from: DIGEST, to: DIGEST, tag: 'v1', platform: 'linux/amd64', limit: '10' };
+  const known = {
+    registry: opts.registry,
+    repository: 'fuzz/app',
+    digest: DIGEST,
+    from: DIGEST,
+    to: DIGEST,
+    tag: 'v1',
+    platform: 'linux/amd64',
+    limit: '10',
+    path: '/usr/lib',
+    layer: DIGEST,
+  };
   const read = (name: string, names: string[]): EndpointSpec => ({
     name,
     methods: ['GET'],
@@ -233,6 +244,7 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
     },
     read('trend', ['registry', 'repository', 'tag', 'platform', 'since', 'until', 'limit', 'continuationToken']),
     read('image', ['registry', 'repository', 'digest']),
+    read('files', ['registry', 'repository', 'digest', 'platform', 'path', 'layer', 'limit']),
     read('repositories', ['registry']),
     read('compare', ['registry', 'repository', 'from', 'to', 'platform']),
     read('storage', ['registry', 'days']),
