@@ -7,6 +7,7 @@
  * request the host makes goes through a counting proxy.
  *
  *   npm run bench -- throughput [events=1000]
+ *   LAYER_ANALYSIS=true npm run bench -- throughput 200   (with content analysis running beside ingest)
  *   LOCAL_HOST_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench -- throughput 200
  */
 import fs from 'node:fs';
@@ -50,6 +51,8 @@ async function main() {
     WEBHOOK_SECRET: SECRET,
     ALLOWED_REGISTRIES: proxy.loginServer,
     REGISTRY_MAX_RETRIES: '2',
+    // Ingest alone by default: content analysis is its own queued work, read by layerAnalysis and pushToPoint.
+    LAYER_ANALYSIS: process.env.LAYER_ANALYSIS ?? 'false',
   });
   const points = TableClient.fromConnectionString(azurite.connectionString, 'acrsizePoints', { allowInsecureConnection: true });
   const markers = async () => {
@@ -170,7 +173,7 @@ async function main() {
     const floorKnown = await floor('known digests', many, false);
 
     console.log(
-      `\nIngest throughput, ${events} events per burst (Azurite on disk, host.json as shipped, host peak RSS ${rss ? Math.round(Number(rss) / 1024) : '?'} MiB):`,
+      `\nIngest throughput, ${events} events per burst (Azurite on disk, host.json as shipped, LAYER_ANALYSIS=${process.env.LAYER_ANALYSIS ?? 'false'}, host peak RSS ${rss ? Math.round(Number(rss) / 1024) : '?'} MiB):`,
     );
     console.table(rows);
     console.log(
