@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { registerReadApi } from '../http/readApi';
-import { digestParam, platformParam, registryParam, repositoryParam } from '../http/params';
+import { digestParam, limitParam, platformParam, registryParam, repositoryParam } from '../http/params';
 import { json, problem } from '../http/responses';
 import { getRuntime } from '../runtime';
 import { compareImages } from '../services/compare';
@@ -11,10 +11,13 @@ const CompareQuery = z.object({
   from: digestParam,
   to: digestParam,
   platform: platformParam.optional(),
+  /** Paths per list of the file-level diff. */
+  top: limitParam(20, 200),
 });
 
 registerReadApi('compare', CompareQuery, async (q) => {
-  const result = await compareImages(getRuntime(), q.registry, q.repository, q.from, q.to, q.platform);
+  const runtime = getRuntime();
+  const result = await compareImages({ ...runtime, indexes: runtime.contentDeps.indexes }, q.registry, q.repository, q.from, q.to, q.platform, q.top);
   if (!result.ok) {
     const { ok: _ok, status, error, ...details } = result;
     return problem(status, error, details);

@@ -1,9 +1,15 @@
+import { composeFilesystem } from '../core/filesystem';
+import { diffFilesystems, type PathChange } from '../core/fileTree';
 import { diffImages } from '../core/layerDiff';
 import type { Layer } from '../core/manifest';
 import type { PlatformImage } from '../core/sizing';
+import { contentOf, type FilesDeps } from './files';
 import { findPlatformImage } from './queries';
 
-type Stores = Parameters<typeof findPlatformImage>[0];
+type Stores = Parameters<typeof findPlatformImage>[0] & Partial<Pick<FilesDeps, 'layers' | 'indexes'>>;
+
+/** Paths per list of the file-level diff. */
+const TOP_PATHS = 20;
 
 function side(image: PlatformImage, indexDigest?: string) {
   return {
@@ -20,7 +26,7 @@ function side(image: PlatformImage, indexDigest?: string) {
 const layerView = (l: Layer) => ({ digest: l.digest, mediaType: l.mediaType, sizeBytes: l.sizeBytes, createdBy: l.createdBy ?? null, foreign: l.foreign });
 
 /** Any two stored images of a repository, not only neighbours on the trend. */
-export async function compareImages(stores: Stores, registry: string, repository: string, from: string, to: string, platform?: string) {
+export async function compareImages(stores: Stores, registry: string, repository: string, from: string, to: string, platform?: string, top = TOP_PATHS) {
   const [a, b] = await Promise.all([
     findPlatformImage(stores, registry, repository, from, platform),
     findPlatformImage(stores, registry, repository, to, platform),
@@ -41,5 +47,39 @@ export async function compareImages(stores: Stores, registry: string, repository
     layers: { added: d.added.map(layerView), removed: d.removed.map(layerView), shared: d.shared.map(layerView) },
     steps: d.steps,
     base: d.base,
+    files: await fileDiff(stores, registry, a.image.digest, b.image.digest, top),
+  };
+}
+
+/**
+ * What changed file by file, once both images' contents are read: files and directories
+ * added, removed, grown and shrunk (top N by bytes, directories rolled up), each with the
+ * step of `to` that wrote it. Until then, why not.
+ */
+async function fileDiff(stores: Stores, registry: string, from: string, to: string, top: number) {
+  if (!stores.layers || !stores.indexes) return { status: 'not requested' as const };
+  const deps = { layers: stores.layers, indexes: stores.indexes };
+  const [a, b] = await Promise.all([contentOf(deps, registry, from), contentOf(deps, registry, to)]);
+  if (!a.ok || !b.ok) return { status: (!a.ok && a.status === 409) || (!b.ok && b.status === 409) ? ('pending' as const) : ('not requested' as const) };
+  const diff = diffFilesystems(composeFilesystem(a.indexes), composeFilesystem(b.indexes), { top });
+  const step = (c: PathChange) => (c.layer === undefined ? undefined : b.record.layers[c.layer]?.step);
+  const view = (c: PathChange) => ({
+    path: `/${c.path}`,
+    type: c.type,
+    beforeBytes: c.beforeBytes,
+    afterBytes: c.afterBytes,
+    deltaBytes: c.deltaBytes,
+    ...(c.layer !== undefined ? { layer: c.layer } : {}),
+    ...(step(c) ? { step: step(c) } : {}),
+  });
+  return {
+    status: 'done' as const,
+    complete: (a.record.summary?.complete ?? false) && (b.record.summary?.complete ?? false),
+    onDiskDeltaBytes: diff.deltaBytes,
+    added: diff.added.map(view),
+    removed: diff.removed.map(view),
+    grown: diff.grown.map(view),
+    shrunk: diff.shrunk.map(view),
+    totals: diff.totals,
   };
 }

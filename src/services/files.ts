@@ -97,8 +97,21 @@ export async function listFiles(deps: FilesDeps, q: FilesQuery): Promise<{ ok: t
   };
 }
 
+/** An image's analyzed content: its record and its layers' indexes, or why there is none (yet). */
+export async function contentOf(
+  deps: Pick<FilesDeps, 'layers' | 'indexes'>,
+  registry: string,
+  digest: string,
+): Promise<{ ok: true; record: ImageContentRecord; indexes: LayerIndex[] } | Failure> {
+  const record = await deps.layers.image(registry, digest);
+  if (!record) return { ok: false, status: 404, error: `the content of ${digest} was never analyzed (LAYER_ANALYSIS off, or pushed before it was on)` };
+  if (record.status !== 'done')
+    return { ok: false, status: 409, error: `the content of ${digest} is still being analyzed`, details: { contentStatus: record.status } };
+  return { ok: true, record, indexes: await indexesOf(deps, registry, record) };
+}
+
 /** The layers' indexes in manifest order; a layer not analyzed counts as empty, as in the summary. */
-async function indexesOf(deps: FilesDeps, registry: string, record: ImageContentRecord): Promise<LayerIndex[]> {
+async function indexesOf(deps: Pick<FilesDeps, 'layers' | 'indexes'>, registry: string, record: ImageContentRecord): Promise<LayerIndex[]> {
   const rows = await deps.layers.layers(
     registry,
     record.layers.map((l) => l.digest),

@@ -205,4 +205,80 @@ describe('layer content analysis (real tar layers, real registry)', () => {
     });
     await app.host.waitForLog(/layer .*: not analyzed \(every attempt to read it failed/);
   });
+
+  it('finds gcc, apt lists, an npm cache and a .git directory with exact bytes and the step that put them there; a multi-stage image has none; compare lists what grew', async () => {
+    const MiB = 1024 * 1024;
+    const steps = ['RUN apt-get update && apt-get install -y build-essential', 'COPY . /app', 'RUN npm ci'];
+    const toolchain = tarLayer(
+      [
+        { file: 'usr/lib/gcc/x86_64-linux-gnu/12/cc1', bytes: 700_000 },
+        { file: 'usr/bin/x86_64-linux-gnu-gcc-12', bytes: 90_000 },
+        { file: 'usr/lib/x86_64-linux-gnu/libgcc_s.so.1', bytes: 120_000 }, // the runtime: not a finding
+        { file: 'var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4', bytes: 1.5 * MiB },
+        { file: 'var/lib/apt/lists/lock', bytes: 0 },
+      ],
+      'gzip',
+    );
+    const source = tarLayer(
+      [
+        { file: 'app/server.js', bytes: 30_000 },
+        { file: 'app/.git/objects/pack/pack-1.pack', bytes: 400_000 },
+        { file: 'app/.git/HEAD', bytes: 23 },
+      ],
+      'gzip',
+    );
+    const deps = tarLayer(
+      [
+        { file: 'app/node_modules/left-pad/index.js', bytes: 2_000 },
+        { file: 'root/.npm/_cacache/content-v2/sha512/ab/cd/0123', bytes: 1.25 * MiB },
+      ],
+      'zstd',
+    );
+    const fat = await pushAndAsk('content/findings', [toolchain, source, deps], { steps });
+    const content = await contentOf('content/findings', fat.manifest.digest);
+    const byRule = Object.fromEntries((content.findings as { rule: string }[]).map((f) => [f.rule, f]));
+    expect(byRule.gcc).toMatchObject({ category: 'compiler', onDiskBytes: 790_000, fileCount: 2, layer: 0, step: steps[0] });
+    expect(byRule['apt-lists']).toMatchObject({ category: 'package-index', onDiskBytes: 1.5 * MiB, layer: 0, step: steps[0] });
+    expect(byRule['vcs-metadata']).toMatchObject({ category: 'vcs', onDiskBytes: 400_023, fileCount: 2, layer: 1, step: steps[1] });
+    expect(byRule['npm-cache']).toMatchObject({ category: 'package-cache', onDiskBytes: 1.25 * MiB, layer: 2, step: steps[2] });
+    expect(Object.keys(byRule).sort()).toEqual(['apt-lists', 'gcc', 'npm-cache', 'vcs-metadata']);
+    // The advice carries its evidence and a saving priced by the cost and pull models.
+    expect(byRule.gcc).toMatchObject({
+      advice: expect.stringContaining('`RUN apt-get update && apt-get install -y build-essential`'),
+      savings: { bytesPerPull: expect.any(Number) },
+    });
+
+    // The same application built multi-stage: the runtime library and the app, nothing else.
+    const slim = await pushAndAsk('content/findings', [
+      tarLayer([{ file: 'usr/lib/x86_64-linux-gnu/libgcc_s.so.1', bytes: 120_000 }], 'gzip'),
+      tarLayer(
+        [
+          { file: 'app/server.js', bytes: 30_000 },
+          { file: 'app/node_modules/left-pad/index.js', bytes: 2_000 },
+        ],
+        'gzip',
+      ),
+    ]);
+    expect((await contentOf('content/findings', slim.manifest.digest)).findings).toEqual([]);
+
+    const compared = await app.get('/api/compare', {
+      registry: app.proxy.loginServer,
+      repository: 'content/findings',
+      from: slim.manifest.digest,
+      to: fat.manifest.digest,
+      top: 5,
+    });
+    expect(compared.status).toBe(200);
+    expect(compared.json.files).toMatchObject({ status: 'done', complete: true, onDiskDeltaBytes: 790_000 + 1.5 * MiB + 400_023 + 1.25 * MiB });
+    expect(compared.json.files.added.length).toBeLessThanOrEqual(5);
+    expect(compared.json.files.added).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          path: '/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4',
+          afterBytes: 1.5 * MiB,
+          step: steps[0],
+        }),
+      ]),
+    );
+  });
 });

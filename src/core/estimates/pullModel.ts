@@ -24,7 +24,7 @@ export interface TargetParams {
 }
 
 export interface PullModelParams {
-  /** Uncompressed / compressed, until uncompressed sizes are measured. Assumption. */
+  /** Uncompressed / compressed, for layers whose uncompressed size has not been measured. Assumption. */
   compressionRatio: number;
   /** Uncompressed MB/s one core decompresses at. */
   decompressMBps: { gzip: number; zstd: number; unknown: number };
@@ -119,8 +119,15 @@ export function mergePullModel(base: PullModelParams, override: PullModelOverrid
 
 export interface PullLayer {
   digest: string;
+  /** Compressed, as the manifest states it: what is downloaded. */
   sizeBytes: number;
   mediaType: string;
+  /**
+   * Bytes of the layer's uncompressed tar stream, once the service has read the layer
+   * (LayerIndex.uncompressedBytes). Manifests do not record it, hence optional: without
+   * it the unpack time falls back on `compressionRatio`.
+   */
+  uncompressedBytes?: number;
 }
 
 const MB = 1_000_000;
@@ -150,8 +157,12 @@ export function pullSeconds(
     if (!Number.isFinite(layer.sizeBytes) || layer.sizeBytes < 0) {
       throw new RangeError(`layer ${layer.digest} size must be a finite number of bytes ≥ 0, got ${layer.sizeBytes}`);
     }
+    if (layer.uncompressedBytes !== undefined && (!Number.isFinite(layer.uncompressedBytes) || layer.uncompressedBytes < 0)) {
+      throw new RangeError(`layer ${layer.digest} uncompressed size must be a finite number of bytes ≥ 0, got ${layer.uncompressedBytes}`);
+    }
     const compression = layerCompression(layer.mediaType);
-    const uncompressed = compression === 'none' ? layer.sizeBytes : layer.sizeBytes * params.compressionRatio;
+    // A measurement replaces the assumed expansion only: it says how many bytes there are to write, not how fast they decompress.
+    const uncompressed = layer.uncompressedBytes ?? (compression === 'none' ? layer.sizeBytes : layer.sizeBytes * params.compressionRatio);
     unpackSeconds += uncompressed / (unpackRate(compression, params) * MB);
     layerBytes += layer.sizeBytes;
   }

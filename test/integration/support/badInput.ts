@@ -167,6 +167,7 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
     limit: '10',
     path: '/usr/lib',
     layer: DIGEST,
+    top: '5',
   };
   const read = (name: string, names: string[]): EndpointSpec => ({
     name,
@@ -246,7 +247,7 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
     read('image', ['registry', 'repository', 'digest']),
     read('files', ['registry', 'repository', 'digest', 'platform', 'path', 'layer', 'limit']),
     read('repositories', ['registry']),
-    read('compare', ['registry', 'repository', 'from', 'to', 'platform']),
+    read('compare', ['registry', 'repository', 'from', 'to', 'platform', 'top']),
     read('storage', ['registry', 'days']),
     read('estimate', [
       'registry',
