@@ -31,6 +31,8 @@ export interface ContentAnalysisStore {
   wait(registry: string, image: string, layers: readonly string[]): Promise<void>;
   waiting(registry: string, layer: string): Promise<string[]>;
   image(registry: string, digest: string): Promise<ImageContentRecord | undefined>;
+  /** Several images' content records in one lookup (by 14 keys a query). */
+  images(registry: string, digests: readonly string[]): Promise<Map<string, ImageContentRecord>>;
   updateImage(registry: string, digest: string, change: (current: ImageContentRecord | undefined) => ImageContentRecord): Promise<ImageContentRecord>;
 }
 

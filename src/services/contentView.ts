@@ -1,3 +1,4 @@
+import type { ImageContentRecord } from '../core/contentAnalysis';
 import type { ContentAnalysisStore } from './contentAnalysis';
 
 /** The analysis status of a platform image's content, for /api/image: pending with its layers' states, or the summary. */
@@ -26,4 +27,12 @@ export async function contentView(layers: Pick<ContentAnalysisStore, 'image' | '
       };
     }),
   };
+}
+
+/** What a trend point shows of its image's content: the figures once read, else the status. */
+export function pointContent(record: ImageContentRecord | undefined) {
+  if (!record) return { status: 'not requested' as const };
+  if (record.status !== 'done' || !record.summary) return { status: 'pending' as const };
+  const { onDiskBytes, wastedBytes, shippedBytes, efficiency, complete } = record.summary;
+  return { status: 'done' as const, complete, onDiskBytes, wastedBytes, shippedBytes, efficiency, findings: record.summary.findings.length };
 }

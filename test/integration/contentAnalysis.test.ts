@@ -101,6 +101,19 @@ describe('layer content analysis (real tar layers, real registry)', () => {
       ]),
     );
 
+    // The trend carries the figures on request, from the image's content record.
+    const trend = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'content/multi', content: 'true' });
+    expect(trend.json.points[0].content).toEqual({
+      status: 'done',
+      complete: true,
+      onDiskBytes: expected.onDiskBytes,
+      wastedBytes: expected.wastedBytes,
+      shippedBytes: content.shippedBytes,
+      efficiency: content.efficiency,
+      findings: content.findings.length,
+    });
+    expect((await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'content/multi' })).json.points[0].content).toBeUndefined();
+
     // One directory level per call, sizes rolled up, from the final filesystem.
     const q = { registry: app.proxy.loginServer, repository: 'content/multi', digest: image.manifest.digest };
     const root = await app.get('/api/files', q);

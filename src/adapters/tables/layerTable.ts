@@ -2,7 +2,7 @@ import type { TableTransaction } from '@azure/data-tables';
 import { ImageContentRecordSchema, LayerRecordSchema, type ImageContentRecord, type LayerRecord, type LayerRef } from '../../core/contentAnalysis';
 import { escapeKey } from '../../core/keys';
 import type { ContentAnalysisStore, LayerRow } from '../../services/contentAnalysis';
-import { intColumn, int64, lookupRows, optionalColumn, parseRow, prefixFilter, readJsonRow, statusOf, updateJsonRow } from './entities';
+import { intColumn, int64, lookupRows, optionalColumn, parseRow, prefixFilter, readJsonRow, statusOf, unpackJson, updateJsonRow } from './entities';
 import type { Tables } from './tables';
 
 /**
@@ -90,6 +90,14 @@ export class LayerTable implements ContentAnalysisStore {
   async image(registry: string, digest: string): Promise<ImageContentRecord | undefined> {
     const client = await this.tables.get('layers');
     return (await readJsonRow(client, escapeKey(registry), imageKey(digest), ImageContentRecordSchema))?.value;
+  }
+
+  async images(registry: string, digests: readonly string[]): Promise<Map<string, ImageContentRecord>> {
+    const client = await this.tables.get('layers');
+    const rows = await lookupRows(client, escapeKey(registry), [...new Set(digests)].map(imageKey));
+    const out = new Map<string, ImageContentRecord>();
+    for (const [rowKey, e] of rows) out.set(rowKey.slice(2), unpackJson(client.tableName, e, 'json', ImageContentRecordSchema));
+    return out;
   }
 
   async updateImage(

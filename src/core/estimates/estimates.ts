@@ -15,8 +15,54 @@ export interface ImageForEstimate {
   layers: PullLayer[];
 }
 
-export function imageForEstimate(image: Pick<PlatformImage, 'sizeBytes' | 'config' | 'layers'>): ImageForEstimate {
-  return { sizeBytes: image.sizeBytes, configSizeBytes: image.config.sizeBytes, layers: image.layers };
+/**
+ * Measured uncompressed layer sizes by layer digest: a map, a record, or layers as the
+ * content summary lists them (`ContentSummary.layers`, where a layer not read has no size).
+ */
+export type MeasuredSizes = ReadonlyMap<string, number> | Readonly<Record<string, number>> | ReadonlyArray<MeasuredLayer>;
+type MeasuredLayer = { digest: string; uncompressedBytes?: number };
+
+function lookup(measured: MeasuredSizes): (digest: string) => number | undefined {
+  // Array.isArray does not narrow a ReadonlyArray out of a union, hence the casts.
+  if (Array.isArray(measured)) {
+    const byDigest = new Map<string, number>();
+    for (const l of measured as ReadonlyArray<MeasuredLayer>)
+      if (l.uncompressedBytes !== undefined && !byDigest.has(l.digest)) byDigest.set(l.digest, l.uncompressedBytes);
+    return (digest) => byDigest.get(digest);
+  }
+  if (measured instanceof Map) return (digest) => (measured as ReadonlyMap<string, number>).get(digest);
+  const record = measured as Readonly<Record<string, number>>;
+  // Own keys only, so that no digest-shaped key can reach Object.prototype.
+  return (digest) => (Object.hasOwn(record, digest) ? record[digest] : undefined);
+}
+
+/**
+ * The image with each layer's measured uncompressed size attached, by digest: a layer's
+ * size is a property of its bytes, so a measurement made while reading one image holds for
+ * every image that lists the same digest. Layers without a measurement keep what they had,
+ * so the model falls back on its assumed ratio for them. Does not modify `image`.
+ */
+export function withMeasuredSizes(image: ImageForEstimate, measured: MeasuredSizes): ImageForEstimate {
+  const sizeOf = lookup(measured);
+  return {
+    ...image,
+    layers: image.layers.map((layer) => {
+      const bytes = sizeOf(layer.digest);
+      if (bytes === undefined) return layer;
+      if (!Number.isFinite(bytes) || bytes < 0)
+        throw new RangeError(`layer ${layer.digest} measured uncompressed size must be a finite number of bytes ≥ 0, got ${bytes}`);
+      return { ...layer, uncompressedBytes: bytes };
+    }),
+  };
+}
+
+/**
+ * @param measured uncompressed sizes of the layers the service has read; layers that
+ *   already carry `uncompressedBytes` keep passing it through
+ */
+export function imageForEstimate(image: Pick<PlatformImage, 'sizeBytes' | 'config'> & { layers: PullLayer[] }, measured?: MeasuredSizes): ImageForEstimate {
+  const base: ImageForEstimate = { sizeBytes: image.sizeBytes, configSizeBytes: image.config.sizeBytes, layers: image.layers };
+  return measured ? withMeasuredSizes(base, measured) : base;
 }
 
 export interface PullEstimates {
@@ -79,10 +125,21 @@ function coldStarts(image: ImageForEstimate, sku: Sku, params: PullModelParams):
 }
 
 /**
+ * A layer both images list must cost the same on both sides, or the delta would report the
+ * gap between a measured and an assumed size of one layer as a change of the image.
+ */
+function shareMeasurements(image: ImageForEstimate, baseline: ImageForEstimate): [ImageForEstimate, ImageForEstimate] {
+  const all = [...image.layers, ...baseline.layers];
+  if (!all.some((l) => l.uncompressedBytes !== undefined)) return [image, baseline];
+  return [withMeasuredSizes(image, all), withMeasuredSizes(baseline, all)];
+}
+
+/**
  * @param baseline the image this one replaces (usually the previous push of the tag):
  *   what restarted App Service workers and AKS nodes that ran it already hold
  */
-export function estimatePull(image: ImageForEstimate, baseline: ImageForEstimate | undefined, sku: Sku, params: PullModelParams): PullEstimates {
+export function estimatePull(imageAsGiven: ImageForEstimate, baselineAsGiven: ImageForEstimate | undefined, sku: Sku, params: PullModelParams): PullEstimates {
+  const [image, baseline] = baselineAsGiven ? shareMeasurements(imageAsGiven, baselineAsGiven) : [imageAsGiven, undefined];
   const cold = coldStarts(image, sku, params);
   const before = baseline ? coldStarts(baseline, sku, params) : undefined;
   const delta = (target: Target): number | null => (before ? cold[target] - before[target] : null);

@@ -82,6 +82,55 @@ describe('pullSeconds', () => {
     expect(() => pullSeconds([layer(1, -1)], 'aci', 'Basic', DEFAULT_PULL_MODEL)).toThrow(RangeError);
     expect(() => pullSeconds([layer(1, Number.NaN)], 'aci', 'Basic', DEFAULT_PULL_MODEL)).toThrow(RangeError);
     expect(() => pullSeconds([], 'aci', 'Basic', DEFAULT_PULL_MODEL, { extraDownloadBytes: -1 })).toThrow(RangeError);
+    expect(() => pullSeconds([{ ...layer(1, 10), uncompressedBytes: -1 }], 'aci', 'Basic', DEFAULT_PULL_MODEL)).toThrow(/sha256:1 uncompressed size/);
+    expect(() => pullSeconds([{ ...layer(1, 10), uncompressedBytes: Number.POSITIVE_INFINITY }], 'aci', 'Basic', DEFAULT_PULL_MODEL)).toThrow(RangeError);
+  });
+});
+
+describe('pullSeconds with measured uncompressed sizes', () => {
+  it('a layer measured at twice the assumed size unpacks longer by exactly the extra bytes at the unpack rate; the download is unchanged', () => {
+    // gzip 100,000,000 B: assumed 100,000,000 × 2.5 = 250,000,000 B, measured 500,000,000 B
+    // unpack rate min(400, 500) = 400 MB/s: 0.625 s → 1.25 s, i.e. + 250,000,000 / 400,000,000 = 0.625 s
+    const assumed = pullSeconds([layer(1, 100_000_000)], 'aci', 'Standard', DEFAULT_PULL_MODEL);
+    const measured = pullSeconds(
+      [{ ...layer(1, 100_000_000), uncompressedBytes: 2 * 100_000_000 * DEFAULT_PULL_MODEL.compressionRatio }],
+      'aci',
+      'Standard',
+      DEFAULT_PULL_MODEL,
+    );
+    const perByteSeconds = 1 / (Math.min(DEFAULT_PULL_MODEL.decompressMBps.gzip, DEFAULT_PULL_MODEL.extractMBps) * 1_000_000);
+    expect(assumed.unpackSeconds).toBe(0.625);
+    expect(measured.unpackSeconds).toBe(1.25);
+    expect(measured.unpackSeconds - assumed.unpackSeconds).toBe(250_000_000 * perByteSeconds);
+    expect(measured.seconds - assumed.seconds).toBeCloseTo(0.625, 12);
+    expect(measured.downloadSeconds).toBe(assumed.downloadSeconds);
+    expect(measured.overheadSeconds).toBe(assumed.overheadSeconds);
+    expect(measured.bytes).toBe(assumed.bytes);
+    expect(measured.layers).toBe(assumed.layers);
+  });
+
+  it('uses the measured size for every compression, at the rate of the media type', () => {
+    // zstd measured 100,000,000 B (a ratio of 2, not 2.5) at min(1580, 500): 0.2 s
+    expect(pullSeconds([{ ...layer(1, 50_000_000, ZSTD), uncompressedBytes: 100_000_000 }], 'aks', 'Premium', DEFAULT_PULL_MODEL).unpackSeconds).toBe(0.2);
+    // unknown media type measured 200,000,000 B at `unknown` (400): 0.5 s
+    const odd = { ...layer(1, 50_000_000, 'application/x-odd'), uncompressedBytes: 200_000_000 };
+    expect(pullSeconds([odd], 'aks', 'Premium', DEFAULT_PULL_MODEL).unpackSeconds).toBe(0.5);
+    // a measured layer beside an assumed one: 0.2 + 50,000,000 × 2.5 / 400,000,000 (0.3125) = 0.5125 s
+    const mixed = [{ ...layer(1, 50_000_000, ZSTD), uncompressedBytes: 100_000_000 }, layer(2, 50_000_000)];
+    expect(pullSeconds(mixed, 'aks', 'Premium', DEFAULT_PULL_MODEL).unpackSeconds).toBeCloseTo(0.5125, 12);
+  });
+
+  it('does not depend on compressionRatio for a measured layer', () => {
+    const measured = [{ ...layer(1, 100_000_000), uncompressedBytes: 300_000_000 }];
+    const ratio4 = mergePullModel(DEFAULT_PULL_MODEL, { compressionRatio: 4 });
+    expect(pullSeconds(measured, 'aci', 'Standard', ratio4)).toEqual(pullSeconds(measured, 'aci', 'Standard', DEFAULT_PULL_MODEL));
+  });
+
+  it('gives the numbers of the assumption when the measurement equals it, and 0 s of unpack for 0 bytes', () => {
+    const assumedBytes = 100_000_000 * DEFAULT_PULL_MODEL.compressionRatio;
+    const a = pullSeconds([layer(1, 100_000_000)], 'appService', 'Basic', DEFAULT_PULL_MODEL);
+    expect(pullSeconds([{ ...layer(1, 100_000_000), uncompressedBytes: assumedBytes }], 'appService', 'Basic', DEFAULT_PULL_MODEL)).toEqual(a);
+    expect(pullSeconds([{ ...layer(1, 100_000_000), uncompressedBytes: 0 }], 'appService', 'Basic', DEFAULT_PULL_MODEL).unpackSeconds).toBe(0);
   });
 });
 

@@ -168,6 +168,7 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
     path: '/usr/lib',
     layer: DIGEST,
     top: '5',
+    content: 'true',
   };
   const read = (name: string, names: string[]): EndpointSpec => ({
     name,
@@ -243,7 +244,7 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
         })),
       ),
     },
-    read('trend', ['registry', 'repository', 'tag', 'platform', 'since', 'until', 'limit', 'continuationToken']),
+    read('trend', ['registry', 'repository', 'tag', 'platform', 'since', 'until', 'limit', 'continuationToken', 'content']),
     read('image', ['registry', 'repository', 'digest']),
     read('files', ['registry', 'repository', 'digest', 'platform', 'path', 'layer', 'limit']),
     read('repositories', ['registry']),
