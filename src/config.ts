@@ -141,6 +141,16 @@ const settingsSchema = z.object({
   ALERT_SIZE_BUDGET_BYTES: intSetting(0, 0, Number.MAX_SAFE_INTEGER).transform((n) => (n === 0 ? null : n)),
   ALERT_IMPROVEMENTS: boolSetting(true),
   /**
+   * A first push has no baseline, but a toolchain in it is worth an alert on day one: a
+   * finding of at least this many compressed bytes (estimated per layer) alerts. 0: off.
+   */
+  ALERT_FINDING_BYTES: intSetting(20 * 1024 * 1024, 0, Number.MAX_SAFE_INTEGER).transform((n) => (n === 0 ? null : n)),
+  /**
+   * How long an alert waits for its image's layers to be read, so its card can say what is
+   * inside; after this it is sent without (saying so). A slow analysis never holds an alert longer.
+   */
+  ALERT_CONTENT_WAIT_SECONDS: intSetting(120, 0, 3600),
+  /**
    * Seconds between a point being stored and its rules running: concurrent and
    * out-of-order deliveries of the same repository land first, so the alert is decided
    * on the settled trend (the corrected baseline), not on the first description.

@@ -76,6 +76,12 @@ export function policyDefaults(config: Config): PolicyDefaults {
     baselineMode: config.BASELINE_MODE,
     muted: false,
     improvements: config.ALERT_IMPROVEMENTS,
+    findingBytes: config.ALERT_FINDING_BYTES,
+    // Off unless a policy sets them, like dive's CI gates.
+    minEfficiency: null,
+    wastedBytes: null,
+    wastedPercent: null,
+    newFinding: false,
   };
 }
 
@@ -108,6 +114,8 @@ export function getRuntime(): Runtime {
   const log = (level: 'info' | 'warn', message: string) => (level === 'warn' ? console.warn(message) : console.info(message));
   const teamsTimeoutMs = config.TEAMS_TIMEOUT_SECONDS * 1000;
   const layers = new LayerTable(tables);
+  // Only built when analysis is on: identity-based storage may have no blob endpoint otherwise.
+  const layerIndexes = config.LAYER_ANALYSIS ? new LayerIndexBlobs(config.storage) : { put: refuse, get: refuse };
   const contentRequests = new WorkQueue<ContentRequest>(config.storage, CONTENT_QUEUE);
   const layerWork = new WorkQueue<LayerWork>(config.storage, LAYERS_QUEUE);
   const registry = new RegistryClient({ timeoutMs: config.REGISTRY_TIMEOUT_MS, maxRetries: config.REGISTRY_MAX_RETRIES });
@@ -142,6 +150,7 @@ export function getRuntime(): Runtime {
       policyFor,
       deliveries,
       log,
+      ...(config.LAYER_ANALYSIS ? { contentSources: { layers, indexes: layerIndexes, waitMs: config.ALERT_CONTENT_WAIT_SECONDS * 1000 }, evaluations } : {}),
     },
     deliveryDeps: {
       alerts,
@@ -159,8 +168,7 @@ export function getRuntime(): Runtime {
     layers,
     contentDeps: {
       store: layers,
-      // Only built when analysis is on: identity-based storage may have no blob endpoint otherwise.
-      indexes: config.LAYER_ANALYSIS ? new LayerIndexBlobs(config.storage) : { put: refuse, get: refuse },
+      indexes: layerIndexes,
       source: registry,
       sendLayer: (work) => layerWork.send(work),
       limits: { maxBytes: config.LAYER_ANALYSIS_MAX_BYTES, maxFiles: config.LAYER_ANALYSIS_MAX_FILES },

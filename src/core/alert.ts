@@ -38,9 +38,26 @@ export interface AlertView extends AlertSubject {
     note: string;
   };
   pull?: PullEstimates;
+  /** What is inside the image, when its layers were read in time. */
+  content?: AlertContent;
   /** Link to `GET /api/compare` for this change, when PUBLIC_BASE_URL is set. */
   compareUrl?: string;
 }
+
+export type AlertContent =
+  | {
+      status: 'done';
+      complete: boolean;
+      onDiskBytes: number;
+      wastedBytes: number;
+      efficiency: number;
+      /** The largest findings, with their advice (evidence and saving). */
+      findings: { label: string; advice: string }[];
+      /** Files and directories that grew most since the baseline, with the step that wrote them. */
+      grown: { path: string; deltaBytes: number; step?: string }[];
+    }
+  /** Not read in time (ALERT_CONTENT_WAIT_SECONDS), or never asked for (analysis off, an older image). */
+  | { status: 'timed out' | 'not requested'; waitedSeconds?: number };
 
 export const ALERT_STATES = ['pending', 'sent', 'failed'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];

@@ -29,6 +29,8 @@ export const PointRefMessage = z.strictObject({
   pushedAt: z.iso.datetime({ offset: true }),
   tag: z.string().regex(TAG, 'is not a tag'),
   digest: z.string().regex(PLATFORM_DIGEST, 'is not a sha256 or sha512 digest'),
+  /** When this evaluation first waited for the image's content (ALERT_CONTENT_WAIT_SECONDS counts from it). */
+  waitingSince: z.iso.datetime({ offset: true }).optional(),
 }) satisfies z.ZodType<PointRef>;
 
 /** `acrsize-deliveries`: an outbox alert to attempt once. */

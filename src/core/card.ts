@@ -1,5 +1,6 @@
 import { adviceFor } from './advice';
 import type { AlertView } from './alert';
+import { CONTENT_RULES } from './rules';
 import {
   formatBytes,
   formatDeltaBytes,
@@ -7,6 +8,7 @@ import {
   formatMoney,
   formatMoneyChange,
   formatPercent,
+  formatShare,
   formatSeconds,
   formatStep,
   shortDigest,
@@ -237,10 +239,46 @@ function pullSection(view: AlertView): Element[] {
   ];
 }
 
+/** What is inside the image: its figures, the paths that grew most, the largest findings with their advice and saving. */
+function contentSection(view: AlertView, limit: number, chars: number, long: number): Element[] {
+  const c = view.content;
+  if (!c) return [];
+  if (c.status !== 'done') {
+    const why =
+      c.status === 'timed out'
+        ? `Its layers were not read within ${c.waitedSeconds ?? 0} s (ALERT_CONTENT_WAIT_SECONDS): sent without what is inside.`
+        : 'Its layers were not analyzed (LAYER_ANALYSIS off, or pushed before it was on).';
+    return [heading('What is inside'), subtle(why)];
+  }
+  const elements: Element[] = [
+    heading(c.complete ? 'What is inside' : 'What is inside (some layers not read)'),
+    {
+      type: 'FactSet',
+      spacing: 'Small',
+      facts: [
+        fact('On disk', formatBytes(c.onDiskBytes)),
+        fact('Shipped but not kept', formatBytes(c.wastedBytes)),
+        fact('Efficiency (dive)', formatShare(c.efficiency)),
+      ],
+    },
+  ];
+  if (c.grown.length > 0) {
+    elements.push(textBlock('Grew most', { weight: 'Bolder', spacing: 'Small' }));
+    for (const g of c.grown.slice(0, limit))
+      elements.push(row(shorten(g.path, chars), formatDeltaBytes(g.deltaBytes), g.step ? shorten(formatStep(g.step), chars) : null, 'Warning'));
+  }
+  if (c.findings.length > 0) {
+    elements.push(textBlock('Does not belong in production', { weight: 'Bolder', spacing: 'Small' }));
+    for (const f of c.findings.slice(0, limit)) elements.push(bullet(shorten(f.advice, long)));
+  }
+  return elements;
+}
+
 function headline(view: AlertView): string {
   const name = `${view.repository}:${view.tag}`;
   if (view.kind === 'improvement') return `Image got smaller: ${name}`;
   if (!view.baseline && view.findings.some((f) => f.rule === 'budget')) return `Image over its size budget: ${name}`;
+  if (view.findings.length > 0 && view.findings.every((f) => CONTENT_RULES.has(f.rule))) return `Image content alert: ${name}`;
   return `Image size regression: ${name}`;
 }
 
@@ -287,6 +325,7 @@ function renderCard(view: AlertView, limits: CardLimits, trimmed: boolean): Reco
     ...baseSection(view, long),
     ...costSection(view, long),
     ...pullSection(view),
+    ...contentSection(view, layers, chars, long),
     ...(advice.length > 0 ? [heading(good ? 'Notes' : 'What to try'), ...advice.map((a) => bullet(shorten(a, long)))] : []),
     ...(trimmed
       ? [subtle(`Details were left out to fit a Teams message${view.compareUrl ? ': Compare in API has them all' : ''}.`, { spacing: 'Medium' })]

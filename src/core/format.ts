@@ -24,6 +24,11 @@ export function formatPercent(fraction: number): string {
   return `${pct > 0 ? '+' : pct < 0 ? '−' : ''}${text.replace('-', '')}%`;
 }
 
+/** A share, not a change: 0.874 → "87.4%" (one decimal, so 99.9% is not shown as 100%). */
+export function formatShare(fraction: number): string {
+  return `${(fraction * 100).toFixed(1)}%`;
+}
+
 export function formatSeconds(s: number): string {
   return s >= 100 ? `${s.toFixed(0)} s` : `${s.toFixed(1)} s`;
 }

@@ -21,6 +21,19 @@ export const PolicySchema = z.strictObject({
   /** Size budget of a platform image in bytes; `null` removes a default budget. */
   budgetBytes: Bytes.positive('must be > 0').nullable().optional(),
   baselineMode: BaselineModeSchema.optional(),
+  /**
+   * Content rules (what is inside the image, once its layers are read). A first push alerts
+   * on a finding of at least this many compressed bytes; `null` turns that off.
+   */
+  findingBytes: Bytes.positive('must be > 0').nullable().optional(),
+  /** dive's efficiency score below this (0–1) alerts, like dive's `lowestEfficiency` CI gate; `null` off. */
+  minEfficiency: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').nullable().optional(),
+  /** Wasted bytes (shipped, not in the final filesystem) above this alert; `null` off. */
+  wastedBytes: Bytes.nullable().optional(),
+  /** Wasted bytes above this percentage of the uncompressed bytes shipped alert; `null` off. */
+  wastedPercent: z.number().min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100').nullable().optional(),
+  /** A finding category (a compiler, a package cache, .git…) the baseline did not have alerts. */
+  newFinding: z.boolean().optional(),
   muted: z.boolean().optional(),
   improvements: z.boolean().optional(),
   /** A Teams Workflows webhook URL for this repository's alerts instead of TEAMS_WEBHOOK_URL. */
@@ -47,6 +60,11 @@ export interface EffectivePolicy {
   coldStartSeconds: number;
   budgetBytes: number | null;
   baselineMode: BaselineMode;
+  findingBytes: number | null;
+  minEfficiency: number | null;
+  wastedBytes: number | null;
+  wastedPercent: number | null;
+  newFinding: boolean;
   muted: boolean;
   improvements: boolean;
   teamsRoute?: string;
@@ -129,6 +147,11 @@ export function effectivePolicy(defaults: PolicyDefaults, repository: string, st
     coldStartSeconds: p.coldStartSeconds ?? defaults.coldStartSeconds,
     budgetBytes: p.budgetBytes === undefined ? defaults.budgetBytes : p.budgetBytes,
     baselineMode: p.baselineMode ?? defaults.baselineMode,
+    findingBytes: p.findingBytes === undefined ? defaults.findingBytes : p.findingBytes,
+    minEfficiency: p.minEfficiency === undefined ? defaults.minEfficiency : p.minEfficiency,
+    wastedBytes: p.wastedBytes === undefined ? defaults.wastedBytes : p.wastedBytes,
+    wastedPercent: p.wastedPercent === undefined ? defaults.wastedPercent : p.wastedPercent,
+    newFinding: p.newFinding ?? defaults.newFinding,
     muted: p.muted ?? defaults.muted,
     improvements: p.improvements ?? defaults.improvements,
     ...(p.teamsRoute ? { teamsRoute: p.teamsRoute } : {}),

@@ -1,10 +1,23 @@
 import { z } from 'zod';
-import { formatBytes, formatDeltaBytes, formatDeltaSeconds, formatPercent } from './format';
+import { formatBytes, formatDeltaBytes, formatDeltaSeconds, formatPercent, formatShare } from './format';
 import type { EffectivePolicy } from './policy';
 
 /** The regression rules and the improvement notice, evaluated for one new trend point. */
 
-export const RULES = ['growth', 'budget', 'largeLayer', 'coldStart', 'improvement'] as const;
+export const RULES = [
+  'growth',
+  'budget',
+  'largeLayer',
+  'coldStart',
+  'improvement',
+  'finding',
+  'minEfficiency',
+  'wastedBytes',
+  'wastedPercent',
+  'newFinding',
+] as const;
+/** The rules that read what is inside the image: they wait for its layers to be read. */
+export const CONTENT_RULES: ReadonlySet<Rule> = new Set(['finding', 'minEfficiency', 'wastedBytes', 'wastedPercent', 'newFinding']);
 export type Rule = (typeof RULES)[number];
 
 export interface Finding {
@@ -33,6 +46,18 @@ export interface RuleInput {
   addedLayers: { sizeBytes: number }[];
   /** Change of the ACI cold-start estimate against the baseline. */
   coldStartDeltaSeconds: number | null;
+  /** What is inside the image, once its layers are read; without it the content rules stay silent. */
+  content?: ContentFacts;
+  /** The same of the baseline, for `newFinding`. */
+  baselineContent?: Pick<ContentFacts, 'findings'>;
+}
+
+export interface ContentFacts {
+  efficiency: number;
+  wastedBytes: number;
+  /** Uncompressed bytes of the layers: what wastedPercent is a share of. */
+  shippedBytes: number;
+  findings: { category: string; label: string; compressedBytes: number }[];
 }
 
 /** At the threshold counts as reaching it ("at least 10%"); budgets and layer limits are exceeded only above. */
@@ -87,6 +112,7 @@ export function evaluateRules(input: RuleInput, policy: EffectivePolicy): Findin
       threshold: policy.coldStartSeconds,
     });
   }
+  findings.push(...contentFindings(input, policy));
   if (policy.improvements && base && delta < 0 && -delta >= policy.growthBytes && reachesPercent(-delta)) {
     findings.push({
       rule: 'improvement',
@@ -97,6 +123,77 @@ export function evaluateRules(input: RuleInput, policy: EffectivePolicy): Findin
     });
   }
   return findings;
+}
+
+function contentFindings(input: RuleInput, policy: EffectivePolicy): Finding[] {
+  const c = input.content;
+  if (!c) return [];
+  const out: Finding[] = [];
+  const base = input.baseline;
+  // A first push has nothing to regress from, but a toolchain in it is worth saying on day one.
+  const biggest = [...c.findings].sort((a, b) => b.compressedBytes - a.compressedBytes)[0];
+  if (!base && policy.findingBytes !== null && biggest && biggest.compressedBytes >= policy.findingBytes) {
+    const over = c.findings.filter((f) => f.compressedBytes >= policy.findingBytes!);
+    out.push({
+      rule: 'finding',
+      kind: 'regression',
+      summary: `First push ships ${over.map((f) => `${f.label} (${formatBytes(f.compressedBytes)} compressed)`).join(', ')}: at least ${formatBytes(policy.findingBytes)}`,
+      observed: biggest.compressedBytes,
+      threshold: policy.findingBytes,
+    });
+  }
+  if (policy.minEfficiency !== null && c.efficiency < policy.minEfficiency) {
+    out.push({
+      rule: 'minEfficiency',
+      kind: 'regression',
+      summary: `Efficiency ${formatShare(c.efficiency)} (dive's score), under the ${formatShare(policy.minEfficiency)} minimum`,
+      observed: c.efficiency,
+      threshold: policy.minEfficiency,
+    });
+  }
+  if (policy.wastedBytes !== null && c.wastedBytes > policy.wastedBytes) {
+    out.push({
+      rule: 'wastedBytes',
+      kind: 'regression',
+      summary: `${formatBytes(c.wastedBytes)} shipped that the final filesystem does not hold, over the ${formatBytes(policy.wastedBytes)} limit`,
+      observed: c.wastedBytes,
+      threshold: policy.wastedBytes,
+    });
+  }
+  if (policy.wastedPercent !== null && c.shippedBytes > 0 && c.wastedBytes * 100 > policy.wastedPercent * c.shippedBytes) {
+    out.push({
+      rule: 'wastedPercent',
+      kind: 'regression',
+      summary: `${formatShare(c.wastedBytes / c.shippedBytes)} of the bytes shipped is wasted, over ${policy.wastedPercent}%`,
+      observed: (c.wastedBytes / c.shippedBytes) * 100,
+      threshold: policy.wastedPercent,
+    });
+  }
+  if (policy.newFinding && base && input.baselineContent) {
+    const before = new Set(input.baselineContent.findings.map((f) => f.category));
+    const fresh = c.findings.filter((f) => !before.has(f.category));
+    if (fresh.length > 0) {
+      out.push({
+        rule: 'newFinding',
+        kind: 'regression',
+        summary: `New since the baseline: ${fresh.map((f) => `${f.label} (${formatBytes(f.compressedBytes)} compressed)`).join(', ')}`,
+        observed: fresh.length,
+        threshold: 0,
+      });
+    }
+  }
+  return out;
+}
+
+/** Whether any content rule is on: the point then waits for its layers to be read, and is always evaluated. */
+export function wantsContent(policy: EffectivePolicy, hasBaseline: boolean): boolean {
+  return (
+    (!hasBaseline && policy.findingBytes !== null) ||
+    policy.minEfficiency !== null ||
+    policy.wastedBytes !== null ||
+    policy.wastedPercent !== null ||
+    policy.newFinding
+  );
 }
 
 /** What a stored point says of itself that the rules read. */
@@ -112,10 +209,12 @@ export interface DescribedPoint {
  * Whether the rules could find anything in a point as it is stored, without its layers:
  * exact for every rule but the large layer, whose largest added layer is bounded by the
  * bytes added. Ingest queues an evaluation only for such points, so the common push that
- * breaks no rule costs no queue message, evaluation or table read.
+ * breaks no rule costs no queue message, evaluation or table read. The content rules read
+ * what the point cannot say (its layers are read later): when one is on, any point may fire.
  */
 export function mayFind(point: DescribedPoint, policy: EffectivePolicy): boolean {
   const baseline = point.baselineDigest !== undefined && point.sizeDeltaBytes !== null ? { sizeBytes: point.sizeBytes - point.sizeDeltaBytes } : undefined;
+  if (wantsContent(policy, baseline !== undefined)) return true;
   const input: RuleInput = {
     sizeBytes: point.sizeBytes,
     ...(baseline ? { baseline } : {}),

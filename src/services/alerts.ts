@@ -7,11 +7,13 @@ import { imageMonthlyStorageCost } from '../core/estimates/pricing';
 import { diffImages, type LayerDiff } from '../core/layerDiff';
 import type { EffectivePolicy } from '../core/policy';
 import { redactUrls } from '../core/redact';
-import { evaluateRules, type Finding } from '../core/rules';
+import { evaluateRules, wantsContent, type Finding, type RuleInput } from '../core/rules';
 import type { PlatformImage } from '../core/sizing';
 import type { PointRef, TrendPoint } from '../core/trend';
 import { ContentResolver, storedOnly, type ContentStore } from './contentResolver';
 import type { EstimateContext } from './estimates';
+import { alertContent, contentState, factsOf, type ContentSources } from './alertContent';
+import type { AlertContent } from '../core/alert';
 
 /**
  * Alerts in three steps, each its own queued invocation, so nothing Teams does can hold
@@ -68,7 +70,14 @@ export interface EvaluationDeps extends AlertDeps {
   content: ContentStore;
   policyFor: (registry: string, repository: string) => Promise<EffectivePolicy>;
   deliveries: DeliveryQueue;
+  /** What is inside images (LAYER_ANALYSIS); absent, alerts are decided and shown without it. */
+  contentSources?: ContentSources;
+  /** Where an evaluation waiting for its image's content is queued again. */
+  evaluations?: { send(ref: WaitingRef, delaySeconds: number): Promise<void> };
 }
+
+/** A point to evaluate, with when its evaluation first waited for the image's content. */
+export type WaitingRef = PointRef & { waitingSince?: string };
 
 export interface DeliveryDeps {
   alerts: AlertStore;
@@ -131,6 +140,9 @@ export interface PointContext {
   baseline?: PlatformImage;
   diff?: LayerDiff;
   policy: EffectivePolicy;
+  /** What the rules read of the image's content and its baseline's, once read. */
+  facts?: Pick<RuleInput, 'content' | 'baselineContent'>;
+  content?: AlertContent;
 }
 
 const MAX_BACKOFF_MS = 60 * 60_000;
@@ -142,6 +154,7 @@ export type Evaluation =
   | { outcome: 'unreadable'; reason: string }
   | { outcome: 'muted' }
   | { outcome: 'quiet' }
+  | { outcome: 'waiting for content'; delaySeconds: number }
   | { outcome: 'alerted before'; findings: Finding[] }
   | { outcome: 'alerted'; alert: AlertRecord };
 
@@ -150,7 +163,7 @@ export type Evaluation =
  * its baseline, perhaps), its image and baseline from stored content, the policy in
  * force, the rules; a new alert goes to the outbox and its first delivery is queued.
  */
-export async function evaluatePoint(deps: EvaluationDeps, ref: PointRef): Promise<Evaluation> {
+export async function evaluatePoint(deps: EvaluationDeps, ref: WaitingRef): Promise<Evaluation> {
   const point = await deps.points.get(ref);
   if (!point) return { outcome: 'gone' };
   const policy = await deps.policyFor(ref.registry, ref.repository);
@@ -178,6 +191,23 @@ export async function evaluatePoint(deps: EvaluationDeps, ref: PointRef): Promis
     policy,
     ...(baseline ? { baseline, diff: diffImages(baseline, image) } : {}),
   };
+  // Whatever fires waits for the image's layers (up to ALERT_CONTENT_WAIT_SECONDS), so the card can say what is inside.
+  const src = deps.contentSources;
+  if (src && (wantsContent(policy, !!baseline) || evaluateRules(ruleInput(ctx), policy).length > 0)) {
+    const now = (deps.now ?? (() => new Date()))();
+    const state = await contentState(src, ref.registry, point.digest, point.pushedAt, ref.waitingSince, now);
+    if (state.state === 'wait' && deps.evaluations) {
+      const { waitingSince: _w, ...pointRef } = ref;
+      await deps.evaluations.send({ ...pointRef, waitingSince: state.since }, state.delaySeconds);
+      return { outcome: 'waiting for content', delaySeconds: state.delaySeconds };
+    }
+    if (state.state !== 'wait') {
+      const content = factsOf(state.state === 'done' ? state.record : undefined);
+      const baselineContent = content && baseline && policy.newFinding ? factsOf(await src.layers.image(ref.registry, baseline.digest)) : undefined;
+      ctx.facts = { ...(content ? { content } : {}), ...(baselineContent ? { baselineContent } : {}) };
+      ctx.content = await alertContent(src, ref.registry, state, baseline?.digest);
+    }
+  }
   const raised = await raiseAlert(deps, ctx);
   if (raised.findings.length === 0) return { outcome: 'quiet' };
   if (!raised.created) return { outcome: 'alerted before', findings: raised.findings };
@@ -193,15 +223,7 @@ export async function evaluatePoint(deps: EvaluationDeps, ref: PointRef): Promis
  */
 export async function raiseAlert(deps: AlertDeps, ctx: PointContext): Promise<{ findings: Finding[]; created?: { ref: AlertRef; record: AlertRecord } }> {
   const { point, policy } = ctx;
-  const findings = evaluateRules(
-    {
-      sizeBytes: point.sizeBytes,
-      ...(ctx.baseline ? { baseline: { sizeBytes: ctx.baseline.sizeBytes } } : {}),
-      addedLayers: ctx.diff?.added ?? ctx.image.layers,
-      coldStartDeltaSeconds: point.estimates?.pull.aci.coldStartDeltaSeconds ?? null,
-    },
-    policy,
-  );
+  const findings = evaluateRules(ruleInput(ctx), policy);
   if (findings.length === 0) return { findings };
 
   const view = alertView(deps, ctx);
@@ -218,6 +240,17 @@ export async function raiseAlert(deps: AlertDeps, ctx: PointContext): Promise<{ 
     `alert ${created.record.id} (${created.record.rules.join(', ')}) for ${ctx.repository}:${point.tag} ${point.platform}: ${created.record.state}`,
   );
   return { findings, created };
+}
+
+function ruleInput(ctx: PointContext): RuleInput {
+  const { point } = ctx;
+  return {
+    sizeBytes: point.sizeBytes,
+    ...(ctx.baseline ? { baseline: { sizeBytes: ctx.baseline.sizeBytes } } : {}),
+    addedLayers: ctx.diff?.added ?? ctx.image.layers,
+    coldStartDeltaSeconds: point.estimates?.pull.aci.coldStartDeltaSeconds ?? null,
+    ...ctx.facts,
+  };
 }
 
 function subject({ registry, repository, point }: PointContext): AlertSubject {
@@ -261,6 +294,7 @@ function alertView(deps: AlertDeps, ctx: PointContext): AlertView {
       note: cost?.note ?? '',
     },
     ...(point.estimates ? { pull: point.estimates.pull } : {}),
+    ...(ctx.content ? { content: ctx.content } : {}),
     ...(compareUrl ? { compareUrl } : {}),
   };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Config } from '../config';
-import { estimateCosts, estimatePull, imageForEstimate, type CostEstimates, type PullEstimates } from '../core/estimates/estimates';
+import { estimateCosts, estimatePull, imageForEstimate, type CostEstimates, type MeasuredSizes, type PullEstimates } from '../core/estimates/estimates';
 import { DEFAULT_PRICES, mergePrices, RegistryProfileSchema, SkuSchema, type PriceTable, type RegistryProfile } from '../core/estimates/pricing';
 import {
   DEFAULT_PULL_MODEL,
@@ -59,7 +59,14 @@ function roundPull(p: PullEstimates): PullEstimates {
 }
 
 export function estimate(
-  input: { image: PlatformImage; baseline?: PlatformImage; newRegistryBytes: number; registryBytesBefore: number },
+  input: {
+    image: PlatformImage;
+    baseline?: PlatformImage;
+    newRegistryBytes: number;
+    registryBytesBefore: number;
+    /** Uncompressed layer sizes measured by reading the layers, where known: they replace the assumed ratio. */
+    measured?: MeasuredSizes;
+  },
   profile: RegistryProfile,
   prices: PriceTable,
   pullModel: PullModelParams,
@@ -69,7 +76,12 @@ export function estimate(
     profile,
     prices,
   );
-  const pull = estimatePull(imageForEstimate(input.image), input.baseline ? imageForEstimate(input.baseline) : undefined, profile.sku, pullModel);
+  const pull = estimatePull(
+    imageForEstimate(input.image, input.measured),
+    input.baseline ? imageForEstimate(input.baseline, input.measured) : undefined,
+    profile.sku,
+    pullModel,
+  );
   return {
     registryProfile: profile,
     cost: { ...cost, imageMonthly: round(cost.imageMonthly, 4), pushMarginalMonthly: round(cost.pushMarginalMonthly, 4) },

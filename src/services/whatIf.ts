@@ -2,6 +2,8 @@ import { isFailure } from '../core/image';
 import type { PlatformImage } from '../core/sizing';
 import { estimate, parseOverrides, type EstimateContext } from './estimates';
 import type { BlobLedger } from './ingest';
+import type { ImageContentRecord } from '../core/contentAnalysis';
+import type { ContentAnalysisStore } from './contentAnalysis';
 import { findPlatformImage, type QueryStores } from './queries';
 import type { PointStore } from './trendPoints';
 
@@ -9,6 +11,8 @@ type Deps = QueryStores & {
   points: QueryStores['points'] & Pick<PointStore, 'ofDigest'>;
   blobs: Pick<BlobLedger, 'liveBytes'>;
   estimates: EstimateContext;
+  /** What the registry has read of images' layers (LAYER_ANALYSIS). */
+  layers?: Pick<ContentAnalysisStore, 'images'>;
 };
 
 export type WhatIf = { ok: true; body: Record<string, unknown> } | { ok: false; status: 400 | 404; error: string; details?: Record<string, unknown> };
@@ -53,8 +57,19 @@ export async function whatIf(
   const summary = found.record.platforms.find((p) => !isFailure(p) && p.digest === image.digest);
   const newRegistryBytes = summary && !isFailure(summary) ? (summary.newRegistryBytes ?? 0) : 0;
   const live = await deps.blobs.liveBytes(q.registry);
+  // Layers this registry has read: their uncompressed sizes are measured, not assumed (docs/estimates.md).
+  const records: Map<string, ImageContentRecord> = deps.layers
+    ? await deps.layers.images(q.registry, [image.digest, ...(baseline ? [baseline.digest] : [])])
+    : new Map<string, ImageContentRecord>();
+  const measured = [...records.values()].flatMap((r) => r.summary?.layers ?? []).filter((l) => l.uncompressedBytes !== undefined);
   const result = estimate(
-    { image, ...(baseline ? { baseline } : {}), newRegistryBytes, registryBytesBefore: Math.max(0, live - newRegistryBytes) },
+    {
+      image,
+      ...(baseline ? { baseline } : {}),
+      newRegistryBytes,
+      registryBytesBefore: Math.max(0, live - newRegistryBytes),
+      ...(measured.length > 0 ? { measured } : {}),
+    },
     parsed.profile,
     deps.estimates.prices,
     parsed.pullModel,
@@ -69,6 +84,8 @@ export async function whatIf(
       layerCount: image.layerCount,
       baselineDigest: baseline?.digest ?? null,
       newRegistryBytes,
+      /** How many of the image's layers were unpacked at their measured size rather than the assumed ratio. */
+      measuredLayers: image.layers.filter((l) => measured.some((m) => m.digest === l.digest)).length,
       ...result,
       parameters: { pullModel: parsed.pullModel, prices: deps.estimates.prices },
     },

@@ -509,3 +509,39 @@ describe('alertMessage on random views (property)', () => {
     );
   });
 });
+
+describe('what is inside the image', () => {
+  const advice =
+    'gcc and its support files (187 MiB on disk, 59.8 MiB compressed) were added by `RUN apt-get install -y build-essential` and are in the final image; a multi-stage build that copies only the build output would drop them: −59.8 MiB per pull, −0.0053 USD/month storage, −2.0 s ACI cold start.';
+  const withContent = (): AlertView => ({
+    ...regressionAlert(),
+    content: {
+      status: 'done',
+      complete: true,
+      onDiskBytes: 412 * 1024 * 1024,
+      wastedBytes: 31 * 1024 * 1024,
+      efficiency: 0.874,
+      findings: [{ label: 'gcc and its support files', advice }],
+      grown: [{ path: '/usr/lib/gcc', deltaBytes: 180 * 1024 * 1024, step: 'RUN apt-get install -y build-essential' }],
+    },
+  });
+
+  it('shows the figures, what grew with its step, and the findings with their advice; the card stays clean', () => {
+    const content = buildAlertCard(withContent());
+    expectCleanCard(content);
+    const text = textBlocks(content).map((t) => unescape(t.text as string));
+    expect(text).toEqual(expect.arrayContaining(['What is inside', 'Grew most', 'Does not belong in production', `• ${advice}`, '/usr/lib/gcc']));
+    const facts = nodes(content.body)
+      .filter((n) => n.type === 'FactSet')
+      .flatMap((f) => (f.facts as { title: string; value: string }[]).map((x) => `${unescape(x.title)}: ${unescape(x.value)}`));
+    expect(facts).toEqual(expect.arrayContaining(['On disk: 412 MiB', 'Shipped but not kept: 31.0 MiB', 'Efficiency (dive): 87.4%']));
+  });
+
+  it('says so when the layers were not read in time', () => {
+    const content = buildAlertCard({ ...regressionAlert(), content: { status: 'timed out', waitedSeconds: 120 } });
+    expectCleanCard(content);
+    expect(textBlocks(content).map((t) => unescape(t.text as string))).toContain(
+      'Its layers were not read within 120 s (ALERT_CONTENT_WAIT_SECONDS): sent without what is inside.',
+    );
+  });
+});

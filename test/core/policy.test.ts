@@ -33,6 +33,11 @@ const defaults: PolicyDefaults = {
   baselineMode: 'previous',
   muted: false,
   improvements: true,
+  findingBytes: null,
+  minEfficiency: null,
+  wastedBytes: null,
+  wastedPercent: null,
+  newFinding: false,
 };
 
 describe('policy matching', () => {
@@ -116,5 +121,30 @@ describe('StoredPolicySchema', () => {
     };
     expect(StoredPolicySchema.parse(stored)).toEqual(stored);
     expect(StoredPolicySchema.safeParse({ ...stored, policy: { growthPercent: 5, retired: true } }).success).toBe(false);
+  });
+});
+
+describe('content rules in a policy', () => {
+  it('accepts them, refuses out-of-range values, and falls back to the defaults (off, or ALERT_FINDING_BYTES)', () => {
+    expect(PolicySchema.parse({ minEfficiency: 0.9, wastedBytes: 0, wastedPercent: 12.5, newFinding: true, findingBytes: null })).toEqual({
+      minEfficiency: 0.9,
+      wastedBytes: 0,
+      wastedPercent: 12.5,
+      newFinding: true,
+      findingBytes: null,
+    });
+    for (const bad of [
+      { minEfficiency: 1.5 },
+      { minEfficiency: -0.1 },
+      { wastedPercent: 101 },
+      { wastedBytes: -1 },
+      { findingBytes: 0 },
+      { newFinding: 'yes' },
+    ])
+      expect(PolicySchema.safeParse(bad).success, JSON.stringify(bad)).toBe(false);
+    const withDefaults = { ...defaults, findingBytes: 20 * 1024 * 1024 };
+    const effective = effectivePolicy(withDefaults, 'team/api', [{ pattern: 'team/*', policy: { wastedPercent: 10, findingBytes: null } }]);
+    expect(effective).toMatchObject({ wastedPercent: 10, findingBytes: null, minEfficiency: null, wastedBytes: null, newFinding: false });
+    expect(effectivePolicy(withDefaults, 'other/api', [])).toMatchObject({ findingBytes: 20 * 1024 * 1024, wastedPercent: null });
   });
 });

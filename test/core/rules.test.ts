@@ -13,6 +13,11 @@ const policy: EffectivePolicy = {
   baselineMode: 'previous',
   muted: false,
   improvements: true,
+  findingBytes: null,
+  minEfficiency: null,
+  wastedBytes: null,
+  wastedPercent: null,
+  newFinding: false,
   matchedPattern: null,
 };
 const input = (over: Partial<RuleInput>): RuleInput => ({ sizeBytes: 0, addedLayers: [], coldStartDeltaSeconds: null, ...over });
@@ -144,5 +149,81 @@ describe('mayFind: whether a stored point needs an evaluation', () => {
     expect(mayFind(point, { ...policy, budgetBytes: 40 * MiB })).toBe(true);
     expect(mayFind({ ...point, addedBytes: 101 * MiB }, policy)).toBe(true);
     expect(mayFind({ ...point, estimates: { pull: { aci: { coldStartDeltaSeconds: 6 } } } }, policy)).toBe(true);
+  });
+});
+
+describe('content rules (off unless set)', () => {
+  const content = {
+    efficiency: 0.8,
+    wastedBytes: 30 * MiB,
+    shippedBytes: 200 * MiB,
+    findings: [
+      { category: 'compiler', label: 'gcc and its support files', compressedBytes: 61 * MiB },
+      { category: 'package-index', label: 'apt package lists', compressedBytes: 9 * MiB },
+    ],
+  };
+  const first = input({ sizeBytes: 300 * MiB, content });
+  const later = input({ sizeBytes: 300 * MiB, baseline: { sizeBytes: 300 * MiB }, content });
+
+  it('stay silent without content, and with content when none is set', () => {
+    expect(
+      rules(input({ sizeBytes: 300 * MiB }), { ...policy, findingBytes: 1, minEfficiency: 1, wastedBytes: 0, wastedPercent: 0, newFinding: true }),
+    ).toEqual([]);
+    expect(rules(first)).toEqual([]);
+    expect(rules(later)).toEqual([]);
+  });
+
+  it('finding: a first push with a finding of at least findingBytes compressed; never on a later push', () => {
+    const f = evaluateRules(first, { ...policy, findingBytes: 20 * MiB });
+    expect(f).toEqual([
+      {
+        rule: 'finding',
+        kind: 'regression',
+        summary: 'First push ships gcc and its support files (61.0 MiB compressed): at least 20.0 MiB',
+        observed: 61 * MiB,
+        threshold: 20 * MiB,
+      },
+    ]);
+    expect(rules(first, { ...policy, findingBytes: 61 * MiB })).toEqual(['finding']);
+    expect(rules(first, { ...policy, findingBytes: 61 * MiB + 1 })).toEqual([]);
+    expect(rules(later, { ...policy, findingBytes: 1 })).toEqual([]);
+  });
+
+  it('minEfficiency, wastedBytes and wastedPercent: strictly past the threshold, like dive’s CI gates', () => {
+    expect(rules(later, { ...policy, minEfficiency: 0.8 })).toEqual([]);
+    expect(rules(later, { ...policy, minEfficiency: 0.81 })).toEqual(['minEfficiency']);
+    expect(rules(later, { ...policy, wastedBytes: 30 * MiB })).toEqual([]);
+    expect(rules(later, { ...policy, wastedBytes: 30 * MiB - 1 })).toEqual(['wastedBytes']);
+    expect(rules(later, { ...policy, wastedPercent: 15 })).toEqual([]); // 30 of 200 MiB is exactly 15%
+    expect(rules(later, { ...policy, wastedPercent: 14.9 })).toEqual(['wastedPercent']);
+    expect(rules(input({ content: { ...content, shippedBytes: 0, wastedBytes: 0 } }), { ...policy, wastedPercent: 0 })).toEqual([]);
+  });
+
+  it('newFinding: a category the baseline did not have, only with the baseline’s content', () => {
+    const p = { ...policy, newFinding: true };
+    expect(rules(later, p)).toEqual([]); // no baseline content: nothing to compare with
+    expect(rules({ ...later, baselineContent: { findings: [{ category: 'compiler', label: 'gcc', compressedBytes: 1 }] } }, p)).toEqual(['newFinding']);
+    const both = { findings: content.findings };
+    expect(rules({ ...later, baselineContent: both }, p)).toEqual([]);
+    const f = evaluateRules({ ...later, baselineContent: { findings: [] } }, p)[0]!;
+    expect(f.summary).toBe('New since the baseline: gcc and its support files (61.0 MiB compressed), apt package lists (9.0 MiB compressed)');
+  });
+
+  it('make every point worth an evaluation while one is on (its content is read after the point)', () => {
+    const quiet = { sizeBytes: 10, baselineDigest: 'sha256:b', sizeDeltaBytes: 0, addedBytes: 0 };
+    expect(mayFind(quiet, policy)).toBe(false);
+    expect(mayFind(quiet, { ...policy, findingBytes: 1 })).toBe(false); // a later push: the first-push rule cannot fire
+    expect(mayFind({ sizeBytes: 10, sizeDeltaBytes: null, addedBytes: 10 }, { ...policy, findingBytes: 1 })).toBe(true);
+    for (const on of [{ minEfficiency: 0.9 }, { wastedBytes: 0 }, { wastedPercent: 10 }, { newFinding: true }])
+      expect(mayFind(quiet, { ...policy, ...on })).toBe(true);
+  });
+});
+
+describe('content rule summaries', () => {
+  it('state shares as shares, not as changes', () => {
+    const c = { efficiency: 0.874, wastedBytes: 31 * MiB, shippedBytes: 200 * MiB, findings: [] };
+    const [eff, pct] = evaluateRules(input({ content: c }), { ...policy, minEfficiency: 0.9, wastedPercent: 10 });
+    expect(eff!.summary).toBe("Efficiency 87.4% (dive's score), under the 90.0% minimum");
+    expect(pct!.summary).toBe('15.5% of the bytes shipped is wasted, over 10%');
   });
 });

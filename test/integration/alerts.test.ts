@@ -16,6 +16,7 @@ import { ALERTS_QUEUE, DELIVERIES_QUEUE } from '../../src/names';
 import { startApp, type AppUnderTest } from './support/app';
 import { imageSize, makeConfig, makeImage, makeLayer, makeManifest, pushImage, type Image, type Layer } from './support/images';
 import { startReceiver, type ReceivedRequest, type Receiver } from './support/receiver';
+import { imageOf, tarLayer } from './support/tarLayers';
 import { waitFor } from './support/wait';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- the package's ESM entry has extensionless imports Node cannot load
@@ -133,6 +134,9 @@ beforeAll(async () => {
       TEAMS_TIMEOUT_SECONDS: '11',
       // Some tests write policies straight to the table, as another instance would: no cached list may hide them.
       CACHE_SECONDS: '0',
+      // Layers compress to little here: a first push's finding alerts from 1,000 compressed bytes.
+      ALERT_FINDING_BYTES: '1000',
+      ALERT_CONTENT_WAIT_SECONDS: '4',
     },
   });
 }, 120_000);
@@ -143,6 +147,65 @@ afterAll(async () => {
   await sentinel?.stop();
   for (const r of Object.values(receivers)) await r.stop();
   await app?.stop();
+});
+
+describe('content alerts (what is inside the image)', () => {
+  const toolchain = () =>
+    tarLayer(
+      [
+        { file: 'usr/lib/gcc/x86_64-linux-gnu/12/cc1', bytes: 2_000_000 },
+        { file: 'usr/bin/x86_64-linux-gnu-gcc-12', bytes: 50_000 },
+        { file: `srv/${randomUUID()}`, bytes: 10 },
+      ],
+      'gzip',
+    );
+
+  it('alerts a first push that ships a compiler, the card saying what is inside and how a multi-stage build would drop it', async () => {
+    const image = imageOf([toolchain()], { steps: ['RUN apt-get update && apt-get install -y build-essential'] });
+    await push('shop/toolchain', image, 'v1');
+    const alert = await waitForAlert('shop/toolchain', (a) => a.rules.includes('finding'));
+    expect(alert.findings[0]).toMatchObject({
+      rule: 'finding',
+      summary: expect.stringMatching(/^First push ships gcc and its support files \(.* compressed\): at least 1000 B/),
+    });
+    const request = await waitFor(async () => teams.requests().find((r) => cardText(r).includes('shop/toolchain')), { timeoutMs: 30_000, message: 'the card' });
+    expect(parseWarnings(card(request))).toEqual([]);
+    const text = cardText(request);
+    for (const expected of [
+      'Image content alert: shop/toolchain:v1',
+      'What is inside',
+      'On disk',
+      'Does not belong in production',
+      'a multi-stage build',
+      'per pull',
+    ])
+      expect(text).toContain(expected);
+    expect(text).toContain('RUN apt-get update && apt-get install -y build-essential');
+  });
+
+  it("applies a policy's wastedBytes rule on a later push, and sends an alert without the content when its layers are not read in time, saying so", async () => {
+    expect((await policyRequest('PUT', 'shop/wasteful', { wastedBytes: 100_000 })).status).toBe(201);
+    const keep = tarLayer([{ file: 'srv/data.bin', bytes: 300_000 }], 'gzip');
+    const replaced = tarLayer([{ file: 'srv/data.bin', bytes: 1_000 }], 'gzip');
+    await push('shop/wasteful', imageOf([keep]), 'v1');
+    await push('shop/wasteful', imageOf([keep, replaced]), 'v2');
+    const wasted = await waitForAlert('shop/wasteful', (a) => a.rules.includes('wastedBytes'));
+    expect(wasted).toMatchObject({ tag: 'v2', findings: [expect.objectContaining({ rule: 'wastedBytes', observed: 300_000, threshold: 100_000 })] });
+
+    // A registry that stalls on a layer: the growth alert waits ALERT_CONTENT_WAIT_SECONDS, then goes without.
+    const stuck = tarLayer([{ file: 'srv/big.bin', bytes: 40 * MiB }], 'none');
+    const release = app.proxy.hold(new RegExp(`/blobs/sha256(?::|%3A)${stuck.digest.slice(7)}$`, 'i'));
+    const started = Date.now();
+    await push('shop/wasteful', imageOf([keep, replaced, stuck]), 'v3');
+    const grown = await waitForAlert('shop/wasteful', (a) => a.tag === 'v3' && a.rules.includes('growth'));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
+    const request = await waitFor(async () => teams.requests().find((r) => cardText(r).includes(grown.digest.slice(7, 19))), {
+      timeoutMs: 30_000,
+      message: 'the v3 card',
+    });
+    expect(cardText(request)).toContain('sent without what is inside');
+    release();
+  });
 });
 
 describe('regression alerts', () => {
@@ -160,7 +223,10 @@ describe('regression alerts', () => {
     expect(alert!.time - webhookSent).toBeGreaterThanOrEqual(SETTLE_SECONDS * 1000);
     await app.host.waitForLog(evaluation('shop/api', 'v2', 'alerted \\(growth\\)'));
     // Points no rule could fire on queue no evaluation: theirs would have run before v2's, queued later.
-    expect(logCount(evaluation('shop/api', 'v1', ''))).toBe(0);
+    // A first push is the exception: the first-push finding rule (ALERT_FINDING_BYTES) reads its
+    // content, and with random layers finds nothing.
+    expect(logCount(evaluation('shop/api', 'v1', 'quiet'))).toBe(1);
+    expect(logCount(evaluation('shop/api', 'v1', '(?!quiet|waiting for content)'))).toBe(0);
     expect(logCount(evaluation('shop/api', 'v1.1', ''))).toBe(0);
     expect(alert!.path).toBe('/workflows/default?api-version=1&sig=DEFAULTSIG');
     expect(alert!.headers['content-type']).toMatch(/application\/json/);

@@ -101,6 +101,11 @@ describe('layer content analysis (real tar layers, real registry)', () => {
       ]),
     );
 
+    // Estimates unpack the layers read at their measured size (a tar of mostly zeros is far from the assumed 2.5:1).
+    const measured = await app.get('/api/estimate', { registry: app.proxy.loginServer, repository: 'content/multi', digest: image.manifest.digest });
+    expect(measured.status).toBe(200);
+    expect(measured.json.measuredLayers).toBe(3);
+
     // The trend carries the figures on request, from the image's content record.
     const trend = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'content/multi', content: 'true' });
     expect(trend.json.points[0].content).toEqual({

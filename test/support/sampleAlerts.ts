@@ -34,6 +34,11 @@ export const POLICY: EffectivePolicy = {
   baselineMode: 'previous',
   muted: false,
   improvements: true,
+  findingBytes: null,
+  minEfficiency: null,
+  wastedBytes: null,
+  wastedPercent: null,
+  newFinding: false,
   matchedPattern: null,
 };
 

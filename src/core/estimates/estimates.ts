@@ -138,8 +138,13 @@ function shareMeasurements(image: ImageForEstimate, baseline: ImageForEstimate):
  * @param baseline the image this one replaces (usually the previous push of the tag):
  *   what restarted App Service workers and AKS nodes that ran it already hold
  */
-export function estimatePull(imageAsGiven: ImageForEstimate, baselineAsGiven: ImageForEstimate | undefined, sku: Sku, params: PullModelParams): PullEstimates {
-  const [image, baseline] = baselineAsGiven ? shareMeasurements(imageAsGiven, baselineAsGiven) : [imageAsGiven, undefined];
+export function estimatePull(image: ImageForEstimate, baseline: ImageForEstimate | undefined, sku: Sku, params: PullModelParams): PullEstimates {
+  if (!baseline) return estimates(image, undefined, sku, params);
+  const [shared, sharedBaseline] = shareMeasurements(image, baseline);
+  return estimates(shared, sharedBaseline, sku, params);
+}
+
+function estimates(image: ImageForEstimate, baseline: ImageForEstimate | undefined, sku: Sku, params: PullModelParams): PullEstimates {
   const cold = coldStarts(image, sku, params);
   const before = baseline ? coldStarts(baseline, sku, params) : undefined;
   const delta = (target: Target): number | null => (before ? cold[target] - before[target] : null);

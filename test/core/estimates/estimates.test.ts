@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateCosts, estimatePull, imageForEstimate, type ImageForEstimate } from '../../../src/core/estimates/estimates';
+import { estimateCosts, estimatePull, imageForEstimate, withMeasuredSizes, type ImageForEstimate } from '../../../src/core/estimates/estimates';
 import { DEFAULT_PRICES, GIB } from '../../../src/core/estimates/pricing';
 import { DEFAULT_PULL_MODEL, mergePullModel } from '../../../src/core/estimates/pullModel';
 
@@ -132,5 +132,76 @@ describe('imageForEstimate', () => {
       configSizeBytes: 7,
       layers,
     });
+  });
+});
+
+describe('measured uncompressed sizes', () => {
+  it('imageForEstimate passes a layer’s measured size through, and attaches the ones it is given', () => {
+    const layers = [
+      { digest: 'sha256:a', mediaType: GZIP, sizeBytes: 10, foreign: false, uncompressedBytes: 40 },
+      { digest: 'sha256:b', mediaType: GZIP, sizeBytes: 20, foreign: false },
+    ];
+    const config = { digest: 'sha256:c', mediaType: 'x', sizeBytes: 7 };
+    expect(imageForEstimate({ sizeBytes: 37, config, layers }).layers.map((l) => l.uncompressedBytes)).toEqual([40, undefined]);
+    const measured = imageForEstimate({ sizeBytes: 37, config, layers }, new Map([['sha256:b', 55]]));
+    expect(measured.layers.map((l) => l.uncompressedBytes)).toEqual([40, 55]);
+    expect(measured.sizeBytes).toBe(37);
+    expect(layers[1]).not.toHaveProperty('uncompressedBytes');
+  });
+
+  it('withMeasuredSizes attaches by digest from a map, a record or content-summary layers, and leaves the rest assumed', () => {
+    const expected = [30_000_000 * 2, undefined, 25_000_000];
+    const map = new Map([
+      ['sha256:base', 60_000_000],
+      ['sha256:app2', 25_000_000],
+      ['sha256:elsewhere', 1],
+    ]);
+    const record = { 'sha256:base': 60_000_000, 'sha256:app2': 25_000_000 };
+    const summaryLayers = [
+      { digest: 'sha256:base', status: 'done', compressedBytes: 30_000_000, uncompressedBytes: 60_000_000 },
+      { digest: 'sha256:deps', status: 'not analyzed', compressedBytes: 120_000_000 },
+      { digest: 'sha256:app2', status: 'done', compressedBytes: 10_000_000, uncompressedBytes: 25_000_000 },
+    ];
+    for (const measured of [map, record, summaryLayers]) {
+      const out = withMeasuredSizes(v2, measured);
+      expect(out.layers.map((l) => l.uncompressedBytes)).toEqual(expected);
+      expect(out.layers.map((l) => l.sizeBytes)).toEqual(v2.layers.map((l) => l.sizeBytes));
+      expect({ sizeBytes: out.sizeBytes, configSizeBytes: out.configSizeBytes }).toEqual({ sizeBytes: v2.sizeBytes, configSizeBytes: v2.configSizeBytes });
+    }
+    // v2 itself is not touched
+    expect(v2.layers.some((l) => l.uncompressedBytes !== undefined)).toBe(false);
+    // no measurement at all: the same numbers as before
+    expect(estimatePull(withMeasuredSizes(v2, {}), v1, 'Standard', DEFAULT_PULL_MODEL)).toEqual(estimatePull(v2, v1, 'Standard', DEFAULT_PULL_MODEL));
+  });
+
+  it('withMeasuredSizes ignores keys of Object.prototype and refuses sizes that are not bytes', () => {
+    const odd: ImageForEstimate = { sizeBytes: 10, configSizeBytes: 0, layers: [{ digest: 'constructor', sizeBytes: 10, mediaType: GZIP }] };
+    expect(withMeasuredSizes(odd, {}).layers[0]).not.toHaveProperty('uncompressedBytes');
+    expect(() => withMeasuredSizes(v2, { 'sha256:deps': -1 })).toThrow(/sha256:deps measured uncompressed size/);
+    expect(() => withMeasuredSizes(v2, new Map([['sha256:deps', Number.NaN]]))).toThrow(RangeError);
+  });
+
+  it('the worked example with the deps layer measured at 360,000,000 B (a ratio of 3, not 2.5)', () => {
+    // unpack of v2: gzip (75,000,000 assumed + 360,000,000 measured) / 400 MB/s = 1.0875 s, zstd 0.05 s → 1.1375 s (+0.15 s)
+    const measured = new Map([['sha256:deps', 360_000_000]]);
+    const e = estimatePull(withMeasuredSizes(v2, measured), withMeasuredSizes(v1, measured), 'Standard', DEFAULT_PULL_MODEL);
+    expect(e.aci.coldStartSeconds).toBeCloseTo(25.187625 + 0.15, 9);
+    expect(e.appService.coldStartSeconds).toBeCloseTo(35.187625 + 0.15, 9);
+    expect(e.aks.coldStartSeconds).toBeCloseTo(5.75425 + 0.15, 9);
+    // deps is in both images: the deltas and the partial pulls are those of the example
+    expect(e.aci.coldStartDeltaSeconds).toBeCloseTo(0.06, 9);
+    expect(e.aks.coldStartDeltaSeconds).toBeCloseTo(0.043333333, 9);
+    expect(e.appService.restartSeconds).toBeCloseTo(30.5, 9);
+    expect(e.aks.warmNodeSeconds).toBeCloseTo(2.316666667, 9);
+  });
+
+  it('a layer measured on one side only counts the same on both, so it does not show as a change', () => {
+    const measured = new Map([['sha256:deps', 360_000_000]]);
+    const both = estimatePull(withMeasuredSizes(v2, measured), withMeasuredSizes(v1, measured), 'Standard', DEFAULT_PULL_MODEL);
+    expect(estimatePull(withMeasuredSizes(v2, measured), v1, 'Standard', DEFAULT_PULL_MODEL)).toEqual(both);
+    expect(estimatePull(v2, withMeasuredSizes(v1, measured), 'Standard', DEFAULT_PULL_MODEL)).toEqual(both);
+    // the baseline's own layers lend nothing to the image: app1 is not in v2
+    const app1Measured = estimatePull(v2, withMeasuredSizes(v1, { 'sha256:app1': 80_000_000 }), 'Standard', DEFAULT_PULL_MODEL);
+    expect(app1Measured.aci.coldStartSeconds).toBe(estimatePull(v2, v1, 'Standard', DEFAULT_PULL_MODEL).aci.coldStartSeconds);
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { estimateCosts, estimatePull, type ImageForEstimate } from '../../../src/core/estimates/estimates';
+import { estimateCosts, estimatePull, withMeasuredSizes, type ImageForEstimate } from '../../../src/core/estimates/estimates';
 import {
   DEFAULT_PRICES,
   PriceOverrideSchema,
@@ -21,8 +21,10 @@ import {
   pullSeconds,
   type PullLayer,
   type PullModelParams,
+  type Target,
   type TargetParams,
 } from '../../../src/core/estimates/pullModel';
+import { layerCompression } from '../../../src/core/mediaTypes';
 
 const MEDIA_TYPES = [
   'application/vnd.oci.image.layer.v1.tar+gzip',
@@ -126,6 +128,137 @@ describe('pull model properties', () => {
         }
         expect(e.aci.coldStartSeconds).toBeGreaterThanOrEqual(p.targets.aci.startBaselineSeconds);
         expect(e.aks.coldStartSeconds).toBeGreaterThanOrEqual(e.aks.warmNodeSeconds);
+      }),
+    );
+  });
+});
+
+/**
+ * pullSeconds as it was before layers could carry a measured uncompressed size, copied
+ * verbatim (less the input checks): the reference layers without a measurement must match.
+ */
+function pullSecondsBeforeMeasuredSizes(layers: PullLayer[], target: Target, sku: Sku, params: PullModelParams, options: { extraDownloadBytes?: number } = {}) {
+  const MB = 1_000_000;
+  const unpackRate = (compression: ReturnType<typeof layerCompression>) =>
+    compression === 'none' ? params.extractMBps : Math.min(params.decompressMBps[compression], params.extractMBps);
+  const extra = options.extraDownloadBytes ?? 0;
+  const t = params.targets[target];
+  let layerBytes = 0;
+  let unpackSeconds = 0;
+  for (const layer of layers) {
+    const compression = layerCompression(layer.mediaType);
+    const uncompressed = compression === 'none' ? layer.sizeBytes : layer.sizeBytes * params.compressionRatio;
+    unpackSeconds += uncompressed / (unpackRate(compression) * MB);
+    layerBytes += layer.sizeBytes;
+  }
+  if (layers.length === 0 && extra === 0) {
+    return { seconds: 0, downloadSeconds: 0, overheadSeconds: 0, unpackSeconds: 0, bytes: 0, layers: 0 };
+  }
+  const bytes = layerBytes + extra;
+  const effectiveMBps = Math.min(t.throughputMBps, params.skuDownloadMBps[sku]);
+  const downloadSeconds = bytes / (effectiveMBps * MB);
+  const overheadSeconds = (Math.ceil(layers.length / t.parallelDownloads) * t.perLayerOverheadMs) / 1000;
+  return { seconds: overheadSeconds + downloadSeconds + unpackSeconds, downloadSeconds, overheadSeconds, unpackSeconds, bytes, layers: layers.length };
+}
+
+/** What the model assumes a layer unpacks to without a measurement. */
+const assumedUncompressed = (l: PullLayer, p: PullModelParams) => (layerCompression(l.mediaType) === 'none' ? l.sizeBytes : l.sizeBytes * p.compressionRatio);
+
+/** Layers of which some carry a measured uncompressed size. */
+const measuredLayers = (min = 0) =>
+  fc
+    .array(fc.record({ sizeBytes: size, mediaType: fc.constantFrom(...MEDIA_TYPES), measured: fc.option(size, { nil: undefined }) }), {
+      minLength: min,
+      maxLength: 12,
+    })
+    .map((ls) =>
+      ls.map(({ measured, ...l }, i): PullLayer => ({ ...l, digest: `sha256:${i}`, ...(measured !== undefined ? { uncompressedBytes: measured } : {}) })),
+    );
+const stripped = (ls: PullLayer[]): PullLayer[] => ls.map(({ uncompressedBytes: _, ...l }) => l);
+
+describe('measured uncompressed sizes', () => {
+  it('layers without one give exactly the numbers of the model before measured sizes', () => {
+    fc.assert(
+      fc.property(layers(), fc.constantFrom(...TARGETS), sku, params, fc.option(size, { nil: undefined }), (ls, t, s, p, extra) => {
+        const options = extra === undefined ? {} : { extraDownloadBytes: extra };
+        expect(pullSeconds(ls, t, s, p, options)).toEqual(pullSecondsBeforeMeasuredSizes(ls, t, s, p, options));
+      }),
+    );
+  });
+
+  it('a measurement equal to the assumption changes no number, down to the estimates', () => {
+    fc.assert(
+      fc.property(layers(), fc.option(fc.tuple(fc.array(fc.boolean(), { maxLength: 12 }), layers()), { nil: undefined }), sku, params, (ls, b, s, p) => {
+        // a baseline shares some of the image's layers (same digest, same bytes) and has its own
+        const base = b && [...ls.filter((_, i) => b[0][i] ?? false), ...b[1].map((l) => ({ ...l, digest: `${l.digest}-baseline` }))];
+        const asAssumed = (i: ImageForEstimate): ImageForEstimate => ({
+          ...i,
+          layers: i.layers.map((l) => ({ ...l, uncompressedBytes: assumedUncompressed(l, p) })),
+        });
+        const plain = estimatePull(image(ls), base && image(base), s, p);
+        expect(estimatePull(asAssumed(image(ls)), base && asAssumed(image(base)), s, p)).toEqual(plain);
+        // measured on one side only: shared digests take the measurement on both
+        expect(estimatePull(asAssumed(image(ls)), base && image(base), s, p)).toEqual(plain);
+        expect(estimatePull(image(ls), base && asAssumed(image(base)), s, p)).toEqual(plain);
+      }),
+    );
+  });
+
+  it('change the unpack term only, by the measured bytes at each layer’s unpack rate', () => {
+    fc.assert(
+      fc.property(measuredLayers(), fc.constantFrom(...TARGETS), sku, params, (ls, t, s, p) => {
+        const m = pullSeconds(ls, t, s, p);
+        const a = pullSeconds(stripped(ls), t, s, p);
+        expect(m.downloadSeconds).toBe(a.downloadSeconds);
+        expect(m.overheadSeconds).toBe(a.overheadSeconds);
+        expect(m.bytes).toBe(a.bytes);
+        expect(m.layers).toBe(a.layers);
+        const byLayer = ls.map((l) => pullSeconds([l], t, s, p).unpackSeconds);
+        const expected = ls.map((l) => {
+          const c = layerCompression(l.mediaType);
+          const rate = c === 'none' ? p.extractMBps : Math.min(p.decompressMBps[c], p.extractMBps);
+          return (l.uncompressedBytes ?? assumedUncompressed(l, p)) / (rate * 1_000_000);
+        });
+        expect(byLayer).toEqual(expected);
+        // summed in layer order, as the model does
+        expect(m.unpackSeconds).toBe(expected.reduce((x, y) => x + y, 0));
+      }),
+    );
+  });
+
+  it('a larger measured size never estimates faster, on any target', () => {
+    fc.assert(
+      fc.property(measuredLayers(1), fc.nat(), size, sku, params, (ls, pick, growth, s, p) => {
+        const i = pick % ls.length;
+        const grown = ls.map((l, j) => (j === i ? { ...l, uncompressedBytes: (l.uncompressedBytes ?? assumedUncompressed(l, p)) + growth } : l));
+        for (const t of TARGETS) expect(pullSeconds(grown, t, s, p).seconds).toBeGreaterThanOrEqual(pullSeconds(ls, t, s, p).seconds);
+      }),
+    );
+  });
+
+  it('an image identical to its baseline has zero delta however the measurements are spread between the two', () => {
+    fc.assert(
+      fc.property(measuredLayers(), fc.array(fc.boolean(), { maxLength: 12 }), sku, params, (ls, onImage, s, p) => {
+        // each measurement sits on the image's copy of the layer, or on the baseline's
+        const img = image(ls.map((l, i) => ((onImage[i] ?? true) ? l : stripped([l])[0]!)));
+        const base = image(ls.map((l, i) => ((onImage[i] ?? true) ? stripped([l])[0]! : l)));
+        const e = estimatePull(img, base, s, p);
+        expect(e.aci.coldStartDeltaSeconds).toBe(0);
+        expect(e.appService.coldStartDeltaSeconds).toBe(0);
+        expect(e.aks.coldStartDeltaSeconds).toBe(0);
+        expect(e.aci.coldStartSeconds).toBe(estimatePull(image(ls), undefined, s, p).aci.coldStartSeconds);
+      }),
+    );
+  });
+
+  it('withMeasuredSizes attaches exactly what the map says, by digest', () => {
+    fc.assert(
+      fc.property(layers(), fc.array(fc.tuple(fc.nat(14), size)), (ls, entries) => {
+        const measured = new Map(entries.map(([i, b]): [string, number] => [`sha256:${i}`, b]));
+        const out = withMeasuredSizes(image(ls), measured);
+        expect(out.sizeBytes).toBe(image(ls).sizeBytes);
+        expect(out.layers.map((l) => l.uncompressedBytes)).toEqual(ls.map((l) => measured.get(l.digest)));
+        expect(stripped(out.layers)).toEqual(ls);
       }),
     );
   });

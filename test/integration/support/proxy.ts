@@ -33,6 +33,8 @@ export interface RegistryProxy {
   port: number;
   /** Answer `status` to the next `n` requests (only those whose path matches `path`, if given). */
   failNext(n: number, status: number, opts?: { path?: RegExp }): void;
+  /** Holds requests whose path matches unanswered (a registry that stalls) until the returned function is called. */
+  hold(path: RegExp): () => void;
   /** Drops pending faults and the request log. */
   reset(): void;
   requests(): RecordedRequest[];
@@ -70,6 +72,7 @@ export async function startRegistryProxy(targetUrl: string): Promise<RegistryPro
   const target = new URL(targetUrl);
   const log: RecordedRequest[] = [];
   let faults: Array<{ status: number; path?: RegExp }> = [];
+  const holds = new Set<{ path: RegExp; held: (() => void)[] }>();
   let origin = '';
 
   const server = https.createServer(serverTlsOptions(), (req, res) => {
@@ -100,28 +103,37 @@ export async function startRegistryProxy(targetUrl: string): Promise<RegistryPro
       return;
     }
 
-    // The registry sees its own host, so absolute Locations it builds point at it; rewritten below.
-    const upstream = https.request(
-      new URL(entry.path, target),
-      { method: entry.method, headers: { ...forwardable(req.headers), host: target.host }, agent: false },
-      (up) => {
-        const headers = forwardable(up.headers);
-        const location = up.headers.location;
-        if (location) {
-          const abs = new URL(location, target);
-          headers.location = abs.origin === target.origin ? origin + abs.pathname + abs.search : location;
-        }
-        res.writeHead(up.statusCode ?? 502, headers);
-        up.pipe(res);
-        up.on('end', () => finish(up.statusCode ?? 502));
-      },
-    );
-    upstream.on('error', (err) => {
-      finish(502);
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
-      res.end(`proxy upstream error: ${err.message}`);
-    });
-    req.pipe(upstream);
+    const hold = [...holds].find((h) => h.path.test(entry.path));
+    if (hold) {
+      hold.held.push(() => forward());
+      return;
+    }
+    forward();
+
+    function forward() {
+      // The registry sees its own host, so absolute Locations it builds point at it; rewritten below.
+      const upstream = https.request(
+        new URL(entry.path, target),
+        { method: entry.method, headers: { ...forwardable(req.headers), host: target.host }, agent: false },
+        (up) => {
+          const headers = forwardable(up.headers);
+          const location = up.headers.location;
+          if (location) {
+            const abs = new URL(location, target);
+            headers.location = abs.origin === target.origin ? origin + abs.pathname + abs.search : location;
+          }
+          res.writeHead(up.statusCode ?? 502, headers);
+          up.pipe(res);
+          up.on('end', () => finish(up.statusCode ?? 502));
+        },
+      );
+      upstream.on('error', (err) => {
+        finish(502);
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+        res.end(`proxy upstream error: ${err.message}`);
+      });
+      req.pipe(upstream);
+    }
   });
 
   const port = await listen(server);
@@ -132,6 +144,14 @@ export async function startRegistryProxy(targetUrl: string): Promise<RegistryPro
     port,
     failNext(n, status, opts = {}) {
       for (let i = 0; i < n; i++) faults.push({ status, ...(opts.path ? { path: opts.path } : {}) });
+    },
+    hold(path) {
+      const h = { path, held: [] as (() => void)[] };
+      holds.add(h);
+      return () => {
+        holds.delete(h);
+        for (const release of h.held.splice(0)) release();
+      };
     },
     reset() {
       faults = [];
