@@ -149,65 +149,6 @@ afterAll(async () => {
   await app?.stop();
 });
 
-describe('content alerts (what is inside the image)', () => {
-  const toolchain = () =>
-    tarLayer(
-      [
-        { file: 'usr/lib/gcc/x86_64-linux-gnu/12/cc1', bytes: 2_000_000 },
-        { file: 'usr/bin/x86_64-linux-gnu-gcc-12', bytes: 50_000 },
-        { file: `srv/${randomUUID()}`, bytes: 10 },
-      ],
-      'gzip',
-    );
-
-  it('alerts a first push that ships a compiler, the card saying what is inside and how a multi-stage build would drop it', async () => {
-    const image = imageOf([toolchain()], { steps: ['RUN apt-get update && apt-get install -y build-essential'] });
-    await push('shop/toolchain', image, 'v1');
-    const alert = await waitForAlert('shop/toolchain', (a) => a.rules.includes('finding'));
-    expect(alert.findings[0]).toMatchObject({
-      rule: 'finding',
-      summary: expect.stringMatching(/^First push ships gcc and its support files \(.* compressed\): at least 1000 B/),
-    });
-    const request = await waitFor(async () => teams.requests().find((r) => cardText(r).includes('shop/toolchain')), { timeoutMs: 30_000, message: 'the card' });
-    expect(parseWarnings(card(request))).toEqual([]);
-    const text = cardText(request);
-    for (const expected of [
-      'Image content alert: shop/toolchain:v1',
-      'What is inside',
-      'On disk',
-      'Does not belong in production',
-      'a multi-stage build',
-      'per pull',
-    ])
-      expect(text).toContain(expected);
-    expect(text).toContain('RUN apt-get update && apt-get install -y build-essential');
-  });
-
-  it("applies a policy's wastedBytes rule on a later push, and sends an alert without the content when its layers are not read in time, saying so", async () => {
-    expect((await policyRequest('PUT', 'shop/wasteful', { wastedBytes: 100_000 })).status).toBe(201);
-    const keep = tarLayer([{ file: 'srv/data.bin', bytes: 300_000 }], 'gzip');
-    const replaced = tarLayer([{ file: 'srv/data.bin', bytes: 1_000 }], 'gzip');
-    await push('shop/wasteful', imageOf([keep]), 'v1');
-    await push('shop/wasteful', imageOf([keep, replaced]), 'v2');
-    const wasted = await waitForAlert('shop/wasteful', (a) => a.rules.includes('wastedBytes'));
-    expect(wasted).toMatchObject({ tag: 'v2', findings: [expect.objectContaining({ rule: 'wastedBytes', observed: 300_000, threshold: 100_000 })] });
-
-    // A registry that stalls on a layer: the growth alert waits ALERT_CONTENT_WAIT_SECONDS, then goes without.
-    const stuck = tarLayer([{ file: 'srv/big.bin', bytes: 40 * MiB }], 'none');
-    const release = app.proxy.hold(new RegExp(`/blobs/sha256(?::|%3A)${stuck.digest.slice(7)}$`, 'i'));
-    const started = Date.now();
-    await push('shop/wasteful', imageOf([keep, replaced, stuck]), 'v3');
-    const grown = await waitForAlert('shop/wasteful', (a) => a.tag === 'v3' && a.rules.includes('growth'));
-    expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
-    const request = await waitFor(async () => teams.requests().find((r) => cardText(r).includes(grown.digest.slice(7, 19))), {
-      timeoutMs: 30_000,
-      message: 'the v3 card',
-    });
-    expect(cardText(request)).toContain('sent without what is inside');
-    release();
-  });
-});
-
 describe('regression alerts', () => {
   it('stays quiet for a first push and 1% growth, alerts once for +50% after the settle delay, and never again for the image', async () => {
     const first = await push('shop/api', v1, 'v1');
@@ -225,6 +166,7 @@ describe('regression alerts', () => {
     // Points no rule could fire on queue no evaluation: theirs would have run before v2's, queued later.
     // A first push is the exception: the first-push finding rule (ALERT_FINDING_BYTES) reads its
     // content, and with random layers finds nothing.
+    await app.host.waitForLog(evaluation('shop/api', 'v1', 'quiet'));
     expect(logCount(evaluation('shop/api', 'v1', 'quiet'))).toBe(1);
     expect(logCount(evaluation('shop/api', 'v1', '(?!quiet|waiting for content)'))).toBe(0);
     expect(logCount(evaluation('shop/api', 'v1.1', ''))).toBe(0);
@@ -570,5 +512,64 @@ describe('policies', () => {
     expect(lookup.status).toBe(200);
     expect(lookup.json.effective.matchedPattern).toBeNull();
     expect((await policyRequest('DELETE', `${'*a'.repeat(127)}*b`)).status).toBe(204);
+  });
+});
+
+describe('content alerts (what is inside the image)', () => {
+  const toolchain = () =>
+    tarLayer(
+      [
+        { file: 'usr/lib/gcc/x86_64-linux-gnu/12/cc1', bytes: 2_000_000 },
+        { file: 'usr/bin/x86_64-linux-gnu-gcc-12', bytes: 50_000 },
+        { file: `srv/${randomUUID()}`, bytes: 10 },
+      ],
+      'gzip',
+    );
+
+  it('alerts a first push that ships a compiler, the card saying what is inside and how a multi-stage build would drop it', async () => {
+    const image = imageOf([toolchain()], { steps: ['RUN apt-get update && apt-get install -y build-essential'] });
+    await push('shop/toolchain', image, 'v1');
+    const alert = await waitForAlert('shop/toolchain', (a) => a.rules.includes('finding'));
+    expect(alert.findings[0]).toMatchObject({
+      rule: 'finding',
+      summary: expect.stringMatching(/^First push ships gcc and its support files \(.* compressed\): at least 1000 B/),
+    });
+    const request = await waitFor(async () => teams.requests().find((r) => cardText(r).includes('shop/toolchain')), { timeoutMs: 30_000, message: 'the card' });
+    expect(parseWarnings(card(request))).toEqual([]);
+    const text = cardText(request);
+    for (const expected of [
+      'Image content alert: shop/toolchain:v1',
+      'What is inside',
+      'On disk',
+      'Does not belong in production',
+      'a multi-stage build',
+      'per pull',
+    ])
+      expect(text).toContain(expected);
+    expect(text).toContain('RUN apt-get update && apt-get install -y build-essential');
+  });
+
+  it("applies a policy's wastedBytes rule on a later push, and sends an alert without the content when its layers are not read in time, saying so", async () => {
+    expect((await policyRequest('PUT', 'shop/wasteful', { wastedBytes: 100_000 })).status).toBe(201);
+    const keep = tarLayer([{ file: 'srv/data.bin', bytes: 300_000 }], 'gzip');
+    const replaced = tarLayer([{ file: 'srv/data.bin', bytes: 1_000 }], 'gzip');
+    await push('shop/wasteful', imageOf([keep]), 'v1');
+    await push('shop/wasteful', imageOf([keep, replaced]), 'v2');
+    const wasted = await waitForAlert('shop/wasteful', (a) => a.rules.includes('wastedBytes'));
+    expect(wasted).toMatchObject({ tag: 'v2', findings: [expect.objectContaining({ rule: 'wastedBytes', observed: 300_000, threshold: 100_000 })] });
+
+    // A registry that stalls on a layer: the growth alert waits ALERT_CONTENT_WAIT_SECONDS, then goes without.
+    const stuck = tarLayer([{ file: 'srv/big.bin', bytes: 40 * MiB }], 'none');
+    const release = app.proxy.hold(new RegExp(`/blobs/sha256(?::|%3A)${stuck.digest.slice(7)}$`, 'i'));
+    const started = Date.now();
+    await push('shop/wasteful', imageOf([keep, replaced, stuck]), 'v3');
+    const grown = await waitForAlert('shop/wasteful', (a) => a.tag === 'v3' && a.rules.includes('growth'));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
+    const request = await waitFor(async () => teams.requests().find((r) => cardText(r).includes(grown.digest.slice(7, 19))), {
+      timeoutMs: 30_000,
+      message: 'the v3 card',
+    });
+    expect(cardText(request)).toContain('sent without what is inside');
+    release();
   });
 });

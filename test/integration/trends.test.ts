@@ -48,7 +48,8 @@ const T3 = day(2);
 const T4 = day(1);
 
 beforeAll(async () => {
-  app = await startApp({ env: { ACR_SKU: 'Basic' } });
+  // Estimates here are the stored ones, from the manifest; with layers read, /api/estimate uses measured sizes (contentAnalysis.test.ts).
+  app = await startApp({ env: { ACR_SKU: 'Basic', LAYER_ANALYSIS: 'false' } });
   await pushAndNotify('shop/api', apiV1, 'v1', T1);
   await app.waitForPoints('shop/api', 1);
   await pushAndNotify('shop/worker', workerV1, 'v1', T2);
