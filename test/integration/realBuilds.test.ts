@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type AppUnderTest } from './support/app';
 import { startBuilder, type Builder } from './support/buildah';
+import { waitFor } from './support/wait';
 
 let app: AppUnderTest;
 let builder: Builder;
@@ -68,5 +69,35 @@ describe('real buildah builds', () => {
     const grown = compare.json.steps[0];
     expect(grown.deltaBytes).toBeGreaterThan(290_000);
     expect(JSON.stringify(compare.json)).not.toMatch(/file:[0-9a-f]{64}/);
+  });
+});
+
+describe('what is inside a real buildah build', () => {
+  it('reads the layers buildah wrote: a file copied over by a later step is wasted, on-disk bytes are the final files', async () => {
+    const dockerfile = ['FROM scratch', 'COPY big.bin /srv/data.bin', 'COPY small.bin /srv/data.bin', 'COPY motd.txt /etc/motd', ''].join('\n');
+    await builder.build(
+      'localhost/overwrite:v1',
+      dockerfile,
+      { 'big.bin': randomBytes(300_000), 'small.bin': randomBytes(1_000), 'motd.txt': 'ten bytes\n' },
+      { layers: true },
+    );
+    const digest = await pushAndIngest('real/overwrite', 'v1', 'localhost/overwrite:v1', new Date(Date.now() - 3_600_000).toISOString());
+    const content = await waitFor(
+      async () => {
+        const res = await app.get('/api/image', { registry: app.proxy.loginServer, repository: 'real/overwrite', digest });
+        const c = res.json?.platforms?.[0]?.content;
+        return c?.status === 'done' ? c : undefined;
+      },
+      { timeoutMs: 30_000, message: 'the content of the buildah image' },
+    );
+    expect(content).toMatchObject({ complete: true, onDiskBytes: 1_010, wastedBytes: 300_000, findings: [], diffIdMismatches: [] });
+    // dive: srv/data.bin seen at 300,000 then 1,000 bytes, etc/motd at 10.
+    expect(content.efficiency).toBeCloseTo((1_000 + 10) / (301_000 + 10), 10);
+    expect(content.topWasted).toEqual([{ path: 'srv/data.bin', bytes: 300_000, layer: 0, by: 'replaced', byLayer: 1 }]);
+    expect(content.layers.map((l: { step?: string }) => l.step)).toEqual([
+      'COPY file in /srv/data.bin',
+      'COPY file in /srv/data.bin',
+      'COPY file in /etc/motd',
+    ]);
   });
 });
