@@ -269,7 +269,8 @@ function contentSection(view: AlertView, limit: number, chars: number, long: num
   }
   if (c.findings.length > 0) {
     elements.push(textBlock('Does not belong in production', { weight: 'Bolder', spacing: 'Small' }));
-    for (const f of c.findings.slice(0, limit)) elements.push(bullet(shorten(f.advice, long)));
+    // The saving comes last in the advice: room for it, the card's byte limit still applies.
+    for (const f of c.findings.slice(0, limit)) elements.push(bullet(shorten(f.advice, long * 2)));
   }
   return elements;
 }

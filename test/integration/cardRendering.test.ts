@@ -4,7 +4,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertView } from '../../src/core/alert';
 import { alertMessage } from '../../src/core/card';
-import { firstPushBudgetAlert, improvementAlert, pathologicalAlert, regressionAlert } from '../support/sampleAlerts';
+import { contentAlert, firstPushBudgetAlert, improvementAlert, pathologicalAlert, regressionAlert } from '../support/sampleAlerts';
 
 /**
  * Renders the alert cards with the Adaptive Cards JavaScript renderer in headless Chromium,
@@ -132,5 +132,26 @@ describe('alert card rendering in Chromium', () => {
     expect(worst.validationEvents).toEqual([]);
     expect(worst.text).toContain('legacy/monolith');
     await screenshot('alert-pathological.png');
+  });
+
+  it('renders what is inside the image: figures, what grew with its step, findings with their advice', async () => {
+    const r = await render(contentAlert());
+    expect(r.parseEvents).toEqual([]);
+    expect(r.validationEvents).toEqual([]);
+    for (const text of [
+      'What is inside',
+      'On disk',
+      '1.1 GiB',
+      'Efficiency (dive)',
+      '80.3%',
+      'Grew most',
+      '/usr/lib/gcc',
+      'Does not belong in production',
+      'a multi-stage build',
+    ])
+      expect(r.text).toContain(text);
+    expect(r.text).toContain('rm -rf /var/lib/apt/lists/*');
+    const file = await screenshot('alert-content.png');
+    expect(fs.statSync(file).size).toBeGreaterThan(10_000);
   });
 });

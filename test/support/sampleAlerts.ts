@@ -290,6 +290,37 @@ export function firstPushBudgetAlert(): AlertView {
   });
 }
 
+/** The regression of regressionAlert() with what is inside: a compiler and apt lists left in the final image, and what grew. */
+export function contentAlert(): AlertView {
+  const view = regressionAlert();
+  const step = 'RUN /bin/sh -c apt-get update && apt-get install -y build-essential # buildkit';
+  return {
+    ...view,
+    content: {
+      status: 'done',
+      complete: true,
+      onDiskBytes: 1_094 * MIB,
+      wastedBytes: 212 * MIB,
+      efficiency: 0.803,
+      findings: [
+        {
+          label: 'gcc and its support files',
+          advice: `gcc and its support files (187 MiB on disk, 59.8 MiB compressed) were added by \`${step}\` and are in the final image; a multi-stage build that copies only the build output would drop them: −59.8 MiB per pull, −0.0053 USD/month storage, −2.0 s ACI cold start.`,
+        },
+        {
+          label: 'apt package lists',
+          advice: `apt package lists (41.3 MiB on disk, 9.1 MiB compressed) were added by \`${step}\` and are in the final image; removing them in the same RUN step (rm -rf /var/lib/apt/lists/*) would drop them: −9.1 MiB per pull, −0.0008 USD/month storage, −0.3 s ACI cold start.`,
+        },
+      ],
+      grown: [
+        { path: '/usr/lib/gcc', deltaBytes: 180 * MIB, step },
+        { path: '/var/lib/apt/lists', deltaBytes: 41 * MIB, step },
+        { path: '/srv/app/node_modules', deltaBytes: 12 * MIB, step: 'RUN /bin/sh -c npm ci # buildkit' },
+      ],
+    },
+  };
+}
+
 /**
  * A Windows image with 300 layers whose history lines are 5,000 characters of shell with
  * markdown characters, quotes, backslashes and non-ASCII text: far more than a card holds.
