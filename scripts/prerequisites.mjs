@@ -15,6 +15,7 @@ const PREREQUISITES = [
   { binary: 'docker-registry', debianPackage: 'docker-registry', why: 'real OCI registry (CNCF Distribution) for integration tests' },
   { binary: 'chromium', debianPackage: 'chromium', why: 'headless browser for rendering tests' },
   { binary: 'buildah', debianPackage: 'buildah', why: 'builds real images from Dockerfiles for integration tests' },
+  { binary: 'zstd', debianPackage: 'zstd', why: 'compresses real zstd layers for the layer analysis tests' },
 ];
 
 export const TLS_DIR = path.join(root, '.cache', 'test-tls');

@@ -88,7 +88,7 @@ export function policyDefaults(config: Config): PolicyDefaults {
 let current: Runtime | undefined;
 
 const refuse = async (): Promise<never> => {
-  throw new Error('LAYER_ANALYSIS is off: layer file indexes are not read or written');
+  throw new Error('no blob endpoint (AzureWebJobsStorage__blobServiceUri): layer file indexes cannot be read or written');
 };
 
 export function getRuntime(): Runtime {
@@ -114,8 +114,9 @@ export function getRuntime(): Runtime {
   const log = (level: 'info' | 'warn', message: string) => (level === 'warn' ? console.warn(message) : console.info(message));
   const teamsTimeoutMs = config.TEAMS_TIMEOUT_SECONDS * 1000;
   const layers = new LayerTable(tables);
-  // Only built when analysis is on: identity-based storage may have no blob endpoint otherwise.
-  const layerIndexes = config.LAYER_ANALYSIS ? new LayerIndexBlobs(config.storage) : { put: refuse, get: refuse };
+  // Identity-based storage may have no blob endpoint when analysis is off (config requires one when on).
+  const blobReachable = config.storage.kind === 'connectionString' || config.storage.blobServiceUri !== undefined;
+  const layerIndexes = blobReachable ? new LayerIndexBlobs(config.storage) : { put: refuse, get: refuse };
   const contentRequests = new WorkQueue<ContentRequest>(config.storage, CONTENT_QUEUE);
   const layerWork = new WorkQueue<LayerWork>(config.storage, LAYERS_QUEUE);
   const registry = new RegistryClient({ timeoutMs: config.REGISTRY_TIMEOUT_MS, maxRetries: config.REGISTRY_MAX_RETRIES });
