@@ -3,7 +3,7 @@ import { registerReadApi } from '../http/readApi';
 import { continuationParam, continuationToken, limitParam, platformParam, registryParam, repositoryParam, tagParam, timeParam } from '../http/params';
 import { json, problem } from '../http/responses';
 import { getRuntime } from '../runtime';
-import { pointContent } from '../services/contentView';
+import { withContent } from '../services/contentView';
 import { getTrend } from '../services/queries';
 
 const TrendQuery = z.object({
@@ -35,7 +35,7 @@ registerReadApi('trend', TrendQuery, async (q) => {
   return json(200, {
     registry: q.registry,
     repository: q.repository,
-    points: records ? result.points.map((p) => ({ ...p, content: pointContent(records.get(p.digest)) })) : result.points,
+    points: records ? result.points.map((p) => withContent(p, records.get(p.digest))) : result.points,
     continuationToken: result.after ? continuationToken(result.after) : null,
   });
 });

@@ -29,8 +29,13 @@ export async function contentView(layers: Pick<ContentAnalysisStore, 'image' | '
   };
 }
 
-/** What a trend point shows of its image's content: the figures once read, else the status. */
-export function pointContent(record: ImageContentRecord | undefined) {
+/** A trend point with its image's content: `onDiskBytes` and `wastedBytes` beside `sizeBytes` once read, and the status. */
+export function withContent<P extends object>(point: P, record: ImageContentRecord | undefined) {
+  const content = pointContent(record);
+  return { ...point, ...(content.status === 'done' ? { onDiskBytes: content.onDiskBytes, wastedBytes: content.wastedBytes } : {}), content };
+}
+
+function pointContent(record: ImageContentRecord | undefined) {
   if (!record) return { status: 'not requested' as const };
   if (record.status !== 'done' || !record.summary) return { status: 'pending' as const };
   const { onDiskBytes, wastedBytes, shippedBytes, efficiency, complete } = record.summary;

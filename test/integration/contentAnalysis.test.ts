@@ -108,6 +108,7 @@ describe('layer content analysis (real tar layers, real registry)', () => {
 
     // The trend carries the figures on request, from the image's content record.
     const trend = await app.get('/api/trend', { registry: app.proxy.loginServer, repository: 'content/multi', content: 'true' });
+    expect(trend.json.points[0]).toMatchObject({ sizeBytes: image.totalSize, onDiskBytes: expected.onDiskBytes, wastedBytes: expected.wastedBytes });
     expect(trend.json.points[0].content).toEqual({
       status: 'done',
       complete: true,
