@@ -18,12 +18,14 @@ export interface LayerRow {
   pendingSince?: string;
   /** What the last failed attempt said (pending rows only). */
   lastError?: string;
+  /** The image whose request claimed it (pending rows only). */
+  claimedBy?: string;
 }
 
 export interface ContentAnalysisStore {
   layers(registry: string, digests: readonly string[]): Promise<Map<string, LayerRow>>;
-  /** Marks a layer pending for this caller; false when another caller claimed it first. */
-  claim(registry: string, layer: LayerRef, now: Date, previous?: LayerRow): Promise<boolean>;
+  /** Marks a layer pending for the request of image `by`; false when another request claimed it first. */
+  claim(registry: string, layer: LayerRef, now: Date, previous: LayerRow | undefined, by: string): Promise<boolean>;
   record(registry: string, record: LayerRecord): Promise<void>;
   /** Notes a failed attempt on a pending layer, for whoever gives up on it. */
   noteFailure(registry: string, digest: string, message: string): Promise<void>;
@@ -102,6 +104,13 @@ export async function requestContent(deps: ContentDeps, req: ContentRequest): Pr
   for (const digest of digests) {
     const layer = req.layers.find((l) => l.digest === digest)!;
     const row = rows.get(digest);
+    // This request's own claim, from an attempt that failed before or while queueing the layer: queued again (a duplicate finds the layer read).
+    if (row?.record.status === 'pending' && row.claimedBy === req.digest) {
+      await deps.sendLayer({ registry, repository: req.repository, layer: identity(layer) });
+      queued++;
+      waitingFor++;
+      continue;
+    }
     if (!layerNeedsWork(row?.record, row?.pendingSince, now)) {
       if (row?.record.status === 'pending') waitingFor++;
       continue;
@@ -113,7 +122,7 @@ export async function requestContent(deps: ContentDeps, req: ContentRequest): Pr
       notAnalyzed++;
       continue;
     }
-    if (await deps.store.claim(registry, layer, now, row)) {
+    if (await deps.store.claim(registry, layer, now, row, req.digest)) {
       await deps.sendLayer({ registry, repository: req.repository, layer: identity(layer) });
       queued++;
     }

@@ -34,13 +34,14 @@ export class LayerTable implements ContentAnalysisStore {
     return out;
   }
 
-  async claim(registry: string, layer: LayerRef, now: Date, previous?: LayerRow): Promise<boolean> {
+  async claim(registry: string, layer: LayerRef, now: Date, previous: LayerRow | undefined, by: string): Promise<boolean> {
     const client = await this.tables.get('layers');
     const entity = {
       partitionKey: escapeKey(registry),
       rowKey: layerKey(layer.digest),
       ...columns({ digest: layer.digest, mediaType: layer.mediaType, compressedBytes: layer.compressedBytes, status: 'pending' }),
       pendingSince: now.toISOString(),
+      claimedBy: by,
     };
     try {
       if (previous) await client.updateEntity(entity, 'Replace', { etag: previous.etag });
@@ -137,7 +138,7 @@ function rowOf(table: string, e: Record<string, unknown>): LayerRow {
     const value = e[name];
     return typeof value === 'string' && value ? { [name]: value } : {};
   };
-  return { record, etag: String(e.etag), ...(record.status === 'pending' ? { ...text('pendingSince'), ...text('lastError') } : {}) };
+  return { record, etag: String(e.etag), ...(record.status === 'pending' ? { ...text('pendingSince'), ...text('lastError'), ...text('claimedBy') } : {}) };
 }
 
 function columns(r: Pick<LayerRecord, 'digest' | 'mediaType' | 'compressedBytes' | 'status'> & Partial<LayerRecord>): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LayerTable } from '../../../src/adapters/tables/layerTable';
 import { Tables } from '../../../src/adapters/tables/tables';
 import type { ImageContentRecord } from '../../../src/core/contentAnalysis';
+import { Slots, requestContent } from '../../../src/services/contentAnalysis';
 import { startTestAzurite } from '../../integration/support/azurite';
 
 let azurite: Awaited<ReturnType<typeof startTestAzurite>>;
@@ -26,13 +27,17 @@ const now = new Date('2026-12-04T00:00:00.000Z');
 describe('LayerTable', () => {
   it('lets one of several concurrent claims of a layer win, and re-claims a stale pending one by its ETag', async () => {
     const layer = { digest: d(1), mediaType: gz, compressedBytes: 3_000_000_000 };
-    const claims = await Promise.all(Array.from({ length: 6 }, () => table.claim(registry, layer, now)));
+    const claims = await Promise.all(Array.from({ length: 6 }, () => table.claim(registry, layer, now, undefined, d(900))));
     expect(claims.filter(Boolean)).toHaveLength(1);
     const row = (await table.layers(registry, [d(1)])).get(d(1))!;
-    expect(row).toMatchObject({ pendingSince: now.toISOString(), record: { digest: d(1), status: 'pending', compressedBytes: 3_000_000_000 } });
+    expect(row).toMatchObject({
+      pendingSince: now.toISOString(),
+      claimedBy: d(900),
+      record: { digest: d(1), status: 'pending', compressedBytes: 3_000_000_000 },
+    });
     // Two requests both find it stale: only the first re-claim (by ETag) wins.
     const later = new Date(now.getTime() + 3_600_000);
-    expect(await Promise.all([table.claim(registry, layer, later, row), table.claim(registry, layer, later, row)])).toEqual(
+    expect(await Promise.all([table.claim(registry, layer, later, row, d(901)), table.claim(registry, layer, later, row, d(901))])).toEqual(
       expect.arrayContaining([true, false]),
     );
   });
@@ -110,10 +115,38 @@ describe('LayerTable', () => {
 
   it('notes a failed attempt on a pending layer, and forgets it once the layer is recorded', async () => {
     const layer = { digest: d(70), mediaType: gz, compressedBytes: 5 };
-    await table.claim(registry, layer, now);
+    await table.claim(registry, layer, now, undefined, d(900));
     await table.noteFailure(registry, d(70), 'HTTP 503 from the registry');
     expect((await table.layers(registry, [d(70)])).get(d(70))).toMatchObject({ lastError: 'HTTP 503 from the registry', record: { status: 'pending' } });
     await table.record(registry, { ...layer, status: 'done', uncompressedBytes: 1024, fileCount: 0, diffId: d(71) });
     expect((await table.layers(registry, [d(70)])).get(d(70))?.lastError).toBeUndefined();
+  });
+
+  it('requestContent: a request whose queue send failed after its claim queues the layer again on its retry, another image just waits', async () => {
+    const gzLayer = { digest: d(80), mediaType: gz, compressedBytes: 100 };
+    const sent: string[] = [];
+    let queueUp = false;
+    const deps = {
+      store: table,
+      indexes: { put: async () => undefined, get: async () => undefined },
+      source: {
+        openBlob: async (): Promise<AsyncIterable<Uint8Array>> => {
+          throw new Error('not read in this test');
+        },
+      },
+      sendLayer: async (w: { layer: { digest: string } }) => {
+        if (!queueUp) throw new Error('queue unavailable');
+        sent.push(w.layer.digest);
+      },
+      limits: { maxBytes: 1e9, maxFiles: 1000 },
+      slots: new Slots(1),
+      now: () => now,
+    };
+    const request = (image: string) => ({ registry, repository: 'team/api', digest: image, layers: [gzLayer] });
+    await expect(requestContent(deps, request(d(81)))).rejects.toThrow('queue unavailable');
+    queueUp = true;
+    expect(await requestContent(deps, request(d(82)))).toMatchObject({ queued: 0, waitingFor: 1 }); // claimed by d(81): waits
+    expect(await requestContent(deps, request(d(81)))).toMatchObject({ queued: 1, waitingFor: 1 });
+    expect(sent).toEqual([d(80)]);
   });
 });
