@@ -20,7 +20,7 @@ import { effectivePolicy, type EffectivePolicy, type PolicyDefaults } from './co
 import { routeProblem } from './core/teamsRoute';
 import type { PointEstimates, PointRef } from './core/trend';
 import { ALERTS_QUEUE, CONTENT_QUEUE, DELIVERIES_QUEUE, EVENTS_POISON_QUEUE, LAYERS_QUEUE } from './names';
-import { contentRequestOf, type ContentRequest, type LayerWork } from './core/contentAnalysis';
+import { contentSubjectOf, type ContentRequest, type LayerWork } from './core/contentAnalysis';
 import type { PlatformImage } from './core/sizing';
 import { Slots, type ContentDeps } from './services/contentAnalysis';
 import { RouteSlots, type DeliveryDeps, type EvaluationDeps } from './services/alerts';
@@ -28,7 +28,7 @@ import type { FailureDeps } from './services/failures';
 import type { PolicyDeps, PolicyStore } from './services/policies';
 import { CachedPolicies } from './services/policyCache';
 import { CachedContent } from './services/contentCache';
-import type { ContentStore } from './services/contentResolver';
+import { ContentResolver, storedOnly, type ContentStore } from './services/contentResolver';
 import { estimateContext, pointEstimator, type EstimateContext } from './services/estimates';
 import type { EstimateInput } from './services/ingest';
 
@@ -171,13 +171,19 @@ export function getRuntime(): Runtime {
       store: layers,
       indexes: layerIndexes,
       source: registry,
+      subjectOf: async (registry, repository, digest) => {
+        // Stored by ingest before it asked: read from the table, never from the registry.
+        const resolver = new ContentResolver(content, storedOnly, registry, repository);
+        const manifest = await resolver.manifest(digest);
+        return manifest.kind === 'image' ? contentSubjectOf(await resolver.platformImage(digest, manifest)) : undefined;
+      },
       sendLayer: (work) => layerWork.send(work),
       limits: { maxBytes: config.LAYER_ANALYSIS_MAX_BYTES, maxFiles: config.LAYER_ANALYSIS_MAX_FILES },
       slots: new Slots(config.LAYER_ANALYSIS_CONCURRENCY),
       savingsModels: (registry) => ({ profile: estimates.profile(registry), prices: estimates.prices, pullModel: estimates.pullModel }),
     },
     ...(config.LAYER_ANALYSIS
-      ? { onNewImage: (registry: string, repository: string, image: PlatformImage) => contentRequests.send(contentRequestOf(registry, repository, image)) }
+      ? { onNewImage: (registry: string, repository: string, image: PlatformImage) => contentRequests.send({ registry, repository, digest: image.digest }) }
       : {}),
   };
   return current;

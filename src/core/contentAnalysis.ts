@@ -30,17 +30,25 @@ export const LayerRefSchema = z.strictObject({
 });
 export type LayerRef = z.infer<typeof LayerRefSchema>;
 
-/** `acrsize-content`: a platform image whose layers are to be read (once each) and its filesystem composed. */
+/**
+ * `acrsize-content`: a platform image whose layers are to be read (once each) and its
+ * filesystem composed. Only its name: its layers and their steps are read from stored
+ * content by the handler, so the message stays far below the queue's 64 KiB however long
+ * the image's Dockerfile steps are.
+ */
 export const ContentRequestMessage = z.strictObject({
   registry: loginServer,
   /** Where the blobs are read from: a registry serves a blob under any repository that references it. */
   repository,
   digest: digestSchema,
-  /** The config blob's size: part of what a pull transfers, for the savings of advice. */
-  configBytes: bytes.optional(),
-  layers: z.array(LayerRefSchema).max(1000),
 });
 export type ContentRequest = z.infer<typeof ContentRequestMessage>;
+
+/** What a content request is about, from the stored platform image. */
+export interface ContentSubject {
+  configBytes: number;
+  layers: LayerRef[];
+}
 
 /** `acrsize-layers`: one layer blob to read. */
 export const LayerMessage = z.strictObject({
@@ -99,12 +107,9 @@ export const ImageContentRecordSchema = z.object({
 });
 export type ImageContentRecord = z.infer<typeof ImageContentRecordSchema>;
 
-/** The request for an image's content, from what ingest knows of it. */
-export function contentRequestOf(registry: string, repository: string, image: Pick<PlatformImage, 'digest' | 'layers' | 'diffIds' | 'config'>): ContentRequest {
+/** The layers of a platform image as the content analysis keeps them, with their steps and diff IDs. */
+export function contentSubjectOf(image: Pick<PlatformImage, 'layers' | 'diffIds' | 'config'>): ContentSubject {
   return {
-    registry,
-    repository,
-    digest: image.digest,
     configBytes: image.config.sizeBytes,
     layers: image.layers.map((l, i) => ({
       digest: l.digest,

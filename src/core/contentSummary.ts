@@ -90,7 +90,7 @@ export const ContentSummarySchema = z.object({
   diveWastedBytes: bytes,
   fileCount: bytes,
   layers: z.array(LayerContentSchema),
-  findings: z.array(StoredFindingSchema),
+  findings: z.array(StoredFindingSchema).max(50),
   topWasted: z.array(WastedPathSchema).max(20),
   diffIdMismatches: z.array(DiffIdMismatchSchema),
 });
@@ -111,6 +111,8 @@ export interface LayerRead {
 }
 
 const TOP_WASTED = 20;
+/** Findings kept with the image (largest first): a row holds 1 MiB, and a card shows three. */
+const MAX_FINDINGS = 50;
 
 /**
  * The content of a platform image from its layers in manifest order. A layer that could
@@ -151,7 +153,7 @@ export function summarizeContent(layers: readonly LayerRead[], models?: SavingsM
       ...(l.index ? { uncompressedBytes: l.index.uncompressedBytes, fileCount: l.index.entries.length, keptBytes: kept[i]!, wastedBytes: wastedBy[i]! } : {}),
       ...(l.ref.step ? { step: l.ref.step } : {}),
     })),
-    findings: findings.map((f) => stored(f, image && models ? { image, ...models } : undefined)),
+    findings: findings.slice(0, MAX_FINDINGS).map((f) => stored(f, image && models ? { image, ...models } : undefined)),
     topWasted: [...fs.wasted].sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1)).slice(0, TOP_WASTED),
     diffIdMismatches: layers.flatMap((l, i) =>
       l.index && l.ref.diffId && l.ref.diffId !== l.index.diffId ? [{ layer: i, digest: l.ref.digest, expected: l.ref.diffId, measured: l.index.diffId }] : [],

@@ -1,5 +1,13 @@
 import { PermanentError } from '../core/errors';
-import { layerNeedsWork, type ContentRequest, type ImageContentRecord, type LayerRecord, type LayerRef, type LayerWork } from '../core/contentAnalysis';
+import {
+  layerNeedsWork,
+  type ContentRequest,
+  type ContentSubject,
+  type ImageContentRecord,
+  type LayerRecord,
+  type LayerRef,
+  type LayerWork,
+} from '../core/contentAnalysis';
 import { summarizeContent, type SavingsModels } from '../core/contentSummary';
 import type { LayerIndex } from '../core/layerIndex';
 import { analyzability, readLayer, type TarCompression } from '../core/layerReader';
@@ -52,6 +60,8 @@ export interface ContentDeps {
   store: ContentAnalysisStore;
   indexes: LayerIndexStore;
   source: LayerSource;
+  /** The stored platform image a request names (ingest stored it before asking), or undefined. */
+  subjectOf: (registry: string, repository: string, digest: string) => Promise<ContentSubject | undefined>;
   /** Queues one layer to read (`acrsize-layers`). */
   sendLayer: (work: LayerWork) => Promise<void>;
   limits: { maxBytes: number; maxFiles: number };
@@ -64,6 +74,7 @@ export interface ContentDeps {
 
 /** Counts what a request did, for the log line and the tests. */
 export interface RequestOutcome {
+  layers: number;
   queued: number;
   waitingFor: number;
   notAnalyzed: number;
@@ -79,30 +90,33 @@ export interface RequestOutcome {
 export async function requestContent(deps: ContentDeps, req: ContentRequest): Promise<RequestOutcome> {
   const now = deps.now?.() ?? new Date();
   const { registry } = req;
-  const existing = await deps.store.image(registry, req.digest);
-  if (existing?.status === 'done') return { queued: 0, waitingFor: 0, notAnalyzed: 0, composed: false };
+  let existing = await deps.store.image(registry, req.digest);
+  if (existing?.status === 'done') return { layers: existing.layers.length, queued: 0, waitingFor: 0, notAnalyzed: 0, composed: false };
+  const subject = existing ?? (await deps.subjectOf(registry, req.repository, req.digest));
+  if (!subject) throw new PermanentError(`image ${req.digest} is not stored in ${registry}: nothing to analyze`);
   if (!existing)
-    await deps.store.updateImage(
+    existing = await deps.store.updateImage(
       registry,
       req.digest,
       (cur) =>
         cur ?? {
           digest: req.digest,
           repository: req.repository,
-          ...(req.configBytes !== undefined ? { configBytes: req.configBytes } : {}),
-          layers: req.layers,
+          configBytes: subject.configBytes ?? 0,
+          layers: subject.layers,
           status: 'pending',
           requestedAt: now.toISOString(),
         },
     );
-  const digests = [...new Set(req.layers.map((l) => l.digest))];
+  const layers = existing.layers;
+  const digests = [...new Set(layers.map((l) => l.digest))];
   await deps.store.wait(registry, req.digest, digests);
   const rows = await deps.store.layers(registry, digests);
   let queued = 0;
   let waitingFor = 0;
   let notAnalyzed = 0;
   for (const digest of digests) {
-    const layer = req.layers.find((l) => l.digest === digest)!;
+    const layer = layers.find((l) => l.digest === digest)!;
     const row = rows.get(digest);
     // This request's own claim, from an attempt that failed before or while queueing the layer: queued again (a duplicate finds the layer read).
     if (row?.record.status === 'pending' && row.claimedBy === req.digest) {
@@ -129,7 +143,7 @@ export async function requestContent(deps: ContentDeps, req: ContentRequest): Pr
     waitingFor++;
   }
   const composed = waitingFor === 0 ? await composeIfReady(deps, registry, req.digest) : false;
-  return { queued, waitingFor, notAnalyzed, composed };
+  return { layers: layers.length, queued, waitingFor, notAnalyzed, composed };
 }
 
 export interface LayerOutcome {

@@ -300,4 +300,13 @@ describe('layer content analysis (real tar layers, real registry)', () => {
       ]),
     );
   });
+
+  it('analyzes an image whose Dockerfile steps together are far beyond a queue message (60 layers, 1,000-character steps)', async () => {
+    const layers = Array.from({ length: 60 }, (_, i) => tarLayer([{ file: `l${i}/f`, bytes: 100 + i }], 'gzip'));
+    const steps = layers.map((_, i) => `RUN echo ${String(i).padStart(3, '0')} ${'x'.repeat(980)}`);
+    const image = await pushAndAsk('content/long-steps', layers, { steps });
+    const content = await contentOf('content/long-steps', image.manifest.digest);
+    expect(content.onDiskBytes).toBe(layers.reduce((s, _, i) => s + 100 + i, 0));
+    expect(content.layers[59].step).toBe(steps[59]);
+  });
 });

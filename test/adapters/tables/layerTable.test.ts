@@ -138,11 +138,12 @@ describe('LayerTable', () => {
         if (!queueUp) throw new Error('queue unavailable');
         sent.push(w.layer.digest);
       },
+      subjectOf: async () => ({ configBytes: 10, layers: [gzLayer] }),
       limits: { maxBytes: 1e9, maxFiles: 1000 },
       slots: new Slots(1),
       now: () => now,
     };
-    const request = (image: string) => ({ registry, repository: 'team/api', digest: image, layers: [gzLayer] });
+    const request = (image: string) => ({ registry, repository: 'team/api', digest: image });
     await expect(requestContent(deps, request(d(81)))).rejects.toThrow('queue unavailable');
     queueUp = true;
     expect(await requestContent(deps, request(d(82)))).toMatchObject({ queued: 0, waitingFor: 1 }); // claimed by d(81): waits
