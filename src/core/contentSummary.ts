@@ -4,7 +4,7 @@ import type { PriceTable, RegistryProfile } from './estimates/pricing';
 import type { PullModelParams } from './estimates/pullModel';
 import { composeFilesystem } from './filesystem';
 import { findingBytes, findingsOf, type ContentFinding } from './findings';
-import type { LayerIndex } from './layerIndex';
+import { EMPTY_INDEX, type LayerIndex } from './layerIndex';
 import { adviceOf } from './multiStageAdvice';
 
 /**
@@ -120,7 +120,7 @@ const MAX_FINDINGS = 50;
  * place; the summary then says it is not complete.
  */
 export function summarizeContent(layers: readonly LayerRead[], models?: SavingsModels & { configBytes: number }): ContentSummary {
-  const indexes = layers.map((l) => l.index ?? { entries: [], uncompressedBytes: 0, diffId: '' });
+  const indexes = layers.map((l) => l.index ?? EMPTY_INDEX);
   const fs = composeFilesystem(indexes);
   const forFindings = layers.map((l, i) => ({
     compressedBytes: l.ref.compressedBytes,

@@ -53,6 +53,9 @@ export interface LayerIndex {
   diffId: string;
 }
 
+/** A layer that was not read counts as empty, so every other layer (and what names it by position) keeps its place. */
+export const EMPTY_INDEX: LayerIndex = { entries: [], uncompressedBytes: 0, diffId: '' };
+
 /** A path of an image's final filesystem, and the layer (0-based, in manifest order) that last wrote it. */
 export interface FinalEntry {
   path: string;

@@ -1,10 +1,8 @@
 import type { AlertContent } from '../core/alert';
 import type { ImageContentRecord } from '../core/contentAnalysis';
-import { composeFilesystem } from '../core/filesystem';
-import { diffFilesystems } from '../core/fileTree';
 import type { ContentFacts } from '../core/rules';
 import type { ContentAnalysisStore, LayerIndexStore } from './contentAnalysis';
-import { contentOf } from './files';
+import { diffContents } from './files';
 
 /**
  * What an alert knows of what is inside its image: the content record once the layers are
@@ -76,14 +74,14 @@ export async function alertContent(
   const s = state.record.summary!;
   let grown: Extract<AlertContent, { status: 'done' }>['grown'] = [];
   if (baselineDigest) {
-    const [before, after] = await Promise.all([contentOf(src, registry, baselineDigest), contentOf(src, registry, state.record.digest)]);
-    if (before.ok && after.ok) {
-      const diff = diffFilesystems(composeFilesystem(before.indexes), composeFilesystem(after.indexes), { top: GROWN });
+    const d = await diffContents(src, registry, baselineDigest, state.record.digest, GROWN);
+    if (d.ok) {
+      const { diff, after } = d;
       grown = [...diff.added, ...diff.grown]
         .sort((a, b) => b.deltaBytes - a.deltaBytes)
         .slice(0, GROWN)
         .map((c) => {
-          const step = c.layer === undefined ? undefined : after.record.layers[c.layer]?.step;
+          const step = c.layer === undefined ? undefined : after.layers[c.layer]?.step;
           return { path: `/${c.path}`, deltaBytes: c.deltaBytes, ...(step ? { step } : {}) };
         });
     }

@@ -1,9 +1,8 @@
-import { composeFilesystem } from '../core/filesystem';
-import { diffFilesystems, type PathChange } from '../core/fileTree';
+import type { PathChange } from '../core/fileTree';
 import { diffImages } from '../core/layerDiff';
 import type { Layer } from '../core/manifest';
 import type { PlatformImage } from '../core/sizing';
-import { contentOf, type FilesDeps } from './files';
+import { diffContents, type FilesDeps } from './files';
 import { findPlatformImage } from './queries';
 
 type Stores = Parameters<typeof findPlatformImage>[0] & Partial<Pick<FilesDeps, 'layers' | 'indexes'>>;
@@ -58,11 +57,10 @@ export async function compareImages(stores: Stores, registry: string, repository
  */
 async function fileDiff(stores: Stores, registry: string, from: string, to: string, top: number) {
   if (!stores.layers || !stores.indexes) return { status: 'not requested' as const };
-  const deps = { layers: stores.layers, indexes: stores.indexes };
-  const [a, b] = await Promise.all([contentOf(deps, registry, from), contentOf(deps, registry, to)]);
-  if (!a.ok || !b.ok) return { status: (!a.ok && a.status === 409) || (!b.ok && b.status === 409) ? ('pending' as const) : ('not requested' as const) };
-  const diff = diffFilesystems(composeFilesystem(a.indexes), composeFilesystem(b.indexes), { top });
-  const step = (c: PathChange) => (c.layer === undefined ? undefined : b.record.layers[c.layer]?.step);
+  const d = await diffContents({ layers: stores.layers, indexes: stores.indexes }, registry, from, to, top);
+  if (!d.ok) return { status: d.status === 409 ? ('pending' as const) : ('not requested' as const) };
+  const { diff, before, after } = d;
+  const step = (c: PathChange) => (c.layer === undefined ? undefined : after.layers[c.layer]?.step);
   const view = (c: PathChange) => ({
     path: `/${c.path}`,
     type: c.type,
@@ -74,7 +72,7 @@ async function fileDiff(stores: Stores, registry: string, from: string, to: stri
   });
   return {
     status: 'done' as const,
-    complete: (a.record.summary?.complete ?? false) && (b.record.summary?.complete ?? false),
+    complete: (before.summary?.complete ?? false) && (after.summary?.complete ?? false),
     onDiskDeltaBytes: diff.deltaBytes,
     added: diff.added.map(view),
     removed: diff.removed.map(view),

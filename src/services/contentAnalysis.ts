@@ -108,15 +108,15 @@ export async function requestContent(deps: ContentDeps, req: ContentRequest): Pr
           requestedAt: now.toISOString(),
         },
     );
-  const layers = existing.layers;
-  const digests = [...new Set(layers.map((l) => l.digest))];
+  // A layer repeated in one image (an empty layer, the same COPY twice) is one blob.
+  const unique = new Map(existing.layers.map((l) => [l.digest, l]));
+  const digests = [...unique.keys()];
   await deps.store.wait(registry, req.digest, digests);
   const rows = await deps.store.layers(registry, digests);
   let queued = 0;
   let waitingFor = 0;
   let notAnalyzed = 0;
-  for (const digest of digests) {
-    const layer = layers.find((l) => l.digest === digest)!;
+  for (const [digest, layer] of unique) {
     const row = rows.get(digest);
     // This request's own claim, from an attempt that failed before or while queueing the layer: queued again (a duplicate finds the layer read).
     if (row?.record.status === 'pending' && row.claimedBy === req.digest) {
@@ -143,7 +143,7 @@ export async function requestContent(deps: ContentDeps, req: ContentRequest): Pr
     waitingFor++;
   }
   const composed = waitingFor === 0 ? await composeIfReady(deps, registry, req.digest) : false;
-  return { layers: layers.length, queued, waitingFor, notAnalyzed, composed };
+  return { layers: existing.layers.length, queued, waitingFor, notAnalyzed, composed };
 }
 
 export interface LayerOutcome {
@@ -235,14 +235,7 @@ export async function composeIfReady(deps: ContentDeps, registry: string, digest
     record.layers.map((l) => l.digest),
   );
   if (record.layers.some((l) => !rows.get(l.digest) || rows.get(l.digest)!.record.status === 'pending')) return false;
-  const indexes = new Map<string, LayerIndex>();
-  for (const l of record.layers) {
-    if (indexes.has(l.digest) || rows.get(l.digest)!.record.status !== 'done') continue;
-    const index = await deps.indexes.get(registry, l.digest);
-    // A row says done only after its index was written: a missing blob was removed since.
-    if (!index) throw new Error(`layer ${l.digest} is recorded as read but its file index is missing from Blob Storage`);
-    indexes.set(l.digest, index);
-  }
+  const indexes = await readIndexes(deps.indexes, registry, record.layers, rows);
   const models = deps.savingsModels?.(registry);
   const summary = summarizeContent(
     record.layers.map((l) => {
@@ -259,6 +252,24 @@ export async function composeIfReady(deps: ContentDeps, registry: string, digest
     return { ...cur, status: 'done', completedAt, summary };
   });
   return wrote;
+}
+
+/** The file indexes of the layers read (`done`), by digest, each fetched once however often the image repeats it. */
+export async function readIndexes(
+  indexes: Pick<LayerIndexStore, 'get'>,
+  registry: string,
+  layers: readonly Pick<LayerRef, 'digest'>[],
+  rows: ReadonlyMap<string, LayerRow>,
+): Promise<Map<string, LayerIndex>> {
+  const out = new Map<string, LayerIndex>();
+  for (const { digest } of layers) {
+    if (out.has(digest) || rows.get(digest)?.record.status !== 'done') continue;
+    const index = await indexes.get(registry, digest);
+    // A row says done only after its index was written: a missing blob was removed since.
+    if (!index) throw new Error(`layer ${digest} is recorded as read but its file index is missing from Blob Storage`);
+    out.set(digest, index);
+  }
+  return out;
 }
 
 /** How to read a layer, or why not to: what no download can change (its media type, its size in the manifest). */

@@ -1,9 +1,8 @@
 import type { ImageContentRecord } from '../core/contentAnalysis';
 import { composeFilesystem, layerChanges } from '../core/filesystem';
-import { listDirectory } from '../core/fileTree';
-import { normalizePath } from '../core/layerIndex';
-import type { LayerIndex } from '../core/layerIndex';
-import type { ContentAnalysisStore, LayerIndexStore } from './contentAnalysis';
+import { diffFilesystems, listDirectory, type FilesystemDiff } from '../core/fileTree';
+import { EMPTY_INDEX, normalizePath, type LayerIndex } from '../core/layerIndex';
+import { readIndexes, type ContentAnalysisStore, type LayerIndexStore } from './contentAnalysis';
 import { findPlatformImage, type QueryStores } from './queries';
 
 /**
@@ -110,19 +109,26 @@ export async function contentOf(
   return { ok: true, record, indexes: await indexesOf(deps, registry, record) };
 }
 
+/** Two analyzed images' file-level difference (top N per list), with both records for the steps; or why not (yet). */
+export async function diffContents(
+  deps: Pick<FilesDeps, 'layers' | 'indexes'>,
+  registry: string,
+  from: string,
+  to: string,
+  top: number,
+): Promise<{ ok: true; diff: FilesystemDiff; before: ImageContentRecord; after: ImageContentRecord } | Failure> {
+  const [a, b] = await Promise.all([contentOf(deps, registry, from), contentOf(deps, registry, to)]);
+  // Still being read wins over never read: asking again later will help.
+  if (!a.ok || !b.ok) return [a, b].find((x): x is Failure => !x.ok && x.status === 409) ?? (a.ok ? (b as Failure) : a);
+  return { ok: true, diff: diffFilesystems(composeFilesystem(a.indexes), composeFilesystem(b.indexes), { top }), before: a.record, after: b.record };
+}
+
 /** The layers' indexes in manifest order; a layer not analyzed counts as empty, as in the summary. */
 async function indexesOf(deps: Pick<FilesDeps, 'layers' | 'indexes'>, registry: string, record: ImageContentRecord): Promise<LayerIndex[]> {
   const rows = await deps.layers.layers(
     registry,
     record.layers.map((l) => l.digest),
   );
-  const empty: LayerIndex = { entries: [], uncompressedBytes: 0, diffId: '' };
-  const byDigest = new Map<string, LayerIndex>();
-  for (const l of record.layers) {
-    if (byDigest.has(l.digest) || rows.get(l.digest)?.record.status !== 'done') continue;
-    const index = await deps.indexes.get(registry, l.digest);
-    if (!index) throw new Error(`layer ${l.digest} is recorded as read but its file index is missing from Blob Storage`);
-    byDigest.set(l.digest, index);
-  }
-  return record.layers.map((l) => byDigest.get(l.digest) ?? empty);
+  const read = await readIndexes(deps.indexes, registry, record.layers, rows);
+  return record.layers.map((l) => read.get(l.digest) ?? EMPTY_INDEX);
 }

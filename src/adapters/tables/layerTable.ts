@@ -109,15 +109,6 @@ export class LayerTable implements ContentAnalysisStore {
     const client = await this.tables.get('layers');
     return updateJsonRow(client, escapeKey(registry), imageKey(digest), ImageContentRecordSchema, change, (r) => ({ status: r.status }));
   }
-
-  /** Layers of a registry in key order, for operators and tests: a key range, never a scan. */
-  async allLayers(registry: string): Promise<LayerRecord[]> {
-    const client = await this.tables.get('layers');
-    const out: LayerRecord[] = [];
-    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter: prefixFilter(escapeKey(registry), 'l|') } }))
-      out.push(rowOf(client.tableName, e).record);
-    return out;
-  }
 }
 
 function rowOf(table: string, e: Record<string, unknown>): LayerRow {

@@ -82,7 +82,6 @@ describe('LayerTable', () => {
       reason: 'unknown layer media type',
       permanent: true,
     });
-    expect((await table.allLayers(registry)).map((l) => l.digest)).toEqual(expect.arrayContaining([d(1), d(2), d(3)]));
   });
 
   it('lists the images waiting for a layer, however many', async () => {
