@@ -31,8 +31,11 @@ export interface RegistryProxy {
   loginServer: string;
   url: string;
   port: number;
-  /** Answer `status` to the next `n` requests (only those whose path matches `path`, if given). */
-  failNext(n: number, status: number, opts?: { path?: RegExp }): void;
+  /**
+   * Answer `status` to the next `n` requests (only those whose path matches `path`, if given),
+   * with `headers` added to the answer (a 429's Retry-After, say).
+   */
+  failNext(n: number, status: number, opts?: { path?: RegExp; headers?: Record<string, string> }): void;
   /** Holds requests whose path matches unanswered (a registry that stalls) until the returned function is called. */
   hold(path: RegExp): () => void;
   /** Drops pending faults and the request log. */
@@ -71,7 +74,7 @@ function forwardable(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeader
 export async function startRegistryProxy(targetUrl: string): Promise<RegistryProxy> {
   const target = new URL(targetUrl);
   const log: RecordedRequest[] = [];
-  let faults: Array<{ status: number; path?: RegExp }> = [];
+  let faults: Array<{ status: number; path?: RegExp; headers?: Record<string, string> }> = [];
   const holds = new Set<{ path: RegExp; held: (() => void)[] }>();
   let origin = '';
 
@@ -97,7 +100,7 @@ export async function startRegistryProxy(targetUrl: string): Promise<RegistryPro
       entry.injected = true;
       req.resume();
       const body = JSON.stringify({ errors: [{ code: 'UNAVAILABLE', message: `injected fault ${fault.status}` }] });
-      res.writeHead(fault.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.writeHead(fault.status, { ...fault.headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
       res.end(body);
       finish(fault.status);
       return;
@@ -143,7 +146,7 @@ export async function startRegistryProxy(targetUrl: string): Promise<RegistryPro
     url: origin,
     port,
     failNext(n, status, opts = {}) {
-      for (let i = 0; i < n; i++) faults.push({ status, ...(opts.path ? { path: opts.path } : {}) });
+      for (let i = 0; i < n; i++) faults.push({ status, ...(opts.path ? { path: opts.path } : {}), ...(opts.headers ? { headers: opts.headers } : {}) });
     },
     hold(path) {
       const h = { path, held: [] as (() => void)[] };
