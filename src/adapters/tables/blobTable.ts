@@ -15,7 +15,7 @@ import {
 } from '../../core/storage';
 
 export type { Registration };
-import { ConflictError, int64, intColumn, lookupRows, optionalColumn, parseRow, prefixFilter, statusOf } from './entities';
+import { ConflictError, retryOnConflict, int64, intColumn, lookupRows, optionalColumn, parseRow, prefixFilter, statusOf } from './entities';
 import type { BlobLedger } from '../../services/ingest';
 import type { Tables } from './tables';
 
@@ -105,6 +105,7 @@ export class BlobTable implements BlobLedger {
         return e ? blobRow(client.tableName, e) : undefined;
       });
       const counting: Action[] = [];
+      const earlier = new Set<string>();
       let adding = 0;
       const after: StoredBlob[] = [];
       blobs.forEach((b, i) => {
@@ -121,7 +122,11 @@ export class BlobTable implements BlobLedger {
           counting.push(['update', { partitionKey: pk, rowKey: blobKey(b.digest), ...toEntity({ ...next, counted: true }) }, 'Replace', { etag }]);
           adding += row.sizeBytes;
           after.push(next);
-        } else after.push(row);
+        } else {
+          // Stored first by a later push that arrived first: the blob is in the registry since this earlier one.
+          if (at < row.firstSeenAt) earlier.add(b.digest);
+          after.push(row);
+        }
       });
       const shardRow = found.get(shard);
       if (counting.length > 0) counting.push(shardUpdate(client.tableName, pk, shard, shardRow, adding));
@@ -150,6 +155,7 @@ export class BlobTable implements BlobLedger {
       }
       added += adding;
       this.#adjust(pk, adding);
+      for (const digest of earlier) await this.#backdate(client, pk, digest, at);
       return { newRegistryBytes: introducedBytes(after, repository, manifestDigest), registryBytesBefore: before, registryBytesAfter: before + added };
     }
   }
@@ -212,6 +218,21 @@ export class BlobTable implements BlobLedger {
   }
 
   /** The manifest's (or repository's) references, by key range; references written before the `m|` rows existed by a scan of `r|`. */
+  /**
+   * A blob's first push moves back to `at` (storage growth dates each blob by it): pushes
+   * arrive in any order, and a backfill queues years of them at once. Under the row's ETag,
+   * so a concurrent count or release is never overwritten.
+   */
+  async #backdate(client: TableClient, pk: string, digest: string, at: string): Promise<void> {
+    await retryOnConflict(`date blob ${digest} back`, 10, async () => {
+      const e = await client.getEntity<Record<string, unknown>>(pk, blobKey(digest));
+      const row = blobRow(client.tableName, e);
+      if (!(at < row.firstSeenAt)) return;
+      const { etag, ...stored } = row;
+      await client.updateEntity({ partitionKey: pk, rowKey: blobKey(digest), ...toEntity({ ...stored, firstSeenAt: at }) }, 'Replace', { etag });
+    });
+  }
+
   async #referencesOf(
     client: TableClient,
     pk: string,

@@ -50,6 +50,16 @@ describe('BlobTable against Azurite', () => {
     expect((await blobs.snapshot('r1')).liveBytes).toBe(3 * GiB + 1500);
   });
 
+  it('dates a shared blob by its earliest push, whichever push arrived first, and keeps who brought it', async () => {
+    const shared = use('early', 4000);
+    await blobs.register('r5', 'team/late', 'sha256:late', [use('cfglate', 10, 'config'), shared], '2026-11-10T00:00:00.000Z');
+    const early = await blobs.register('r5', 'team/early', 'sha256:early', [use('cfgearly', 10, 'config'), shared], '2026-11-01T00:00:00.000Z');
+    expect(early.newRegistryBytes).toBe(10);
+    await blobs.register('r5', 'team/later', 'sha256:later', [use('cfglater', 10, 'config'), shared], '2026-11-20T00:00:00.000Z');
+    const row = (await blobs.snapshot('r5')).blobs.find((b) => b.digest === shared.digest)!;
+    expect(row).toMatchObject({ firstSeenAt: '2026-11-01T00:00:00.000Z', introducedBy: 'sha256:late' });
+  });
+
   it('releases a whole repository', async () => {
     const released = await blobs.release('r1', 'team/b', undefined, '2026-11-06T00:00:00.000Z');
     expect(released.reclaimableBytes).toBe(3 * GiB + 900);
