@@ -14,8 +14,22 @@ import { text as asText } from './text';
  * `maxDequeueCount` attempts before a message is moved to `<queue>-poison`.
  */
 
-/** How long a fetched message stays hidden while it is processed; renewed halfway for long runs. */
-const PROCESSING_VISIBILITY_S = 10 * 60;
+/**
+ * How long a fetched message stays hidden while it is processed, renewed halfway for long
+ * runs: ten minutes, as the Functions host does. A host killed mid-invocation leaves its
+ * messages hidden that long; `LOCAL_HOST_QUEUE_LEASE_SECONDS` shortens it (tests of what a
+ * crash leaves behind do), and is local to this host: Azure has no such setting.
+ */
+const DEFAULT_PROCESSING_VISIBILITY_S = 10 * 60;
+
+function processingVisibility(env: NodeJS.ProcessEnv): number {
+  const text = env.LOCAL_HOST_QUEUE_LEASE_SECONDS;
+  if (text === undefined || text === '') return DEFAULT_PROCESSING_VISIBILITY_S;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 2 || n > 7 * 24 * 3600)
+    throw new Error(`LOCAL_HOST_QUEUE_LEASE_SECONDS: "${text}" is not a whole number of seconds from 2 to 604800`);
+  return n;
+}
 const MIN_POLL_MS = 100;
 const STOP_RECEIVE_GRACE_MS = 5_000;
 const QUEUE_NAME = /^(?=.{3,63}$)[a-z0-9](?:[a-z0-9]|-(?!-))*[a-z0-9]$/;
@@ -59,6 +73,7 @@ export class QueueListener {
   readonly fn: FunctionRegistration;
   readonly #invoke: Invoker;
   readonly #opts: QueuesOptions;
+  readonly #lease: number;
   readonly #sink: LogSink;
   readonly #queue: QueueClient;
   readonly #receiver: QueueClient;
@@ -75,6 +90,7 @@ export class QueueListener {
     this.fn = opts.fn;
     this.#invoke = opts.invoke;
     this.#opts = opts.queues;
+    this.#lease = processingVisibility(env);
     this.#sink = opts.sink;
     const where = `function "${opts.fn.name}" queueName`;
     this.queueName = resolveAppSettingReferences(asText(opts.fn.trigger.queueName ?? ''), env, where);
@@ -141,7 +157,7 @@ export class QueueListener {
     try {
       const response = await this.#receiver.receiveMessages({
         numberOfMessages: this.#opts.batchSize,
-        visibilityTimeout: PROCESSING_VISIBILITY_S,
+        visibilityTimeout: this.#lease,
         abortSignal: this.#abort.signal,
       });
       this.#lastPollError = undefined;
@@ -183,14 +199,14 @@ export class QueueListener {
       () => {
         renewing = renewing.then(async () => {
           try {
-            const r = await this.#queue.updateMessage(messageId, popReceipt, undefined, PROCESSING_VISIBILITY_S);
+            const r = await this.#queue.updateMessage(messageId, popReceipt, undefined, this.#lease);
             popReceipt = r.popReceipt ?? popReceipt;
           } catch (err) {
             this.#log('warning', `Could not extend the visibility of message '${messageId}' on '${this.queueName}': ${(err as Error).message}`);
           }
         });
       },
-      (PROCESSING_VISIBILITY_S * 1000) / 2,
+      (this.#lease * 1000) / 2,
     );
     renewal.unref();
     const settle = async () => {
