@@ -170,6 +170,16 @@ const settingsSchema = z.object({
   /** NCRONTAB schedule of the timer that re-queues pending alerts whose delivery message was lost. */
   ALERT_RESEND_SCHEDULE: z.string().trim().min(1).default('0 */1 * * * *'),
   /**
+   * Registry requests per second a backfill or reconcile may make, across every instance
+   * (listing, and the manifests and configs of the events it queues). ACR Basic allows
+   * 1,000 reads a minute (about 16.7/s); 5/s leaves two thirds of that to pulls.
+   */
+  BACKFILL_REQUESTS_PER_SECOND: intSetting(5, 1, 500),
+  /** Light reconcile (tag listings; ACR: tags updated since the last run). */
+  RECONCILE_SCHEDULE: z.string().trim().min(1).default('0 0 * * * *'),
+  /** Full reconcile (every tag's digest, deletes), off the hour so it does not meet the light run. */
+  RECONCILE_FULL_SCHEDULE: z.string().trim().min(1).default('0 30 3 * * *'),
+  /**
    * How long one POST to Teams may take. Workflows (Logic Apps) hold the request while
    * the flow starts, and a request cut off may still have posted the card: a timeout is
    * an unknown outcome, retried later, so a short timeout means duplicate cards.

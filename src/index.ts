@@ -29,3 +29,6 @@ import './functions/deliverAlert';
 import './functions/resendAlerts';
 import './functions/analyzeContent';
 import './functions/analyzeLayer';
+import './functions/backfill';
+import './functions/listingUnit';
+import './functions/reconcile';

@@ -17,6 +17,10 @@ export const CONTENT_QUEUE = 'acrsize-content';
 export const LAYERS_QUEUE = 'acrsize-layers';
 /** Layers whose every attempt failed: recorded as not analyzed, so the images waiting on them are composed. */
 export const LAYERS_POISON_QUEUE = `${LAYERS_QUEUE}-poison`;
+/** Backfill and reconcile units: a run's catalog listing, or one repository's tags. */
+export const LISTING_QUEUE = 'acrsize-listing';
+/** Units whose every attempt failed: recorded on their run, so it ends instead of waiting for them. */
+export const LISTING_POISON_QUEUE = `${LISTING_QUEUE}-poison`;
 /** Blob container of layer file indexes (one gzip'd NDJSON blob per registry and layer digest). */
 export const LAYER_INDEX_CONTAINER = 'acrsize-layers';
 
@@ -30,6 +34,8 @@ export const TABLES = {
   alerts: 'acrsizeAlerts',
   failures: 'acrsizeFailures',
   layers: 'acrsizeLayers',
+  rates: 'acrsizeRates',
+  runs: 'acrsizeRuns',
 } as const;
 
 /** The Functions connection name of the storage account used by triggers and adapters. */

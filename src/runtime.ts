@@ -19,7 +19,12 @@ import type { AlertRef } from './core/alertMessages';
 import { effectivePolicy, type EffectivePolicy, type PolicyDefaults } from './core/policy';
 import { routeProblem } from './core/teamsRoute';
 import type { PointEstimates, PointRef } from './core/trend';
-import { ALERTS_QUEUE, CONTENT_QUEUE, DELIVERIES_QUEUE, EVENTS_POISON_QUEUE, LAYERS_QUEUE } from './names';
+import { ALERTS_QUEUE, CONTENT_QUEUE, DELIVERIES_QUEUE, EVENTS_POISON_QUEUE, LAYERS_QUEUE, LISTING_QUEUE } from './names';
+import { RateGate } from './adapters/tables/rateTable';
+import { RunTable } from './adapters/tables/runTable';
+import { catalogFor } from './adapters/catalog/catalogFor';
+import type { ListingDeps, ListingUnit } from './services/listing';
+import { trackedRepositories } from './services/queries';
 import { contentSubjectOf, type ContentRequest, type LayerWork } from './core/contentAnalysis';
 import type { PlatformImage } from './core/sizing';
 import { Slots, type ContentDeps } from './services/contentAnalysis';
@@ -63,7 +68,11 @@ export interface Runtime {
   layers: LayerTable;
   contentDeps: ContentDeps;
   /** Ingest calls this for each platform image it has no record of: queues the reading of its layers (LAYER_ANALYSIS). */
-  onNewImage?: (registry: string, repository: string, image: PlatformImage) => Promise<void>;
+  onNewImage?: (registry: string, repository: string, image: PlatformImage, listed: boolean) => Promise<void>;
+  runs: RunTable;
+  /** The registry as backfill and reconcile events read it: under BACKFILL_REQUESTS_PER_SECOND, shared by every instance. */
+  listedRegistry: RegistryClient;
+  listingDeps: ListingDeps;
 }
 
 export function policyDefaults(config: Config): PolicyDefaults {
@@ -120,6 +129,9 @@ export function getRuntime(): Runtime {
   const contentRequests = new WorkQueue<ContentRequest>(config.storage, CONTENT_QUEUE);
   const layerWork = new WorkQueue<LayerWork>(config.storage, LAYERS_QUEUE);
   const registry = new RegistryClient({ timeoutMs: config.REGISTRY_TIMEOUT_MS, maxRetries: config.REGISTRY_MAX_RETRIES });
+  const rateGate = new RateGate(tables, { limit: config.BACKFILL_REQUESTS_PER_SECOND });
+  const listedRegistry = new RegistryClient({ timeoutMs: config.REGISTRY_TIMEOUT_MS, maxRetries: config.REGISTRY_MAX_RETRIES, gate: rateGate });
+  const runs = new RunTable(tables);
   current = {
     config,
     queue,
@@ -178,12 +190,28 @@ export function getRuntime(): Runtime {
         return manifest.kind === 'image' ? contentSubjectOf(await resolver.platformImage(digest, manifest)) : undefined;
       },
       sendLayer: (work) => layerWork.send(work),
+      listedSource: listedRegistry,
       limits: { maxBytes: config.LAYER_ANALYSIS_MAX_BYTES, maxFiles: config.LAYER_ANALYSIS_MAX_FILES },
       slots: new Slots(config.LAYER_ANALYSIS_CONCURRENCY),
       savingsModels: (registry) => ({ profile: estimates.profile(registry), prices: estimates.prices, pullModel: estimates.pullModel }),
     },
+    runs,
+    listedRegistry,
+    listingDeps: {
+      runs,
+      catalogFor: (registry, counted) => catalogFor(registry, { gate: rateGate, onRequest: counted, timeoutMs: config.REGISTRY_TIMEOUT_MS }),
+      events: queue,
+      units: new WorkQueue<ListingUnit>(config.storage, LISTING_QUEUE),
+      content,
+      recorded: (registry, repository) => points.recorded(registry, repository),
+      tracked: (registry) => trackedRepositories(repositories, registry),
+      allowedRegistries: config.ALLOWED_REGISTRIES,
+    },
     ...(config.LAYER_ANALYSIS
-      ? { onNewImage: (registry: string, repository: string, image: PlatformImage) => contentRequests.send({ registry, repository, digest: image.digest }) }
+      ? {
+          onNewImage: (registry: string, repository: string, image: PlatformImage, listed: boolean) =>
+            contentRequests.send({ registry, repository, digest: image.digest, ...(listed ? { listed: true as const } : {}) }),
+        }
       : {}),
   };
   return current;

@@ -2,6 +2,8 @@ import { ContainerRegistryContentClient, KnownContainerRegistryAudience } from '
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { PermanentError, TransientError, isTransientStatus } from '../core/errors';
 import type { FetchedManifest, RegistryReader } from '../services/contentResolver';
+import type { RequestGate } from '../services/catalog';
+import { gatePolicy, type RegistryPipelinePolicy } from './catalog/gatePolicy';
 
 export type { FetchedManifest, RegistryReader };
 
@@ -17,6 +19,8 @@ export interface RegistryClientOptions {
   credential?: TokenCredential;
   /** Called once per HTTP request sent, retries included; feeds the per-push request count. */
   onRequest?: (registry: string) => void;
+  /** Every request waits its turn here, retries included (backfill and reconcile share one rate across instances). */
+  gate?: RequestGate;
 }
 
 /** Config blobs are small JSON documents; anything bigger is not an image config. */
@@ -96,12 +100,21 @@ export class RegistryClient implements RegistryReader {
     if (!client) {
       this.#credential ??= this.options.credential ?? new DefaultAzureCredential();
       const onRequest = this.options.onRequest;
+      const gate = this.options.gate;
       client = new ContainerRegistryContentClient(`https://${registry}`, repository, this.#credential, {
         audience: KnownContainerRegistryAudience.AzureResourceManagerPublicCloud,
         retryOptions: { maxRetries: this.options.maxRetries },
-        additionalPolicies: onRequest
-          ? [{ position: 'perRetry', policy: { name: 'countRegistryRequests', sendRequest: (req, next) => (onRequest(registry), next(req)) } }]
-          : [],
+        additionalPolicies: [
+          ...(gate ? [{ position: 'perRetry' as const, policy: gatePolicy(registry, gate) }] : []),
+          ...(onRequest
+            ? [
+                {
+                  position: 'perRetry' as const,
+                  policy: { name: 'countRegistryRequests', sendRequest: (req, next) => (onRequest(registry), next(req)) } satisfies RegistryPipelinePolicy,
+                },
+              ]
+            : []),
+        ],
       });
       // A repository-scoped client per pair; bounded so a busy registry does not grow this forever.
       if (this.#clients.size >= 500) this.#clients.delete(this.#clients.keys().next().value!);

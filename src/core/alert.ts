@@ -59,7 +59,8 @@ export type AlertContent =
   /** Not read in time (ALERT_CONTENT_WAIT_SECONDS), or never asked for (analysis off, an older image). */
   | { status: 'timed out' | 'not requested'; waitedSeconds?: number };
 
-export const ALERT_STATES = ['pending', 'sent', 'failed'] as const;
+/** `backfilled`: found on a backfill's history; recorded, never sent (a thousand regressions from years ago are noise). */
+export const ALERT_STATES = ['pending', 'sent', 'failed', 'backfilled'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
 /** An alert of the outbox and its history. */
@@ -115,7 +116,20 @@ export function newAlert(
   findings: Finding[],
   route: { kind: AlertRecord['route']; url: string | null },
   id: string,
+  backfilled = false,
 ): AlertRecord {
+  if (backfilled)
+    return {
+      ...subject,
+      id,
+      kind: alertKind(findings),
+      rules: findings.map((f) => f.rule),
+      findings,
+      state: 'backfilled',
+      attempts: 0,
+      nextAttemptAt: subject.createdAt,
+      route: route.kind,
+    };
   return {
     ...subject,
     id,

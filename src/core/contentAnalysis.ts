@@ -41,6 +41,8 @@ export const ContentRequestMessage = z.strictObject({
   /** Where the blobs are read from: a registry serves a blob under any repository that references it. */
   repository,
   digest: digestSchema,
+  /** Asked for by a backfill or reconcile: its layers are read under their shared request rate. */
+  listed: z.literal(true).optional(),
 });
 export type ContentRequest = z.infer<typeof ContentRequestMessage>;
 
@@ -55,6 +57,7 @@ export const LayerMessage = z.strictObject({
   registry: loginServer,
   repository,
   layer: LayerRefSchema.omit({ diffId: true, step: true }),
+  listed: z.literal(true).optional(),
 });
 export type LayerWork = z.infer<typeof LayerMessage>;
 

@@ -30,7 +30,8 @@ const EventFields = {
   id: z.string().min(1).max(256),
   /** ISO 8601, millisecond precision, UTC. */
   timestamp: z.iso.datetime(),
-  source: z.enum(['acr', 'distribution', 'eventgrid']),
+  /** Who told us: a registry's notification, or the service's own listing of the registry (`backfill`, `reconcile`). */
+  source: z.enum(['acr', 'distribution', 'eventgrid', 'backfill', 'reconcile']),
   /** Login server, lower case, e.g. `myregistry.azurecr.io` or `localhost:5443`. */
   registry: z.string().min(1).max(MAX_REGISTRY_LENGTH),
   repository: z.string().max(MAX_REPOSITORY_LENGTH, { abort: true }).regex(REPOSITORY, 'not a repository name'),
@@ -40,6 +41,10 @@ const EventFields = {
   receivedAt: z.iso.datetime().optional(),
   /** The sender's own time, kept when `timestamp` was replaced by the receive time (boundEventTime). */
   reportedTimestamp: z.iso.datetime().optional(),
+  /** What `timestamp` is: absent for notifications (the push itself); see PushedAtSource. */
+  pushedAtSource: z.enum(['registry', 'config', 'discovered']).optional(),
+  /** The backfill or reconcile run that listed the event. */
+  run: z.string().min(1).max(64).optional(),
 };
 
 /** A manifest pushed: always by digest. */
@@ -50,6 +55,16 @@ export const RegistryEventSchema = z.discriminatedUnion('action', [PushEventSche
 export type PushEvent = z.infer<typeof PushEventSchema>;
 export type DeleteEvent = z.infer<typeof DeleteEventSchema>;
 export type RegistryEvent = z.infer<typeof RegistryEventSchema>;
+
+/**
+ * Where a point's push time came from: the notification (`webhook`), the registry's own
+ * tag time (`registry`, ACR), the image config's `created` (`config`), or the time the
+ * service found the tag (`discovered`) when neither says.
+ */
+export type PushedAtSource = 'webhook' | NonNullable<RegistryEvent['pushedAtSource']>;
+
+/** Events the service found by listing a registry; history, not news. */
+export const isListed = (event: Pick<RegistryEvent, 'source'>): boolean => event.source === 'backfill' || event.source === 'reconcile';
 
 /** How far ahead of the receive time a sender's clock may be: ordinary clock skew. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60_000;
@@ -105,7 +120,11 @@ export function withReceiveTime(event: RegistryEvent, receivedAt: string, maxAge
  */
 export function boundQueuedEvent(event: RegistryEvent, enqueuedAt: string, maxAgeMs?: number): RegistryEvent {
   const receivedAt = boundEventTime(event.receivedAt ?? enqueuedAt, enqueuedAt, maxAgeMs).timestamp;
-  return withReceiveTime({ ...event, receivedAt }, receivedAt, maxAgeMs);
+  // A backfill's history is years old by design; only the future stays out of bounds (a
+  // point stamped ahead would stay `latest` for good). An old time inserts history, which
+  // is what a backfill is for.
+  const age = event.source === 'backfill' ? Number.MAX_SAFE_INTEGER : maxAgeMs;
+  return withReceiveTime({ ...event, receivedAt }, receivedAt, age);
 }
 
 /** Azure Queue Storage refuses messages over 64 KiB (after the host's base64 encoding). */

@@ -3,6 +3,7 @@ import { BaselineModeSchema, type BaselineMode } from './baseline';
 import { CostEstimatesSchema, PullEstimatesSchema, type CostEstimates, type PullEstimates } from './estimates/estimates';
 import type { LayerDiff } from './layerDiff';
 import type { PlatformImage } from './sizing';
+import type { PushedAtSource } from './events';
 
 /** One (tag, platform manifest) pair, stamped with the time it was first pushed. */
 export interface TrendPoint {
@@ -20,6 +21,10 @@ export interface TrendPoint {
   eventId: string;
   /** The sender's own push time, when it was outside the accepted window and `pushedAt` is the receive time instead. */
   reportedPushedAt?: string;
+  /** What `pushedAt` is (see PushedAtSource); absent on points stored before it was recorded, which came from webhooks. */
+  pushedAtSource?: PushedAtSource;
+  /** Found by the service listing the registry rather than told by a notification. A `backfill` point never sends a card. */
+  origin?: 'backfill' | 'reconcile';
   /** The point compared against: see `BASELINE_MODE`. Absent for a platform's first point. */
   baselineDigest?: string;
   baselineTag?: string;
@@ -63,6 +68,8 @@ export const TrendPointSchema = z.object({
   mediaType: z.string(),
   eventId: z.string(),
   reportedPushedAt: z.string().optional(),
+  pushedAtSource: z.enum(['webhook', 'registry', 'config', 'discovered']).optional(),
+  origin: z.enum(['backfill', 'reconcile']).optional(),
   baselineDigest: z.string().optional(),
   baselineTag: z.string().optional(),
   baselineMode: BaselineModeSchema.optional(),
@@ -85,11 +92,18 @@ export interface PointComparison {
 }
 
 /** A point for one platform image, described against its baseline when there is one. */
-export function pointFor(
-  push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string; reportedPushedAt?: string },
-  p: PlatformImage,
-  c: PointComparison,
-): TrendPoint {
+/** What a push says of the points it makes, whatever the platform. */
+export interface PushFacts {
+  tag: string;
+  pushedAt: string;
+  eventId: string;
+  indexDigest?: string;
+  reportedPushedAt?: string;
+  pushedAtSource?: PushedAtSource;
+  origin?: TrendPoint['origin'];
+}
+
+export function pointFor(push: PushFacts, p: PlatformImage, c: PointComparison): TrendPoint {
   const layerBytes = p.layers.reduce((s, l) => s + l.sizeBytes, 0);
   return {
     pushedAt: push.pushedAt,
@@ -103,6 +117,8 @@ export function pointFor(
     mediaType: p.mediaType,
     eventId: push.eventId,
     ...(push.reportedPushedAt ? { reportedPushedAt: push.reportedPushedAt } : {}),
+    ...(push.pushedAtSource ? { pushedAtSource: push.pushedAtSource } : {}),
+    ...(push.origin ? { origin: push.origin } : {}),
     ...(c.baseline ? { baselineDigest: c.baseline.digest, baselineTag: c.baseline.tag } : {}),
     sizeDeltaBytes: c.diff?.sizeDeltaBytes ?? null,
     addedBytes: c.diff?.addedBytes ?? layerBytes,

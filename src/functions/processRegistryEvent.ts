@@ -1,10 +1,11 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { StoredRecordError, TransientError } from '../core/errors';
-import { boundQueuedEvent, RegistryEventSchema } from '../core/events';
+import { boundQueuedEvent, isListed, RegistryEventSchema } from '../core/events';
 import { EVENTS_QUEUE, STORAGE_CONNECTION } from '../names';
 import { getRuntime } from '../runtime';
 import { refusal } from '../services/failures';
 import { ingest, recordTransientFailure } from '../services/ingest';
+import { markProcessed } from '../services/listing';
 
 app.storageQueue('processRegistryEvent', {
   queueName: EVENTS_QUEUE,
@@ -25,8 +26,11 @@ app.storageQueue('processRegistryEvent', {
       typeof context.triggerMetadata?.insertionTime === 'string' ? new Date(context.triggerMetadata.insertionTime).toISOString() : new Date().toISOString();
     const event = boundQueuedEvent(RegistryEventSchema.parse(message), enqueuedAt, runtime.config.EVENT_MAX_AGE_HOURS * 3_600_000);
     const what = `${event.action} ${event.registry}/${event.repository}${event.tag ? `:${event.tag}` : ''}${event.digest ? `@${event.digest}` : ''} (event ${event.id})`;
+    // What a backfill or reconcile queued reads the registry under their shared rate.
+    const deps = isListed(event) ? { ...runtime, registry: runtime.listedRegistry } : runtime;
     try {
-      const outcome = await ingest(event, runtime);
+      const outcome = await ingest(event, deps);
+      if (event.run && isListed(event)) await markProcessed(runtime, event, outcome);
       context.info(
         `${what}: ${outcome.status}, ${outcome.platforms} platform(s), ${outcome.pointsAdded.length} new point(s), ${outcome.pointsRedescribed} later point(s) re-described, ${outcome.registryRequests} registry request(s)` +
           (outcome.reason ? `; ${outcome.reason}` : ''),

@@ -4,6 +4,7 @@ import { continuationToken, keyContinuationParam, limitParam, registryParam } fr
 import { json } from '../http/responses';
 import { getRuntime } from '../runtime';
 import { listRepositories } from '../services/queries';
+import { reconcileSummary } from '../services/listing';
 
 const RepositoriesQuery = z.object({
   registry: registryParam,
@@ -13,6 +14,16 @@ const RepositoriesQuery = z.object({
 });
 
 registerReadApi('repositories', RepositoriesQuery, async ({ registry, limit, continuationToken: after }) => {
-  const page = await listRepositories(getRuntime(), registry, { limit, ...(after ? { after } : {}) });
-  return json(200, { registry, repositories: page.repositories, continuationToken: page.after ? continuationToken(page.after) : null });
+  const runtime = getRuntime();
+  const [page, reconcile] = await Promise.all([
+    listRepositories(runtime, registry, { limit, ...(after ? { after } : {}) }),
+    // How a team learns its webhooks are unreliable: what reconcile found that they had missed.
+    reconcileSummary(runtime.listingDeps, registry),
+  ]);
+  return json(200, {
+    registry,
+    repositories: page.repositories,
+    continuationToken: page.after ? continuationToken(page.after) : null,
+    reconcile: reconcile ? { since: reconcile.since, lastReconciledAt: reconcile.lastReconciledAt ?? null, missed: reconcile.missed } : null,
+  });
 });

@@ -231,7 +231,7 @@ export async function raiseAlert(deps: AlertDeps, ctx: PointContext): Promise<{ 
   const url = policy.teamsRoute ?? deps.teamsWebhookUrl ?? null;
   const route = { kind: policy.teamsRoute ? ('policy' as const) : ('default' as const), url };
   const created = await deps.alerts.create({ registry: ctx.registry, repository: ctx.repository, digest: point.digest }, findings, (remaining) => {
-    const record = newAlert({ ...subject(ctx), createdAt: now }, remaining, route, randomUUID());
+    const record = newAlert({ ...subject(ctx), createdAt: now }, remaining, route, randomUUID(), point.origin === 'backfill');
     return { record, routeUrl: url, message: alertMessage({ ...view, findings: remaining, kind: record.kind }).message };
   });
   if (!created) return { findings };

@@ -64,6 +64,8 @@ export interface ContentDeps {
   subjectOf: (registry: string, repository: string, digest: string) => Promise<ContentSubject | undefined>;
   /** Queues one layer to read (`acrsize-layers`). */
   sendLayer: (work: LayerWork) => Promise<void>;
+  /** Where the layers of images a backfill or reconcile found are read: the registry under their shared rate. */
+  listedSource?: ContentDeps['source'];
   limits: { maxBytes: number; maxFiles: number };
   /** Layers this instance reads at once. */
   slots: Slots;
@@ -120,7 +122,7 @@ export async function requestContent(deps: ContentDeps, req: ContentRequest): Pr
     const row = rows.get(digest);
     // This request's own claim, from an attempt that failed before or while queueing the layer: queued again (a duplicate finds the layer read).
     if (row?.record.status === 'pending' && row.claimedBy === req.digest) {
-      await deps.sendLayer({ registry, repository: req.repository, layer: identity(layer) });
+      await deps.sendLayer({ registry, repository: req.repository, layer: identity(layer), ...(req.listed ? { listed: true as const } : {}) });
       queued++;
       waitingFor++;
       continue;
@@ -137,7 +139,7 @@ export async function requestContent(deps: ContentDeps, req: ContentRequest): Pr
       continue;
     }
     if (await deps.store.claim(registry, layer, now, row, req.digest)) {
-      await deps.sendLayer({ registry, repository: req.repository, layer: identity(layer) });
+      await deps.sendLayer({ registry, repository: req.repository, layer: identity(layer), ...(req.listed ? { listed: true as const } : {}) });
       queued++;
     }
     waitingFor++;
@@ -184,7 +186,7 @@ async function read(deps: ContentDeps, work: LayerWork): Promise<Omit<LayerOutco
   if ('refusal' in plan) return notAnalyzed(plan.refusal, true);
   let index: LayerIndex;
   try {
-    const blob = await deps.source.openBlob(registry, repository, layer.digest);
+    const blob = await (work.listed && deps.listedSource ? deps.listedSource : deps.source).openBlob(registry, repository, layer.digest);
     index = await readLayer(blob, plan.compression, { maxEntries: deps.limits.maxFiles });
   } catch (e) {
     if (e instanceof PermanentError) return notAnalyzed(e.message, true);

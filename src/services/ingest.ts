@@ -63,7 +63,7 @@ export interface IngestDeps {
    * or a retry of one that failed before its record was written): queues the reading of
    * its layers, which is idempotent. Absent: no content analysis.
    */
-  onNewImage?: (registry: string, repository: string, image: PlatformImage) => Promise<void>;
+  onNewImage?: (registry: string, repository: string, image: PlatformImage, listed: boolean) => Promise<void>;
 }
 
 export interface EstimateInput {

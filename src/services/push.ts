@@ -1,13 +1,13 @@
 import { PermanentError, TransientError } from '../core/errors';
 import type { BaselineMode } from '../core/baseline';
-import type { PushEvent } from '../core/events';
+import { isListed, type PushEvent } from '../core/events';
 import { deletedSince, isFailure, mergeImage, platformSummary, pushStatus, type ImageRecord, type PlatformEntry } from '../core/image';
 import type { ParsedManifest } from '../core/manifest';
 import type { PlatformImage } from '../core/sizing';
 import { withError, type RepositorySummary } from '../core/repository';
 import { mayFind } from '../core/rules';
 import { blobsOf, type Registration } from '../core/storage';
-import { pointFor, pointRefOf, type PointRef, type TrendPoint } from '../core/trend';
+import { pointFor, pointRefOf, type PointRef, type PushFacts, type TrendPoint } from '../core/trend';
 import { ContentResolver } from './contentResolver';
 import { noteError, type ImageRead, type IngestDeps, type IngestOutcome } from './ingest';
 import { advanceSummary, describe, guessBaseline, markDeleted, refreshSummary, settle, type StoredPoint, type TrendDeps } from './trendPoints';
@@ -38,8 +38,9 @@ export function trendDeps(deps: IngestDeps, registry: string, resolver: ContentR
  * image record, then one trend point per platform of a tagged push, each compared with
  * its baseline and kept right when earlier points land later.
  */
-export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<IngestOutcome> {
-  const { registry, repository, digest } = event;
+export async function ingestPush(told: PushEvent, deps: IngestDeps): Promise<IngestOutcome> {
+  const { registry, repository, digest } = told;
+  let event = told;
   const resolver = new ContentResolver(deps.content, deps.registry, registry, repository);
   const outcome = (o: Omit<IngestOutcome, 'action' | 'registryRequests' | 'pointsRedescribed'> & { pointsRedescribed?: number }): IngestOutcome => ({
     action: 'push',
@@ -66,6 +67,8 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   }
 
   const { root, platforms } = resolved;
+  // The time is settled before anything is stamped with it: accounting, points, the record.
+  event = withConfigTime(event, platforms);
   // A digest whose content was never stored has, almost always, no image record either: write
   // without reading. The exceptions (a delete delivered before its push, an earlier failed
   // attempt) make the create conflict, and the update reads the record then.
@@ -81,7 +84,7 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
   // Alongside the points, not before them: the size point does not wait for a queue send. Sent
   // again by a retry that finds no record, which the analysis takes as the same request.
   const onNewImage = deps.onNewImage;
-  const contentQueued = !existing && onNewImage ? Promise.allSettled(platforms.map((p) => onNewImage(registry, repository, p))) : undefined;
+  const contentQueued = !existing && onNewImage ? Promise.allSettled(platforms.map((p) => onNewImage(registry, repository, p, isListed(event)))) : undefined;
 
   // Points before the image record: a delete marks the record first and reads the points
   // second, so between the two one of them sees the other (see deleteEvent.ts).
@@ -95,6 +98,8 @@ export async function ingestPush(event: PushEvent, deps: IngestDeps): Promise<In
       eventId: event.id,
       ...(root.kind === 'index' ? { indexDigest: digest } : {}),
       ...(event.reportedTimestamp ? { reportedPushedAt: event.reportedTimestamp } : {}),
+      pushedAtSource: event.pushedAtSource ?? ('webhook' as const),
+      ...(event.source === 'backfill' || event.source === 'reconcile' ? { origin: event.source } : {}),
     };
     for (const image of platforms) {
       const known = existing?.platforms.find((e) => e.digest === image.digest);
@@ -184,7 +189,7 @@ async function newPoint(
   event: PushEvent,
   deps: IngestDeps,
   trend: TrendDeps,
-  push: { tag: string; pushedAt: string; eventId: string; indexDigest?: string; reportedPushedAt?: string },
+  push: PushFacts,
   image: PlatformImage,
   registration: Registration,
   mode: BaselineMode,
@@ -291,4 +296,27 @@ function accountingOf(record: ImageRecord | undefined): string {
   if (!record) return 'none';
   const platforms = record.platforms.map((e) => (isFailure(e) ? [e.digest] : [e.digest, e.newRegistryBytes ?? null, e.pointed ?? false]));
   return JSON.stringify([record.deletedAt ?? null, platforms]);
+}
+
+/**
+ * Build tools that make reproducible images stamp `created` with the epoch (SOURCE_DATE_EPOCH=0);
+ * a time before registries existed says nothing about when the image was pushed.
+ */
+const EARLIEST_PLAUSIBLE_CREATED = Date.parse('2013-01-01T00:00:00Z');
+
+/**
+ * A listed event whose registry gave no time for the tag (`discovered`) is stamped with its
+ * image's config `created` when the config has a plausible one: the newest among platforms
+ * (an index's images are built together), never later than the discovery itself.
+ */
+export function withConfigTime(event: PushEvent, platforms: PlatformImage[]): PushEvent {
+  if (event.pushedAtSource !== 'discovered' || event.source !== 'backfill') return event;
+  const discovered = Date.parse(event.timestamp);
+  let best: number | undefined;
+  for (const p of platforms) {
+    const t = p.created ? Date.parse(p.created) : NaN;
+    if (Number.isNaN(t) || t < EARLIEST_PLAUSIBLE_CREATED || t > discovered) continue;
+    if (best === undefined || t > best) best = t;
+  }
+  return best === undefined ? event : { ...event, timestamp: new Date(best).toISOString(), pushedAtSource: 'config' };
 }

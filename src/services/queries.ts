@@ -149,3 +149,15 @@ export async function listRepositories(stores: QueryStores, registry: string, q:
     ...(page.more && page.last ? { after: page.last } : {}),
   };
 }
+
+/** Every live repository the service tracks in a registry, page by page (reconcile's repository deletes). */
+export async function trackedRepositories(repositories: Pick<QueryStores['repositories'], 'list'>, registry: string): Promise<string[]> {
+  const out: string[] = [];
+  let after: string | undefined;
+  do {
+    const page = await repositories.list(registry, { limit: 1000, ...(after ? { after } : {}) });
+    for (const r of page.repositories) if (!r.deletedAt) out.push(r.repository);
+    after = page.more ? page.last : undefined;
+  } while (after);
+  return out;
+}

@@ -43,6 +43,8 @@ const IndexRowSchema = TrendPointSchema.pick({
   baselineTag: true,
   baselineMode: true,
 });
+const RecordedPointSchema = TrendPointSchema.pick({ tag: true, digest: true, indexDigest: true, pushedAt: true, deletedAt: true });
+export type RecordedPoint = z.output<typeof RecordedPointSchema>;
 const INDEX_COLUMNS = ['PartitionKey', 'RowKey', 'digest', 'tag', 'pushedAt', 'deletedAt', 'baselineDigest', 'baselineTag', 'baselineMode'];
 
 export class PointTable implements PointStore, TrendReader {
@@ -238,6 +240,17 @@ export class PointTable implements PointStore, TrendReader {
     return { points, last, more: false };
   }
 
+  /** What reconcile compares a repository's listing with: every point's tag, manifest and state, a few columns each. */
+  async recorded(registry: string, repository: string): Promise<RecordedPoint[]> {
+    const client = await this.tables.get('points');
+    const filter = prefixFilter(repositoryKey(registry, repository), 'p|');
+    const out: RecordedPoint[] = [];
+    const select = ['tag', 'digest', 'indexDigest', 'pushedAt', 'deletedAt'];
+    for await (const e of client.listEntities<Record<string, unknown>>({ queryOptions: { filter, select } }))
+      out.push(parseRow(client.tableName, e, RecordedPointSchema, { ...e, indexDigest: e.indexDigest || undefined, deletedAt: e.deletedAt || undefined }));
+    return out;
+  }
+
   /** Whether the repository has any point at all. */
   async any(registry: string, repository: string): Promise<boolean> {
     const client = await this.tables.get('points');
@@ -264,6 +277,8 @@ function toEntity(p: TrendPoint): Record<string, unknown> {
     mediaType: p.mediaType,
     eventId: p.eventId,
     ...(p.reportedPushedAt ? { reportedPushedAt: p.reportedPushedAt } : {}),
+    ...(p.pushedAtSource ? { pushedAtSource: p.pushedAtSource } : {}),
+    ...(p.origin ? { origin: p.origin } : {}),
     ...(p.baselineDigest ? { baselineDigest: p.baselineDigest, baselineTag: p.baselineTag } : {}),
     ...(p.baselineMode ? { baselineMode: p.baselineMode } : {}),
     ...(p.sizeDeltaBytes !== null ? { sizeDeltaBytes: int64(p.sizeDeltaBytes) } : {}),
@@ -291,6 +306,8 @@ function fromEntity(table: string, e: Record<string, unknown>): TrendPoint {
     mediaType: e.mediaType,
     eventId: e.eventId,
     ...optionalColumn(e, 'reportedPushedAt'),
+    ...optionalColumn(e, 'pushedAtSource'),
+    ...optionalColumn(e, 'origin'),
     ...(e.baselineDigest ? { baselineDigest: e.baselineDigest, baselineTag: e.baselineTag } : {}),
     ...optionalColumn(e, 'baselineMode'),
     // Points stored before deltas became null without a baseline carried the whole image.

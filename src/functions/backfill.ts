@@ -1,0 +1,51 @@
+import { app } from '@azure/functions';
+import { z } from 'zod';
+import { getConfig } from '../config';
+import { MAX_POLICY_PATTERN_LENGTH, POLICY_PATTERN } from '../core/policy';
+import { handle } from '../http/handler';
+import { registryParam } from '../http/params';
+import { parseQuery } from '../http/query';
+import { json, problem } from '../http/responses';
+import { getRuntime } from '../runtime';
+import { ListingRefused, reconcileSummary, runProgress, startRun } from '../services/listing';
+
+const BackfillQuery = z.object({
+  registry: registryParam,
+  repository: z
+    .string()
+    .max(MAX_POLICY_PATTERN_LENGTH, `must be at most ${MAX_POLICY_PATTERN_LENGTH} characters`)
+    .regex(POLICY_PATTERN, 'is not a repository name or glob (team-a/*, team-a/**)')
+    .optional(),
+});
+
+app.http('backfill', {
+  methods: ['GET'],
+  route: 'backfill',
+  authLevel: getConfig().API_AUTH_LEVEL,
+  handler: handle(async (request) => {
+    const runtime = getRuntime();
+    const { registry } = parseQuery(request, BackfillQuery.pick({ registry: true }));
+    const [backfill, reconcile] = await Promise.all([runProgress(runtime.listingDeps, registry, 'backfill'), reconcileSummary(runtime.listingDeps, registry)]);
+    if (!backfill && !reconcile) return problem(404, `no backfill of ${registry} was started; POST /api/backfill?registry=${registry} starts one`);
+    return json(200, { registry, backfill: backfill ?? null, reconcile: reconcile ?? null });
+  }),
+});
+
+// A start lists a whole registry and queues an event per tag: a write, under the write auth level.
+app.http('backfillStart', {
+  methods: ['POST'],
+  route: 'backfill',
+  authLevel: getConfig().API_WRITE_AUTH_LEVEL,
+  handler: handle(async (request) => {
+    const runtime = getRuntime();
+    const q = parseQuery(request, BackfillQuery);
+    try {
+      const result = await startRun(runtime.listingDeps, q.registry, 'backfill', q.repository ? { scope: q.repository } : {});
+      if ('running' in result) return problem(409, `a backfill of ${q.registry} is running`, { backfill: result.running });
+      return json(202, { registry: q.registry, backfill: result.started });
+    } catch (e) {
+      if (e instanceof ListingRefused) return problem(e.status, e.message);
+      throw e;
+    }
+  }),
+});
