@@ -122,15 +122,19 @@ export type StartResult = { started: RunProgress } | { running: RunProgress };
  */
 export async function startRun(deps: ListingDeps, registry: string, kind: RunKind, opts: { scope?: string; mode?: ReconcileMode } = {}): Promise<StartResult> {
   if (!deps.allowedRegistries.includes(registry)) throw new ListingRefused(`registry "${registry}" is not in ALLOWED_REGISTRIES`, 403);
-  const read = await deps.runs.run(registry, kind);
+  let read = await deps.runs.run(registry, kind);
+  let previous: RunProgress | undefined;
   if (read) {
     const progress = await progressFor(deps, read.value);
+    previous = progress;
     if (progress.state === 'running') {
       const stalled =
         read.value.catalog.requests === 0 && !read.value.catalog.done && nowOf(deps).getTime() - Date.parse(read.value.startedAt) > STALLED_START_MS;
       if (stalled) await deps.units.send({ step: 'catalog', kind, registry, run: read.value.id });
       return { running: progress };
     }
+    // Reading its progress may have written the run's finishedAt: the new run replaces the row as it is now.
+    if (!read.value.finishedAt) read = await deps.runs.run(registry, kind);
   }
   const startedAt = nowOf(deps).toISOString();
   const run: Run = {
@@ -145,7 +149,6 @@ export async function startRun(deps: ListingDeps, registry: string, kind: RunKin
   };
   if (kind === 'reconcile') {
     // The run being replaced adds what it found to the registry's count, once: this start holds its ETag.
-    const previous = read ? await progressFor(deps, read.value) : undefined;
     if (!(await deps.runs.start(run, read))) return { running: (await runProgress(deps, registry, kind))! };
     await deps.runs.updateReconcileState(registry, (s) => ({
       ...(s ?? { registry, since: startedAt, missedBefore: NOTHING_FOUND }),

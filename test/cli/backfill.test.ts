@@ -26,7 +26,17 @@ describe('the backfill command’s progress bar', () => {
   });
 
   it('shows the counts, an unfinished total with a +, and an ETA from the pace so far', () => {
-    const line = progressLine(progress({ repositories: { done: 5, total: 10, listed: false }, tagsFound: 50, eventsQueued: 40, eventsProcessed: 20, errors: [{ at: '', reason: 'x' }] }), 30_000, 10);
+    const line = progressLine(
+      progress({
+        repositories: { done: 5, total: 10, listed: false },
+        tagsFound: 50,
+        eventsQueued: 40,
+        eventsProcessed: 20,
+        errors: [{ at: '', reason: 'x' }],
+      }),
+      30_000,
+      10,
+    );
     expect(line).toBe('[#####.....] 50% · repositories 5/10+ · tags 50 · events 20/40 · errors 1 · ETA 0:30');
     expect(formatDuration(3_725_000)).toBe('1:02:05');
     expect(formatDuration(-5)).toBe('0:00');

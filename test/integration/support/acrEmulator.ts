@@ -79,6 +79,8 @@ export interface AcrEmulator {
   aadToken: string;
   /** Adds (or replaces) a manifest; its tags move to it from any other manifest of the repository. Returns its digest. */
   putManifest(repository: string, manifest: AcrManifestInput): string;
+  /** Deletes a manifest and its tags, as `az acr repository delete --image` does. */
+  deleteManifest(repository: string, digest: string): void;
   /** Answer `status` (with `headers`) to the next `n` requests whose path matches `path`, before any auth check. */
   failNext(n: number, status: number, opts?: { path?: RegExp; headers?: Record<string, string> }): void;
   /** Leaves requests whose path matches unanswered (a registry that stalls) until the returned function is called. */
@@ -351,6 +353,9 @@ export async function startAcrEmulator(): Promise<AcrEmulator> {
       for (const other of repo.values()) other.tags = other.tags.filter((t) => !names.has(t.name));
       repo.set(digest, { ...input, digest, tags: [...(input.tags ?? [])] });
       return digest;
+    },
+    deleteManifest(repository, digest) {
+      repositories.get(repository)?.delete(digest);
     },
     failNext(n, status, opts = {}) {
       for (let i = 0; i < n; i++) faults.push({ status, ...opts });

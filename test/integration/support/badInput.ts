@@ -265,6 +265,19 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
     ]),
     read('alerts', ['registry', 'repository', 'since', 'state', 'limit']),
     read('failures', ['registry', 'limit']),
+    read('backfill', ['registry']),
+    {
+      name: 'backfillStart',
+      methods: ['POST'],
+      path: '/api/backfill',
+      arbitrary: params(['registry', 'repository'], { registry: opts.registry, repository: 'fuzz/**' }).map((query) => ({
+        endpoint: 'backfillStart',
+        method: 'POST',
+        path: '/api/backfill',
+        query,
+        headers: {},
+      })),
+    },
     {
       name: 'policy',
       methods: ['GET'],
