@@ -125,7 +125,7 @@ describe('decide', () => {
   });
 
   it('applies a rate when every request waits as told and asks again', () => {
-    // 40 requests at once, 10 per 1,100 ms: granted in four bursts, the last 3,300 ms after the first.
+    // 40 requests at once, 10 per window (1,200 ms): granted in four bursts, the last 3,600 ms after the first.
     const waiting = Array.from({ length: 40 }, () => 0);
     let state = EMPTY_RATE_STATE;
     const granted: number[] = [];
@@ -139,7 +139,7 @@ describe('decide', () => {
       } else waiting.push(now + d.waitMs);
     }
     expect(overLimit(granted, 10, DEFAULT_RATE_WINDOW_MS)).toBe(false);
-    expect(new Set(granted)).toEqual(new Set([0, 1_100, 2_200, 3_300]));
+    expect(new Set(granted)).toEqual(new Set([0, 1_200, 2_400, 3_600]));
   });
 });
 

@@ -8,6 +8,7 @@ import {
   parseRateState,
   pauseUntil,
   serializeRateState,
+  STALE_GRANT_MS,
   type RateState,
 } from '../../core/rateWindow';
 import type { RequestGate } from '../../services/catalog';
@@ -176,10 +177,13 @@ export class RateGate implements RequestGate {
       }
       try {
         await this.#write(registry, row, state);
-        return granted;
       } catch (e) {
         conflicts = this.#conflict(registry, e, conflicts, `record a request to ${registry}`);
+        continue;
       }
+      // Recorded, but too long ago to send now without crowding a later second: those grants
+      // stay counted (stricter, never looser) and the waiters ask again.
+      if (this.#now() - now <= STALE_GRANT_MS) return granted;
     }
   }
 
