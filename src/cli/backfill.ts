@@ -34,8 +34,10 @@ export function formatDuration(ms: number): string {
 
 /** How far along a run is, 0–1: the listing (repositories) and the processing (events) weigh half each. */
 export function fractionDone(p: RunProgress): number {
-  const listing = p.repositories.listed && p.repositories.total === 0 ? 1 : p.repositories.total > 0 ? p.repositories.done / p.repositories.total : 0;
-  const processing = p.eventsQueued > 0 ? p.eventsProcessed / p.eventsQueued : p.repositories.listed ? 1 : 0;
+  const listed = p.repositories.listed && p.repositories.done === p.repositories.total;
+  const listing = listed ? 1 : p.repositories.total > 0 ? p.repositories.done / p.repositories.total : 0;
+  // Nothing queued yet is nothing processed, until the listing is over and found nothing to queue.
+  const processing = p.eventsQueued > 0 ? p.eventsProcessed / p.eventsQueued : listed ? 1 : 0;
   return p.state === 'done' ? 1 : (listing + processing) / 2;
 }
 

@@ -114,7 +114,8 @@ async function progressFor(deps: Pick<ListingDeps, 'runs'>, run: Run): Promise<R
   return progress;
 }
 
-export type StartResult = { started: RunProgress } | { running: RunProgress };
+/** `previous`: the finished run the new one replaced. */
+export type StartResult = { started: RunProgress; previous?: RunProgress } | { running: RunProgress };
 
 /**
  * Starts a run of `kind` on a registry (or the repositories a glob names), unless one is
@@ -157,7 +158,7 @@ export async function startRun(deps: ListingDeps, registry: string, kind: RunKin
     }));
   } else if (!(await deps.runs.start(run, read))) return { running: (await runProgress(deps, registry, kind))! };
   await deps.units.send({ step: 'catalog', kind, registry, run: run.id });
-  return { started: await progressFor(deps, run) };
+  return { started: await progressFor(deps, run), ...(previous ? { previous } : {}) };
 }
 
 /** What a finished reconcile run found and ingest confirmed as missed, kept by kind as queued. */
@@ -216,7 +217,7 @@ async function catalogUnit(deps: ListingDeps, run: Run): Promise<string> {
   });
   if (advanced && !after.catalog.done) await deps.units.send({ step: 'catalog', kind: run.kind, registry: run.registry, run: run.id });
   if (advanced && after.catalog.done && run.kind === 'reconcile' && run.mode === 'full') await repositoriesGone(deps, run);
-  return `${names.length} repositories listed${next ? '' : ', catalog done'}`;
+  return `${names.length} repositories listed${next ? '' : ', catalog done'}, ${requests} registry request(s)`;
 }
 
 /**
@@ -320,7 +321,7 @@ async function backfillRepository(deps: ListingDeps, run: Run, read: { value: Ru
     const { lastTag: _l, pageCursor: _c, ...rest } = row;
     const done = !page.next;
     if (!(await save({ ...rest, ...(page.next ? { pageCursor: page.next } : {}), done }))) return superseded;
-    if (done) return `${row.tagsFound} tags, ${row.eventsQueued} events queued`;
+    if (done) return `${row.tagsFound} tags, ${row.eventsQueued} events queued, ${row.requests} registry request(s)`;
     if (Date.now() > deadline) {
       await deps.units.send({ step: 'repository', kind: run.kind, registry: run.registry, run: run.id, repository: row.repository });
       return `continued in a new unit after ${row.tagsFound} tags`;
@@ -423,7 +424,7 @@ async function reconcileRepository(deps: ListingDeps, run: Run, read: { value: R
   const next: RunRepository = { ...row, done: true, tagsFound: listed.length, eventsQueued: events.length, requests: row.requests + requests, found };
   if (!(await deps.runs.saveRepository(run, next, read))) return 'another copy of this unit saved first';
   if (newest && (!watermark || newest > watermark)) await deps.runs.setWatermark(run.registry, repository, newest);
-  return `${listed.length} tags listed${partial ? ' (since the watermark)' : ''}; queued ${found.pushes} missed pushes, ${found.moved} moved tags, ${found.deletes} deletes`;
+  return `${listed.length} tags listed${partial ? ' (since the watermark)' : ''} in ${requests} registry request(s); queued ${found.pushes} missed pushes, ${found.moved} moved tags, ${found.deletes} deletes`;
 }
 
 const registryTimeOf = (t: TagEntry) => t.updatedAt ?? t.createdAt;
@@ -496,7 +497,11 @@ export async function reconcileTick(deps: ListingDeps, mode: ReconcileMode): Pro
     if ('running' in result) {
       if (mode === 'full') await deps.runs.updateReconcileState(registry, (s) => ({ ...s!, fullDue: true }));
       lines.push(`${registry}: run ${result.running.id} still going${mode === 'full' ? '; the next run is full' : ''}`);
-    } else lines.push(`${registry}: run ${result.started.id} (${result.started.mode}) started`);
+    } else {
+      const last = result.previous;
+      const cost = last ? `; the last run (${last.mode ?? 'light'}) made ${last.requests} registry request(s) and found ${JSON.stringify(last.found)}` : '';
+      lines.push(`${registry}: run ${result.started.id} (${result.started.mode}) started${cost}`);
+    }
   }
   return lines;
 }

@@ -23,6 +23,8 @@ describe('the backfill command’s progress bar', () => {
     expect(fractionDone(progress({ repositories: { done: 5, total: 10, listed: true }, eventsQueued: 40, eventsProcessed: 10 }))).toBeCloseTo(0.375);
     expect(fractionDone(progress({ state: 'done', repositories: { done: 10, total: 10, listed: true }, eventsQueued: 40, eventsProcessed: 40 }))).toBe(1);
     expect(fractionDone(progress({ repositories: { done: 0, total: 0, listed: true } }))).toBe(1);
+    // Listed but not yet read, nothing queued: not half done.
+    expect(fractionDone(progress({ repositories: { done: 0, total: 6, listed: true } }))).toBe(0);
   });
 
   it('shows the counts, an unfinished total with a +, and an ETA from the pace so far', () => {
