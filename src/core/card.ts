@@ -304,7 +304,7 @@ function card(body: Element[], compareUrl: string | undefined): Record<string, u
     msteams: { width: 'Full' },
     body,
     // Without a link there is nothing to act on in the card: no `actions` at all rather than an empty list.
-    ...(compareUrl ? { actions: [{ type: 'Action.OpenUrl', title: 'Compare in API', url: compareUrl }] } : {}),
+    ...(compareUrl ? { actions: [{ type: 'Action.OpenUrl', title: 'Open the comparison', url: compareUrl }] } : {}),
   };
 }
 
@@ -329,7 +329,7 @@ function renderCard(view: AlertView, limits: CardLimits, trimmed: boolean): Reco
     ...contentSection(view, layers, chars, long),
     ...(advice.length > 0 ? [heading(good ? 'Notes' : 'What to try'), ...advice.map((a) => bullet(shorten(a, long)))] : []),
     ...(trimmed
-      ? [subtle(`Details were left out to fit a Teams message${view.compareUrl ? ': Compare in API has them all' : ''}.`, { spacing: 'Medium' })]
+      ? [subtle(`Details were left out to fit a Teams message${view.compareUrl ? ': the comparison has them all' : ''}.`, { spacing: 'Medium' })]
       : []),
   ];
   return card(body, view.compareUrl);

@@ -2,6 +2,7 @@ import { newAlert, NO_ROUTE, type AlertRecord, type AlertState, type AlertSubjec
 import type { AlertRef } from '../core/alertMessages';
 import { randomUUID } from 'node:crypto';
 import { alertMessage } from '../core/card';
+import { compareLink } from '../core/links';
 import { PermanentError } from '../core/errors';
 import { imageMonthlyStorageCost } from '../core/estimates/pricing';
 import { diffImages, type LayerDiff } from '../core/layerDiff';
@@ -274,7 +275,13 @@ function alertView(deps: AlertDeps, ctx: PointContext): AlertView {
   const monthlyBefore = baseline ? imageMonthlyStorageCost(baseline.sizeBytes, profile, prices).monthly : null;
   const compareUrl =
     deps.publicBaseUrl && baseline
-      ? `${deps.publicBaseUrl}/api/compare?${new URLSearchParams({ registry: ctx.registry, repository: ctx.repository, from: baseline.digest, to: point.digest })}`
+      ? compareLink(deps.publicBaseUrl, {
+          registry: ctx.registry,
+          repository: ctx.repository,
+          from: baseline.digest,
+          to: point.digest,
+          platform: point.platform,
+        })
       : undefined;
   return {
     kind: 'regression',

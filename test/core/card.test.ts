@@ -200,7 +200,7 @@ describe('regression card', () => {
   });
 
   it('links to the comparison', () => {
-    expect(content.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Compare in API', url: view.compareUrl }]);
+    expect(content.actions).toEqual([{ type: 'Action.OpenUrl', title: 'Open the comparison', url: view.compareUrl }]);
   });
 });
 

@@ -187,7 +187,7 @@ describe('regression alerts', () => {
       'ACI',
       'App Service',
       'AKS',
-      'https://sizes.example.com/api/compare?',
+      'https://sizes.example.com/api/ui?view=compare&',
     ]) {
       expect(text).toContain(expected);
     }

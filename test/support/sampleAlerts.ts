@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { compareLink } from '../../src/core/links';
 import type { AlertView } from '../../src/core/alert';
 import { estimateCosts, estimatePull, imageForEstimate } from '../../src/core/estimates/estimates';
 import { DEFAULT_PRICES, DEFAULT_REGISTRY_PROFILE, imageMonthlyStorageCost } from '../../src/core/estimates/pricing';
@@ -142,8 +143,7 @@ export function alertView(s: Scenario): AlertView {
 }
 
 function compareUrl(registry: string, repository: string, from: string, to: string): string {
-  const q = new URLSearchParams({ registry, repository, from, to });
-  return `https://acr-size-tracker.azurewebsites.net/api/compare?${q.toString()}`;
+  return compareLink('https://acr-size-tracker.azurewebsites.net', { registry, repository, from, to, platform: 'linux/amd64' });
 }
 
 /** node:20-bookworm-slim, as a Node service's Dockerfile starts FROM it. */
