@@ -109,7 +109,8 @@ export function alertKind(findings: Pick<Finding, 'kind'>[]): AlertRecord['kind'
 
 /**
  * A new alert for the findings not alerted before: pending delivery, or failed at once
- * when it has nowhere to go (it stays visible in the history with the reason).
+ * when it has nowhere to go (it stays visible in the history with the reason), or
+ * `backfilled` when it was found on a backfill's history.
  */
 export function newAlert(
   subject: AlertSubject & { createdAt: string },
@@ -118,29 +119,19 @@ export function newAlert(
   id: string,
   backfilled = false,
 ): AlertRecord {
-  if (backfilled)
-    return {
-      ...subject,
-      id,
-      kind: alertKind(findings),
-      rules: findings.map((f) => f.rule),
-      findings,
-      state: 'backfilled',
-      attempts: 0,
-      nextAttemptAt: subject.createdAt,
-      route: route.kind,
-    };
+  // A backfilled alert is history: recorded with what fired, never sent, so no route is missing.
+  const state = backfilled ? 'backfilled' : route.url ? 'pending' : 'failed';
   return {
     ...subject,
     id,
     kind: alertKind(findings),
     rules: findings.map((f) => f.rule),
     findings,
-    state: route.url ? 'pending' : 'failed',
+    state,
     attempts: 0,
     nextAttemptAt: subject.createdAt,
     route: route.kind,
-    ...(route.url ? {} : { lastError: NO_ROUTE }),
+    ...(state === 'failed' ? { lastError: NO_ROUTE } : {}),
   };
 }
 

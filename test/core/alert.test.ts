@@ -48,6 +48,15 @@ describe('new alerts', () => {
     expect(lost).toMatchObject({ state: 'failed', lastError: NO_ROUTE, kind: 'improvement' });
   });
 
+  it('is recorded as backfilled, never waiting for a delivery nor failing for want of a route, when found on history', () => {
+    for (const url of ['https://x.logic.azure.com/w', null]) {
+      const alert = newAlert(subject, [growth], { kind: 'default', url }, 'id-3', true);
+      expect(alert).toMatchObject({ state: 'backfilled', attempts: 0, rules: ['growth'] });
+      expect(alert).not.toHaveProperty('lastError');
+      expect(AlertRecordSchema.parse(alert)).toEqual(alert);
+    }
+  });
+
   it('retries 408, 429 and 5xx, not other refusals', () => {
     expect([408, 429, 500, 503].every(isTransientDeliveryStatus)).toBe(true);
     expect([400, 401, 403, 404, 413].some(isTransientDeliveryStatus)).toBe(false);

@@ -6,44 +6,26 @@
  * storage, alerts (recorded, and sent to Teams only for the webhooks).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type AppUnderTest } from './support/app';
+import type { AppUnderTest } from './support/app';
+import { startListingApp, type ListingApp } from './support/listingApp';
 import { pushHistory, type HistoryPush } from './support/history';
-import { startRegistryProxy, type RegistryProxy } from './support/proxy';
-import { startReceiver, type Receiver } from './support/receiver';
-import { freePort, waitFor } from './support/wait';
+import type { RegistryProxy } from './support/proxy';
+import type { Receiver } from './support/receiver';
+import { waitFor } from './support/wait';
 
 const REPOSITORIES = 20;
 const TAGS = 5;
 let app: AppUnderTest;
 let hooks: RegistryProxy;
 let teams: Receiver;
+let listing: ListingApp;
 let history: HistoryPush[];
 
 beforeAll(async () => {
-  const port = await freePort();
-  // The webhooks' name for the registry: the app tracks it apart from the backfilled one (app.proxy).
-  hooks = await startRegistryProxy(`https://localhost:${port}`);
-  teams = await startReceiver();
-  teams.setDefault({ status: 202, body: '' });
-  app = await startApp({
-    registry: { port },
-    allowedExtra: [hooks.loginServer],
-    env: {
-      LAYER_ANALYSIS: 'false',
-      BACKFILL_REQUESTS_PER_SECOND: '500',
-      TEAMS_WEBHOOK_URL: `${teams.url}/workflows/default?api-version=1&sig=SIG`,
-      TEAMS_ALLOWED_HOSTS: `127.0.0.1:${teams.port}`,
-      ALERT_SETTLE_SECONDS: '0',
-      // Every tag grows by ~500 bytes: each later tag is a growth alert.
-      ALERT_GROWTH_PERCENT: '1',
-      ALERT_GROWTH_BYTES: '100',
-      ALERT_IMPROVEMENTS: 'false',
-      ALERT_FINDING_BYTES: '0',
-      // Not in this file: reconcile runs on its own schedule elsewhere.
-      RECONCILE_SCHEDULE: '0 0 0 1 1 *',
-      RECONCILE_FULL_SCHEDULE: '0 0 0 1 1 *',
-    },
-  });
+  // The webhooks' name for the registry (listing.second): the app tracks it apart from the backfilled one (app.proxy).
+  // Not in this file: reconcile runs on its own schedule elsewhere.
+  listing = await startListingApp({ RECONCILE_SCHEDULE: '0 0 0 1 1 *', RECONCILE_FULL_SCHEDULE: '0 0 0 1 1 *' });
+  ({ app, second: hooks, teams } = listing);
   // Within the webhooks' accepted window (EVENT_MAX_AGE_HOURS), one minute apart.
   history = await pushHistory(app.registry.url, { repositories: REPOSITORIES, tagsPerRepository: TAGS, start: Date.now() - 3 * 86_400_000, specials: true });
   for (const p of history) {
@@ -55,9 +37,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await app?.stop();
-  await hooks?.stop();
-  await teams?.stop();
+  await listing?.stop();
 });
 
 const trendOf = async (registry: string, repository: string) =>

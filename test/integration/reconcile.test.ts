@@ -5,43 +5,26 @@
  * missed; an unchanged registry costs the documented number of requests.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type AppUnderTest } from './support/app';
+import type { AppUnderTest } from './support/app';
+import { startListingApp, type ListingApp } from './support/listingApp';
 import { imageAt, pushHistory, type HistoryPush } from './support/history';
 import { deleteManifest, makeLayer, pushImage } from './support/images';
-import { startRegistryProxy, type RegistryProxy } from './support/proxy';
-import { startReceiver, type Receiver } from './support/receiver';
-import { freePort, waitFor } from './support/wait';
+import type { RegistryProxy } from './support/proxy';
+import type { Receiver } from './support/receiver';
+import { waitFor } from './support/wait';
 
 let app: AppUnderTest;
 let fresh: RegistryProxy;
 let teams: Receiver;
+let listing: ListingApp;
 let history: HistoryPush[];
 let registry: string;
 
 beforeAll(async () => {
-  const port = await freePort();
-  // The same registry under a second name, for a fresh backfill to compare with.
-  fresh = await startRegistryProxy(`https://localhost:${port}`);
-  teams = await startReceiver();
-  teams.setDefault({ status: 202, body: '' });
-  app = await startApp({
-    registry: { port },
-    allowedExtra: [fresh.loginServer],
-    env: {
-      LAYER_ANALYSIS: 'false',
-      BACKFILL_REQUESTS_PER_SECOND: '500',
-      TEAMS_WEBHOOK_URL: `${teams.url}/workflows/default?api-version=1&sig=SIG`,
-      TEAMS_ALLOWED_HOSTS: `127.0.0.1:${teams.port}`,
-      ALERT_SETTLE_SECONDS: '0',
-      ALERT_GROWTH_PERCENT: '1',
-      ALERT_GROWTH_BYTES: '100',
-      ALERT_IMPROVEMENTS: 'false',
-      ALERT_FINDING_BYTES: '0',
-      // Only full runs here, every 4 s: a Distribution registry's moved tags need one.
-      RECONCILE_SCHEDULE: '0 0 0 1 1 *',
-      RECONCILE_FULL_SCHEDULE: '*/4 * * * * *',
-    },
-  });
+  // listing.second: the same registry under a second name, for a fresh backfill to compare with.
+  // Only full runs here, every 4 s: a Distribution registry's moved tags need one.
+  listing = await startListingApp({ RECONCILE_SCHEDULE: '0 0 0 1 1 *', RECONCILE_FULL_SCHEDULE: '*/4 * * * * *' });
+  ({ app, second: fresh, teams } = listing);
   registry = app.proxy.loginServer;
   history = await pushHistory(app.registry.url, {
     repositories: 3,
@@ -54,9 +37,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await app?.stop();
-  await fresh?.stop();
-  await teams?.stop();
+  await listing?.stop();
 });
 
 const state = async (r = registry) => (await app.get('/api/backfill', { registry: r })).json;

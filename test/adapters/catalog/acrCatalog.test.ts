@@ -6,20 +6,7 @@ import { PermanentError, TransientError } from '../../../src/core/errors';
 import { MediaType } from '../../../src/core/mediaTypes';
 import type { Page } from '../../../src/services/catalog';
 import { startAcrEmulator, type AcrEmulator, type AcrTag } from '../../integration/support/acrEmulator';
-
-/** A gate that lets everything through at once and remembers who passed and who was told to pause. */
-function recordingGate() {
-  const passed: string[] = [];
-  const throttled: Array<{ registry: string; retryAfterMs: number }> = [];
-  return {
-    passed,
-    throttled,
-    gate: {
-      gate: async (registry: string) => void passed.push(registry),
-      throttled: async (registry: string, retryAfterMs: number) => void throttled.push({ registry, retryAfterMs }),
-    },
-  };
-}
+import { recordingGate } from '../../support/recordingGate';
 
 let acr: AcrEmulator;
 /** What the SDK asked the credential for: the scope it exchanges an AAD token of. */

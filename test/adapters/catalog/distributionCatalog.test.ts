@@ -10,20 +10,7 @@ import { deleteManifest, makeImage, makeMultiPlatformImage, pushImage, pushMulti
 import { startRegistryProxy, type RegistryProxy } from '../../integration/support/proxy';
 import { startRegistry, type TestRegistry } from '../../integration/support/registry';
 import { serverTlsOptions } from '../../integration/support/tls';
-
-/** A gate that lets everything through at once and remembers who passed and who was told to pause. */
-function recordingGate() {
-  const passed: string[] = [];
-  const throttled: Array<{ registry: string; retryAfterMs: number }> = [];
-  return {
-    passed,
-    throttled,
-    gate: {
-      gate: async (registry: string) => void passed.push(registry),
-      throttled: async (registry: string, retryAfterMs: number) => void throttled.push({ registry, retryAfterMs }),
-    },
-  };
-}
+import { recordingGate } from '../../support/recordingGate';
 
 function catalog(gate = recordingGate().gate, extra: Partial<DistributionCatalogOptions> = {}): DistributionCatalog {
   return new DistributionCatalog({ gate, timeoutMs: 5_000, ...extra });
