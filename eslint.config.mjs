@@ -47,6 +47,16 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard runs in the browser. Its type check sees @types/node (the contract types
+    // it imports reach the Azure SDK's), so a Node global or module slipping into a page is
+    // caught here instead.
+    files: ['ui/src/**/*.ts'],
+    rules: {
+      'no-restricted-globals': ['error', 'Buffer', 'process', 'global', '__dirname', '__filename', 'require', 'module', 'setImmediate', 'clearImmediate'],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'The dashboard runs in the browser.' }] }],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },

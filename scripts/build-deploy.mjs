@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The deployment package, dist/deploy/: the app bundled into one file with every
-// dependency it loads, plus host.json and a package.json whose `main` names the bundle.
+// dependency it loads, plus host.json, the dashboard's pages (ui/) and a package.json
+// whose `main` names the bundle.
 // azd uploads this directory as it is (azure.yaml `dist`), so nothing is installed or
 // built in Azure. It bundles tsc's output (dist/src), the same JavaScript the tests run.
 //
@@ -45,6 +46,13 @@ if (result.warnings.length > 0) {
 }
 
 fs.copyFileSync(path.join(root, 'host.json'), path.join(out, 'host.json'));
+// The dashboard's pages, which src/functions/ui.ts looks for in ui/ beside index.js.
+const ui = path.join(root, 'dist', 'ui');
+if (!fs.existsSync(path.join(ui, 'index.html'))) {
+  console.error('build-deploy: dist/ui/index.html is missing; run scripts/build-ui.mjs first (npm run build does)');
+  process.exit(1);
+}
+fs.cpSync(ui, path.join(out, 'ui'), { recursive: true });
 const deployPkg = {
   name: pkg.name,
   version: pkg.version,

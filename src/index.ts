@@ -32,3 +32,5 @@ import './functions/analyzeLayer';
 import './functions/backfill';
 import './functions/listingUnit';
 import './functions/reconcile';
+import './functions/ui';
+import './functions/openapi';

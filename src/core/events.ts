@@ -235,7 +235,7 @@ const ACR_UNTRACKED: Record<string, string> = {
   quarantine: 'quarantine changes no stored bytes',
 };
 
-const AcrWebhookSchema = z.object({
+export const AcrWebhookSchema = z.object({
   id: z.string().min(1),
   timestamp: z.string(),
   action: z.string(),
@@ -273,7 +273,7 @@ export function normalizeAcrWebhook(body: unknown): NormalizedNotification {
 
 // ------------------------------------------------- CNCF Distribution notifications
 
-const DistributionEventSchema = z.object({
+export const DistributionEventSchema = z.object({
   id: z.string().min(1),
   timestamp: z.string(),
   action: z.string(),
@@ -341,7 +341,7 @@ const EVENT_GRID_TYPES: Record<string, 'push' | 'delete' | { ignore: string }> =
   'Microsoft.ContainerRegistry.ChartDeleted': { ignore: 'Helm charts in ACR are not container images' },
 };
 
-const EventGridEventSchema = z.object({
+export const EventGridEventSchema = z.object({
   id: z.string().min(1),
   eventType: z.string().min(1),
   eventTime: z.string(),
@@ -405,7 +405,7 @@ export function normalizeEventGrid(body: unknown): NormalizedNotification {
 // ------------------------------------------------------- CloudEvents 1.0 (Event Grid)
 
 /** CloudEvents 1.0 JSON format (structured mode): the attributes Event Grid sends. */
-const CloudEventSchema = z.object({
+export const CloudEventSchema = z.object({
   specversion: z.literal('1.0', { error: 'must be "1.0" (CloudEvents 1.0)' }),
   id: z.string().min(1),
   source: z.string().min(1),

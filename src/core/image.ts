@@ -55,7 +55,7 @@ export interface ImageRecord {
 
 const Whole = z.number().int().nonnegative();
 
-const PlatformSummarySchema = z.object({
+export const PlatformSummarySchema = z.object({
   digest: z.string(),
   platform: z.string(),
   sizeBytes: Whole,
@@ -66,7 +66,7 @@ const PlatformSummarySchema = z.object({
   pointed: z.literal(true).optional(),
 }) satisfies z.ZodType<PlatformSummary>;
 
-const PlatformFailureSchema = z.object({
+export const PlatformFailureSchema = z.object({
   digest: z.string(),
   platform: z.string().optional(),
   error: z.string(),

@@ -1,4 +1,5 @@
 import type { Layer } from './manifest';
+import { baseLayerCount } from './baseLayers';
 import type { PlatformImage } from './sizing';
 
 /**
@@ -43,21 +44,7 @@ export interface LayerDiff {
   base: BaseChange;
 }
 
-/** Base image layers predate the build; the build's own steps run within minutes of the config's `created`. */
-export const BASE_AGE_MS = 10 * 60 * 1000;
-
-/**
- * Leading layers whose history entry is older than the image's own creation by more than
- * BASE_AGE_MS. Unknown (null) without timestamps, and for reproducible builds that pin
- * every timestamp (SOURCE_DATE_EPOCH), where nothing is older than the image.
- */
-export function baseLayerCount(image: Pick<PlatformImage, 'created' | 'layers'>): number | null {
-  const created = image.created ? Date.parse(image.created) : NaN;
-  if (Number.isNaN(created) || image.layers.length === 0 || image.layers.some((l) => !l.createdAt)) return null;
-  let n = 0;
-  while (n < image.layers.length && Date.parse(image.layers[n]!.createdAt!) < created - BASE_AGE_MS) n++;
-  return n === 0 ? null : n;
-}
+export { baseLayerCount } from './baseLayers';
 
 function partition(from: Layer[], to: Layer[]) {
   // Multiset by digest: an image may hold the same (e.g. empty) layer twice.

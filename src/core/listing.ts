@@ -67,26 +67,44 @@ export function newRunRepository(repository: string): RunRepository {
   return { repository, done: false, tagsFound: 0, eventsQueued: 0, requests: 0 };
 }
 
-export interface RunProgress {
-  id: string;
-  kind: RunKind;
-  registry: string;
-  scope?: string;
-  mode?: ReconcileMode;
-  state: 'running' | 'done' | 'failed';
-  startedAt: string;
-  finishedAt?: string;
-  repositories: { done: number; total: number; listed: boolean };
-  tagsFound: number;
-  eventsQueued: number;
-  eventsProcessed: number;
-  found?: Found;
+const Count = z.number().int().nonnegative();
+
+/** What a run has done so far, as `GET /api/backfill` answers it and the CLI's progress bar reads it. */
+export const RunProgressSchema = z.object({
+  id: z.string(),
+  kind: z.enum(RUN_KINDS),
+  registry: z.string(),
+  scope: z.string().optional(),
+  mode: z.enum(['light', 'full']).optional(),
+  state: z.enum(['running', 'done', 'failed']),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  /** `listed`: the catalog is read, so `total` is final. */
+  repositories: z.object({ done: Count, total: Count, listed: z.boolean() }),
+  tagsFound: Count,
+  eventsQueued: Count,
+  eventsProcessed: Count,
+  found: FoundSchema.optional(),
   /** Reconcile: of the events processed, those that recorded something new (webhooks had missed them). */
-  missed?: number;
+  missed: Count.optional(),
   /** Registry requests of the listing (catalog, tags, manifests by tag); the events' own are counted by ingest. */
-  requests: number;
-  errors: RunError[];
-}
+  requests: Count,
+  errors: z.array(RunErrorSchema).max(MAX_RUN_ERRORS),
+});
+export type RunProgress = z.infer<typeof RunProgressSchema>;
+
+/**
+ * A reconciled registry: since when it is watched, what reconcile found that webhooks had
+ * missed (by kind, and in all), and its latest run.
+ */
+export const ReconcileSummarySchema = z.object({
+  since: z.string(),
+  lastReconciledAt: z.string().optional(),
+  lastFullAt: z.string().optional(),
+  missed: FoundSchema.extend({ total: Count }),
+  lastRun: RunProgressSchema.optional(),
+});
+export type ReconcileSummary = z.infer<typeof ReconcileSummarySchema>;
 
 /**
  * A run is done when its catalog is listed, every repository unit has finished and every

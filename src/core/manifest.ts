@@ -105,7 +105,7 @@ export interface UnsupportedManifest {
 
 export type ParsedManifest = ImageManifest | ImageIndex | UnsupportedManifest;
 
-const LayerSchema = z.object({
+export const LayerSchema = z.object({
   digest: z.string(),
   mediaType: z.string(),
   sizeBytes: Size,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BaselineModeSchema, type BaselineMode } from './baseline';
+import { BaselineModeSchema } from './baseline';
 
 /**
  * Alert policies: defaults from settings, overridden per repository by a stored policy
@@ -53,26 +53,30 @@ export interface StoredPolicy {
 
 export const StoredPolicySchema = z.object({ pattern: z.string(), policy: PolicySchema, updatedAt: z.string() }) satisfies z.ZodType<StoredPolicy>;
 
-export interface EffectivePolicy {
-  growthPercent: number;
-  growthBytes: number;
-  layerBytes: number;
-  coldStartSeconds: number;
-  budgetBytes: number | null;
-  baselineMode: BaselineMode;
-  findingBytes: number | null;
-  minEfficiency: number | null;
-  wastedBytes: number | null;
-  wastedPercent: number | null;
-  newFinding: boolean;
-  muted: boolean;
-  improvements: boolean;
-  teamsRoute?: string;
+/** The policy a repository's pushes are judged by: the defaults, overridden by the stored policy that matches it. */
+export const EffectivePolicySchema = z.object({
+  growthPercent: z.number(),
+  growthBytes: z.number(),
+  layerBytes: z.number(),
+  coldStartSeconds: z.number(),
+  budgetBytes: z.number().nullable(),
+  baselineMode: BaselineModeSchema,
+  findingBytes: z.number().nullable(),
+  minEfficiency: z.number().nullable(),
+  wastedBytes: z.number().nullable(),
+  wastedPercent: z.number().nullable(),
+  newFinding: z.boolean(),
+  muted: z.boolean(),
+  improvements: z.boolean(),
+  teamsRoute: z.string().optional(),
   /** The stored policy that applied, if any. */
-  matchedPattern: string | null;
-}
+  matchedPattern: z.string().nullable(),
+});
+export type EffectivePolicy = z.infer<typeof EffectivePolicySchema>;
 
-export type PolicyDefaults = Omit<EffectivePolicy, 'matchedPattern' | 'teamsRoute'>;
+/** The settings' defaults, which every stored policy overrides field by field. */
+export const PolicyDefaultsSchema = EffectivePolicySchema.omit({ matchedPattern: true, teamsRoute: true });
+export type PolicyDefaults = z.infer<typeof PolicyDefaultsSchema>;
 
 /** Repository name characters plus the glob wildcards. */
 export const POLICY_PATTERN = /^[a-z0-9*]+(?:(?:\.|_|__|-+|\/)[a-z0-9*]+)*$/;

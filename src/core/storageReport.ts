@@ -1,30 +1,36 @@
+import { z } from 'zod';
 import type { BlobReference, StoredBlob } from './storage';
 
-export interface RepositoryStorage {
-  repository: string;
-  /** Bytes of blobs only this repository's live manifests use: deleting the repository frees them. */
-  exclusiveBytes: number;
-  /** Bytes of blobs it shares with other repositories (each shared blob counts in every user). */
-  sharedBytes: number;
-  manifests: number;
-}
+const Bytes = z.number().int().nonnegative();
 
-export interface StorageReport {
-  uniqueBytes: number;
-  blobCount: number;
+export const RepositoryStorageSchema = z.object({
+  repository: z.string(),
+  /** Bytes of blobs only this repository's live manifests use: deleting the repository frees them. */
+  exclusiveBytes: Bytes,
+  /** Bytes of blobs it shares with other repositories (each shared blob counts in every user). */
+  sharedBytes: Bytes,
+  manifests: Bytes,
+});
+export type RepositoryStorage = z.infer<typeof RepositoryStorageSchema>;
+
+export const StorageReportSchema = z.object({
+  uniqueBytes: Bytes,
+  blobCount: Bytes,
   /** Blobs no remaining manifest references: still stored until the registry removes them. */
-  reclaimableBytes: number;
-  reclaimableBlobCount: number;
-  repositories: RepositoryStorage[];
-  growth: {
-    windowDays: number;
-    from: string;
-    to: string;
-    bytesAtStart: number;
-    bytesPerDay: number;
-    daily: { date: string; uniqueBytes: number }[];
-  };
-}
+  reclaimableBytes: Bytes,
+  reclaimableBlobCount: Bytes,
+  repositories: z.array(RepositoryStorageSchema),
+  growth: z.object({
+    windowDays: Bytes,
+    from: z.string(),
+    to: z.string(),
+    bytesAtStart: Bytes,
+    /** Negative while deletes free more than pushes add. */
+    bytesPerDay: z.number().int(),
+    daily: z.array(z.object({ date: z.string(), uniqueBytes: Bytes })),
+  }),
+});
+export type StorageReport = z.infer<typeof StorageReportSchema>;
 
 const DAY_MS = 86_400_000;
 

@@ -1,22 +1,11 @@
 import { app } from '@azure/functions';
-import { z } from 'zod';
 import { getConfig } from '../config';
-import { MAX_POLICY_PATTERN_LENGTH, POLICY_PATTERN } from '../core/policy';
+import { BackfillQuery, BackfillStatusQuery, type BackfillStarted, type BackfillStatus } from '../http/contract/backfill';
 import { handle } from '../http/handler';
-import { registryParam } from '../http/params';
 import { parseQuery } from '../http/query';
 import { json, problem } from '../http/responses';
 import { getRuntime } from '../runtime';
 import { ListingRefused, reconcileSummary, runProgress, startRun } from '../services/listing';
-
-const BackfillQuery = z.object({
-  registry: registryParam,
-  repository: z
-    .string()
-    .max(MAX_POLICY_PATTERN_LENGTH, `must be at most ${MAX_POLICY_PATTERN_LENGTH} characters`)
-    .regex(POLICY_PATTERN, 'is not a repository name or glob (team-a/*, team-a/**)')
-    .optional(),
-});
 
 app.http('backfill', {
   methods: ['GET'],
@@ -24,10 +13,10 @@ app.http('backfill', {
   authLevel: getConfig().API_AUTH_LEVEL,
   handler: handle(async (request) => {
     const runtime = getRuntime();
-    const { registry } = parseQuery(request, BackfillQuery.pick({ registry: true }));
+    const { registry } = parseQuery(request, BackfillStatusQuery);
     const [backfill, reconcile] = await Promise.all([runProgress(runtime.listingDeps, registry, 'backfill'), reconcileSummary(runtime.listingDeps, registry)]);
     if (!backfill && !reconcile) return problem(404, `no backfill of ${registry} was started; POST /api/backfill?registry=${registry} starts one`);
-    return json(200, { registry, backfill: backfill ?? null, reconcile: reconcile ?? null });
+    return json(200, { registry, backfill: backfill ?? null, reconcile: reconcile ?? null } satisfies BackfillStatus);
   }),
 });
 
@@ -42,7 +31,7 @@ app.http('backfillStart', {
     try {
       const result = await startRun(runtime.listingDeps, q.registry, 'backfill', q.repository ? { scope: q.repository } : {});
       if ('running' in result) return problem(409, `a backfill of ${q.registry} is running`, { backfill: result.running });
-      return json(202, { registry: q.registry, backfill: result.started });
+      return json(202, { registry: q.registry, backfill: result.started } satisfies BackfillStarted);
     } catch (e) {
       if (e instanceof ListingRefused) return problem(e.status, e.message);
       throw e;

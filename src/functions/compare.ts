@@ -1,19 +1,8 @@
-import { z } from 'zod';
 import { registerReadApi } from '../http/readApi';
-import { digestParam, limitParam, platformParam, registryParam, repositoryParam } from '../http/params';
+import { CompareQuery, type Comparison } from '../http/contract/compare';
 import { json, problem } from '../http/responses';
 import { getRuntime } from '../runtime';
 import { compareImages } from '../services/compare';
-
-const CompareQuery = z.object({
-  registry: registryParam,
-  repository: repositoryParam,
-  from: digestParam,
-  to: digestParam,
-  platform: platformParam.optional(),
-  /** Paths per list of the file-level diff. */
-  top: limitParam(20, 200),
-});
 
 registerReadApi('compare', CompareQuery, async (q) => {
   const runtime = getRuntime();
@@ -23,5 +12,5 @@ registerReadApi('compare', CompareQuery, async (q) => {
     return problem(status, error, details);
   }
   const { ok: _ok, ...body } = result;
-  return json(200, { registry: q.registry, repository: q.repository, ...body });
+  return json(200, { registry: q.registry, repository: q.repository, ...body } satisfies Comparison);
 });

@@ -3,7 +3,8 @@ import { eventGridValidationCode, normalizeEventGridDelivery } from '../core/eve
 import { readJsonBody } from '../http/body';
 import { handle } from '../http/handler';
 import { json, problem } from '../http/responses';
-import { acceptWebhook, MAX_HANDSHAKE_BYTES } from '../http/webhook';
+import { MAX_HANDSHAKE_BYTES, type EventGridValidation } from '../http/contract/webhooks';
+import { acceptWebhook } from '../http/webhook';
 import { getRuntime } from '../runtime';
 
 // Event Grid's durable alternative to ACR webhooks: it retries for 24 h, so a storage
@@ -28,7 +29,7 @@ app.http('eventGridWebhook', {
       const code = eventGridValidationCode(await readJsonBody(request, MAX_HANDSHAKE_BYTES));
       if (!code) return problem(400, 'not a subscription validation event');
       context.info('answered the Event Grid subscription validation handshake');
-      return json(200, { validationResponse: code });
+      return json(200, { validationResponse: code } satisfies EventGridValidation);
     }
     return acceptWebhook(request, context, getRuntime(), (body) => normalizeEventGridDelivery(body, request.headers.get('content-type')));
   }),

@@ -1,14 +1,11 @@
-import { z } from 'zod';
 import { registerReadApi } from '../http/readApi';
-import { digestParam, registryParam, repositoryParam } from '../http/params';
+import { ImageQuery, type ImageDetail } from '../http/contract/image';
 import { json, problem } from '../http/responses';
 import { getRuntime } from '../runtime';
 import { getImageDetail } from '../services/queries';
 
-const ImageQuery = z.object({ registry: registryParam, repository: repositoryParam, digest: digestParam });
-
 registerReadApi('image', ImageQuery, async (q) => {
   const image = await getImageDetail(getRuntime(), q.registry, q.repository, q.digest);
   if (!image) return problem(404, `no image ${q.digest} recorded in ${q.registry}/${q.repository}`);
-  return json(200, { registry: q.registry, repository: q.repository, ...image });
+  return json(200, { registry: q.registry, repository: q.repository, ...image } satisfies ImageDetail);
 });

@@ -1,23 +1,13 @@
 import { app } from '@azure/functions';
-import { z } from 'zod';
 import { getConfig } from '../config';
-import { MAX_POLICY_PATTERN_LENGTH, POLICY_PATTERN } from '../core/policy';
 import { readJsonBody } from '../http/body';
+import type { DetailsOf } from '../http/contract/errors';
+import { POLICY_BODY_LIMIT_BYTES, PolicyQuery, type PolicyAnswer, type PolicyRefused, type PolicySaved } from '../http/contract/policy';
 import { handle } from '../http/handler';
-import { registryParam } from '../http/params';
 import { parseQuery } from '../http/query';
 import { json, problem } from '../http/responses';
 import { getRuntime } from '../runtime';
 import { describePolicy, listPolicies, removePolicy, savePolicy } from '../services/policies';
-
-const PolicyQuery = z.object({
-  registry: registryParam,
-  repository: z
-    .string()
-    .max(MAX_POLICY_PATTERN_LENGTH, `must be at most ${MAX_POLICY_PATTERN_LENGTH} characters`)
-    .regex(POLICY_PATTERN, 'is not a repository name or glob (team-a/*, team-a/**)')
-    .optional(),
-});
 
 app.http('policy', {
   methods: ['GET'],
@@ -26,7 +16,10 @@ app.http('policy', {
   handler: handle(async (request) => {
     const runtime = getRuntime();
     const q = parseQuery(request, PolicyQuery);
-    return json(200, q.repository ? await describePolicy(runtime.policyDeps, q.registry, q.repository) : await listPolicies(runtime.policyDeps, q.registry));
+    const answer: PolicyAnswer = q.repository
+      ? await describePolicy(runtime.policyDeps, q.registry, q.repository)
+      : await listPolicies(runtime.policyDeps, q.registry);
+    return json(200, answer);
   }),
 });
 
@@ -45,8 +38,8 @@ app.http('policyWrite', {
         ? { status: 204 }
         : problem(404, `no policy for ${q.repository} in ${q.registry}`);
     }
-    const saved = await savePolicy(runtime.policyDeps, q.registry, q.repository, await readJsonBody(request, 64 * 1024));
-    if (!saved.ok) return problem(400, saved.error, { problems: saved.problems });
-    return json(saved.created ? 201 : 200, { registry: q.registry, ...saved.stored });
+    const saved = await savePolicy(runtime.policyDeps, q.registry, q.repository, await readJsonBody(request, POLICY_BODY_LIMIT_BYTES));
+    if (!saved.ok) return problem(400, saved.error, { problems: saved.problems } satisfies DetailsOf<PolicyRefused>);
+    return json(saved.created ? 201 : 200, { registry: q.registry, ...saved.stored } satisfies PolicySaved);
   }),
 });

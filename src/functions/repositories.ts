@@ -1,17 +1,10 @@
-import { z } from 'zod';
 import { registerReadApi } from '../http/readApi';
-import { continuationToken, keyContinuationParam, limitParam, registryParam } from '../http/params';
+import { continuationToken } from '../http/params';
+import { RepositoriesQuery, type RepositoriesAnswer } from '../http/contract/repositories';
 import { json } from '../http/responses';
 import { getRuntime } from '../runtime';
 import { listRepositories } from '../services/queries';
 import { reconcileSummary } from '../services/listing';
-
-const RepositoriesQuery = z.object({
-  registry: registryParam,
-  limit: limitParam(1000, 1000),
-  // Repository rows are keyed by the escaped name alone.
-  continuationToken: keyContinuationParam('').optional(),
-});
 
 registerReadApi('repositories', RepositoriesQuery, async ({ registry, limit, continuationToken: after }) => {
   const runtime = getRuntime();
@@ -25,5 +18,5 @@ registerReadApi('repositories', RepositoriesQuery, async ({ registry, limit, con
     repositories: page.repositories,
     continuationToken: page.after ? continuationToken(page.after) : null,
     reconcile: reconcile ? { since: reconcile.since, lastReconciledAt: reconcile.lastReconciledAt ?? null, missed: reconcile.missed } : null,
-  });
+  } satisfies RepositoriesAnswer);
 });

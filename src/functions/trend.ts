@@ -1,23 +1,10 @@
-import { z } from 'zod';
 import { registerReadApi } from '../http/readApi';
-import { continuationParam, continuationToken, limitParam, platformParam, registryParam, repositoryParam, tagParam, timeParam } from '../http/params';
+import { continuationToken } from '../http/params';
+import { TrendQuery, type TrendAnswer } from '../http/contract/trend';
 import { json, problem } from '../http/responses';
 import { getRuntime } from '../runtime';
 import { withContent } from '../services/contentView';
 import { getTrend } from '../services/queries';
-
-const TrendQuery = z.object({
-  registry: registryParam,
-  repository: repositoryParam,
-  tag: tagParam.optional(),
-  platform: platformParam.optional(),
-  since: timeParam.optional(),
-  until: timeParam.optional(),
-  limit: limitParam(1000, 1000),
-  continuationToken: continuationParam.optional(),
-  /** `true`: each point with its image's content figures (one more lookup per 14 images of the page). */
-  content: z.enum(['true', 'false'], { error: 'must be true or false' }).optional(),
-});
 
 registerReadApi('trend', TrendQuery, async (q) => {
   if (q.since && q.until && q.since > q.until) return problem(400, 'since must not be after until');
@@ -37,5 +24,5 @@ registerReadApi('trend', TrendQuery, async (q) => {
     repository: q.repository,
     points: records ? result.points.map((p) => withContent(p, records.get(p.digest))) : result.points,
     continuationToken: result.after ? continuationToken(result.after) : null,
-  });
+  } satisfies TrendAnswer);
 });

@@ -1,4 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
+import type { DetailsOf, TooLarge } from './contract/errors';
 import { HttpProblem, problem } from './responses';
 
 /**
@@ -7,7 +8,7 @@ import { HttpProblem, problem } from './responses';
  * With HTTP streams (src/index.ts) this is what bounds the memory a request can take.
  */
 export async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<unknown> {
-  const tooLarge = () => new HttpProblem(problem(413, `request body is larger than ${maxBytes} bytes`, { limitBytes: maxBytes }));
+  const tooLarge = () => new HttpProblem(problem(413, `request body is larger than ${maxBytes} bytes`, { limitBytes: maxBytes } satisfies DetailsOf<TooLarge>));
   const declared = Number(request.headers.get('content-length') ?? NaN);
   if (declared > maxBytes) throw tooLarge();
   const chunks: Uint8Array[] = [];

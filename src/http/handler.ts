@@ -1,6 +1,7 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { StorageUnavailableError } from '../adapters/storage';
 import { StoredRecordError } from '../core/errors';
+import type { DetailsOf, InternalError } from './contract/errors';
 import { HttpProblem, problem } from './responses';
 
 /** How long a client should wait before trying again after a storage outage answer. */
@@ -16,7 +17,11 @@ export function storageUnavailable(e: StorageUnavailableError, details: Record<s
  * so the answer names the record for whoever has to repair or remove it.
  */
 function storedRecordProblem(e: StoredRecordError, invocationId: string): HttpResponseInit {
-  return problem(500, e.message, { record: { table: e.table, partitionKey: e.partitionKey, rowKey: e.rowKey }, issues: e.issues, invocationId });
+  return problem(500, e.message, {
+    record: { table: e.table, partitionKey: e.partitionKey, rowKey: e.rowKey },
+    issues: e.issues,
+    invocationId,
+  } satisfies DetailsOf<InternalError>);
 }
 
 /**
@@ -41,7 +46,7 @@ export function handle(fn: (request: HttpRequest, context: InvocationContext) =>
         return storedRecordProblem(e, context.invocationId);
       }
       context.error(`unhandled error: ${(e as Error)?.stack ?? String(e)}`);
-      return problem(500, 'internal error', { invocationId: context.invocationId });
+      return problem(500, 'internal error', { invocationId: context.invocationId } satisfies DetailsOf<InternalError>);
     }
   };
 }

@@ -8,10 +8,10 @@ import { readJsonBody } from './body';
 import type { EnqueueFailure, EnqueueOutcome } from '../adapters/eventQueue';
 import { STORAGE_RETRY_AFTER_SECONDS } from './handler';
 import { problem, json } from './responses';
+import type { DetailsOf } from './contract/errors';
+import { MAX_WEBHOOK_BYTES, type RegistryRefused, type WebhookAccepted, type WebhookIgnored, type WebhookNotQueued } from './contract/webhooks';
 
-export const MAX_WEBHOOK_BYTES = 1024 * 1024;
-/** An unauthenticated validation handshake is one small event. */
-export const MAX_HANDSHAKE_BYTES = 64 * 1024;
+export { MAX_WEBHOOK_BYTES };
 
 function describe(e: RegistryEvent): string {
   const replaced = e.reportedTimestamp ? ` (reported time ${e.reportedTimestamp} replaced by the receive time ${e.timestamp})` : '';
@@ -49,17 +49,20 @@ export async function acceptWebhook(
   const refused = [...new Set(notification.events.map((e) => e.registry).filter((r) => !allowed.has(r)))];
   if (refused.length > 0) {
     context.warn(`webhook refused: registry ${escapeForLog(refused.join(', '))} is not in ALLOWED_REGISTRIES`);
-    return problem(403, `registry ${refused.join(', ')} is not allowed; add it to ALLOWED_REGISTRIES to track it`, { registries: refused });
+    return problem(403, `registry ${refused.join(', ')} is not allowed; add it to ALLOWED_REGISTRIES to track it`, {
+      registries: refused,
+    } satisfies DetailsOf<RegistryRefused>);
   }
   const ignored = notification.ignored.map((i) => ({ action: i.action, reason: i.reason, ...(i.id ? { id: i.id } : {}) }));
-  if (notification.events.length === 0) return json(200, { accepted: 0, ignored, ...(notification.ping ? { ping: 'ok' } : {}) });
+  if (notification.events.length === 0)
+    return json(200, { accepted: 0, ignored, ...(notification.ping ? { ping: 'ok' as const } : {}) } satisfies WebhookIgnored);
   const outcomes = await runtime.queue.enqueue(notification.events);
   for (const o of outcomes) {
     if (o.outcome === 'queued') context.info(`queued ${describe(o.event)}`);
     else context.error(`could not queue ${describe(o.event)} (${o.outcome}): ${o.reason}`);
   }
   const accepted = outcomes.filter((o) => o.outcome === 'queued').length;
-  if (accepted === outcomes.length) return json(202, { accepted, ...(ignored.length ? { ignored } : {}) });
+  if (accepted === outcomes.length) return json(202, { accepted, ...(ignored.length ? { ignored } : {}) } satisfies WebhookAccepted);
   return notQueued(outcomes, accepted, ignored);
 }
 
@@ -84,11 +87,12 @@ function notQueued(outcomes: EnqueueOutcome[], accepted: number, ignored: { acti
     503,
     `${what}: ${reasons.slice(0, 3).join('; ')}; retry later (events already queued are processed once)`,
     {
-      reason: kinds.length === 1 ? kinds[0] : 'mixed',
+      // At least one event failed, so there is at least one kind.
+      reason: kinds.length === 1 ? kinds[0]! : 'mixed',
       accepted,
       events: outcomes.map((o) => (o.outcome === 'queued' ? { id: o.event.id, outcome: o.outcome } : { id: o.event.id, outcome: o.outcome, reason: o.reason })),
       ...(ignored.length ? { ignored } : {}),
-    },
+    } satisfies DetailsOf<WebhookNotQueued>,
     { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) },
   );
 }

@@ -1,8 +1,9 @@
 import type { ImageContentRecord } from '../core/contentAnalysis';
 import type { ContentAnalysisStore } from './contentAnalysis';
+import type { ImageContentView } from '../http/contract/image';
 
 /** The analysis status of a platform image's content, for /api/image: pending with its layers' states, or the summary. */
-export async function contentView(layers: Pick<ContentAnalysisStore, 'image' | 'layers'>, registry: string, digest: string): Promise<Record<string, unknown>> {
+export async function contentView(layers: Pick<ContentAnalysisStore, 'image' | 'layers'>, registry: string, digest: string): Promise<ImageContentView> {
   const record = await layers.image(registry, digest);
   if (!record) return { status: 'not requested' };
   if (record.status === 'done' && record.summary)

@@ -107,16 +107,25 @@ export function pointEstimator(ctx: EstimateContext) {
 
 const num = z.coerce.number({ error: 'must be a number' });
 const TARGET_PARAMS = ['throughputMBps', 'parallelDownloads', 'perLayerOverheadMs', 'startBaselineSeconds'] as const;
-const OVERRIDE_KEYS = new Set<string>([
-  'sku',
-  'replicas',
-  'compressionRatio',
-  'extractMBps',
-  'aks.serialImagePulls',
-  'aks.otherImageBytesOnNewNode',
-  ...TARGET_PARAMS,
-  ...TARGETS.flatMap((t) => TARGET_PARAMS.map((p) => `${t}.${p}`)),
-]);
+const TARGET_PARAM_TEXT: Record<(typeof TARGET_PARAMS)[number], string> = {
+  throughputMBps: 'MB/s the target downloads compressed layers at',
+  parallelDownloads: 'Layers downloaded at once',
+  perLayerOverheadMs: 'Milliseconds of request round trips per layer',
+  startBaselineSeconds: 'Start time in seconds with the image already local',
+};
+
+/** Every what-if parameter with what it overrides: the set the parser accepts, and what the OpenAPI document lists. */
+export const ESTIMATE_OVERRIDES: Readonly<Record<string, string>> = {
+  sku: 'The SKU: `Basic`, `Standard` or `Premium`.',
+  replicas: 'Regions holding the registry, home region included (above 1 only with Premium).',
+  compressionRatio: 'Uncompressed / compressed bytes, for layers whose uncompressed size was not measured.',
+  extractMBps: 'MB/s the unpacked files are written at.',
+  'aks.serialImagePulls': "`true` or `false`: kubelet's `serializeImagePulls`, one image at a time per node.",
+  'aks.otherImageBytesOnNewNode': 'Compressed bytes of the other images (daemonsets…) a new AKS node pulls alongside.',
+  ...Object.fromEntries(TARGET_PARAMS.map((p) => [p, `${TARGET_PARAM_TEXT[p]}, on every target.`])),
+  ...Object.fromEntries(TARGETS.flatMap((t) => TARGET_PARAMS.map((p) => [`${t}.${p}`, `${TARGET_PARAM_TEXT[p]}, on ${t} (wins over \`${p}\`).`]))),
+};
+const OVERRIDE_KEYS = new Set(Object.keys(ESTIMATE_OVERRIDES));
 
 /**
  * Query-string overrides for `GET /api/estimate`: `sku`, `replicas`, the pull-model

@@ -3,6 +3,7 @@ import { composeFilesystem, layerChanges } from '../core/filesystem';
 import { diffFilesystems, listDirectory, type FilesystemDiff } from '../core/fileTree';
 import { EMPTY_INDEX, normalizePath, type LayerIndex } from '../core/layerIndex';
 import { readIndexes, type ContentAnalysisStore, type LayerIndexStore } from './contentAnalysis';
+import type { DirectoryListing, LayerChanges } from '../http/contract/files';
 import { findPlatformImage, type QueryStores } from './queries';
 
 /**
@@ -28,7 +29,10 @@ export interface FilesQuery {
 
 type Failure = { ok: false; status: 400 | 404 | 409; error: string; details?: Record<string, unknown> };
 
-export async function listFiles(deps: FilesDeps, q: FilesQuery): Promise<{ ok: true; body: Record<string, unknown> } | Failure> {
+/** What the API answers besides the registry and repository it was asked about. */
+type Listed = Omit<DirectoryListing, 'registry' | 'repository'> | Omit<LayerChanges, 'registry' | 'repository'>;
+
+export async function listFiles(deps: FilesDeps, q: FilesQuery): Promise<{ ok: true; body: Listed } | Failure> {
   const found = await findPlatformImage(deps, q.registry, q.repository, q.digest, q.platform);
   if (!found.ok) return { ok: false, status: found.status, error: found.error, ...(found.platforms ? { details: { platforms: found.platforms } } : {}) };
   const image = found.image;

@@ -16,6 +16,7 @@ import {
   type Found,
   type ReconcileMode,
   type ReconcileState,
+  type ReconcileSummary,
   type Run,
   type RunError,
   type RunKind,
@@ -452,10 +453,7 @@ export async function abandonUnit(deps: Pick<ListingDeps, 'runs' | 'now'>, unit:
 }
 
 /** Reconcile state as the APIs show it: since when, how many missed events it found, the last run. */
-export async function reconcileSummary(
-  deps: Pick<ListingDeps, 'runs'>,
-  registry: string,
-): Promise<{ since: string; lastReconciledAt?: string; lastFullAt?: string; missed: Found & { total: number }; lastRun?: RunProgress } | undefined> {
+export async function reconcileSummary(deps: Pick<ListingDeps, 'runs'>, registry: string): Promise<ReconcileSummary | undefined> {
   const state = await deps.runs.reconcileState(registry);
   if (!state) return undefined;
   const read = await deps.runs.run(registry, 'reconcile');

@@ -5,6 +5,7 @@ import type { PlatformImage } from '../core/sizing';
 import { latestPoint, type RepositorySummary } from '../core/repository';
 import type { TrendPoint } from '../core/trend';
 import { ContentResolver, storedOnly, type ContentStore } from './contentResolver';
+import type { PlatformDetail } from '../http/contract/image';
 
 export interface TrendQuery {
   registry: string;
@@ -23,6 +24,8 @@ export interface TrendReader {
   query(q: TrendQuery): Promise<{ points: TrendPoint[]; last?: string; more: boolean }>;
   /** Whether the repository has any point at all. */
   any(registry: string, repository: string): Promise<boolean>;
+  /** Points of a platform manifest, any tag: they name the index it was pushed in. */
+  ofDigest(registry: string, repository: string, digest: string): Promise<{ point: TrendPoint }[]>;
 }
 
 export interface RepositoryPageQuery {
@@ -71,7 +74,17 @@ export type PlatformLookup =
  */
 export async function findPlatformImage(stores: QueryStores, registry: string, repository: string, digest: string, platform?: string): Promise<PlatformLookup> {
   const record = await stores.images.get(registry, repository, digest);
-  if (!record) return { ok: false, status: 404, error: `no image ${digest} recorded in ${registry}/${repository}` };
+  if (!record) {
+    // A platform manifest pushed only inside its index (Distribution, a backfill) has no record of its own, yet
+    // its points, baselines and alerts name it: found through the index its points name.
+    const indexDigest = (await stores.points.ofDigest(registry, repository, digest)).find((p) => p.point.indexDigest)?.point.indexDigest;
+    if (indexDigest) {
+      const index = await stores.images.get(registry, repository, indexDigest);
+      const entry = index?.platforms.find((p): p is PlatformSummary => !isFailure(p) && p.digest === digest);
+      if (index && entry && (!platform || platform === entry.platform)) return findPlatformImage(stores, registry, repository, indexDigest, entry.platform);
+    }
+    return { ok: false, status: 404, error: `no image ${digest} recorded in ${registry}/${repository}` };
+  }
   const available = record.platforms.filter((p): p is PlatformSummary => !isFailure(p));
   if (available.length === 0)
     return { ok: false, status: 404, error: `image ${digest} has no readable platform (${record.status}${record.reason ? `: ${record.reason}` : ''})` };
@@ -124,7 +137,7 @@ export async function getImageDetail(
         history: image.history,
         layers: image.layers,
         ...(stores.layers ? { content: await contentView(stores.layers, registry, entry.digest) } : {}),
-      };
+      } satisfies PlatformDetail;
     }),
   );
   return { ...withoutRegistry(record), platforms };

@@ -6,6 +6,7 @@ import type { ImageContentRecord } from '../core/contentAnalysis';
 import type { ContentAnalysisStore } from './contentAnalysis';
 import { findPlatformImage, type QueryStores } from './queries';
 import type { PointStore } from './trendPoints';
+import type { EstimateAnswer } from '../http/contract/estimate';
 
 type Deps = QueryStores & {
   points: QueryStores['points'] & Pick<PointStore, 'ofDigest'>;
@@ -15,7 +16,8 @@ type Deps = QueryStores & {
   layers?: Pick<ContentAnalysisStore, 'images'>;
 };
 
-export type WhatIf = { ok: true; body: Record<string, unknown> } | { ok: false; status: 400 | 404; error: string; details?: Record<string, unknown> };
+export type WhatIf =
+  { ok: true; body: Omit<EstimateAnswer, 'registry' | 'repository'> } | { ok: false; status: 400 | 404; error: string; details?: Record<string, unknown> };
 
 /**
  * Estimates for a stored image with the configured model, or with query overrides for

@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertView } from '../../src/core/alert';
 import { alertMessage } from '../../src/core/card';
 import { contentAlert, firstPushBudgetAlert, improvementAlert, pathologicalAlert, regressionAlert } from '../support/sampleAlerts';
+import { launchChromium } from './support/browser';
 
 /**
  * Renders the alert cards with the Adaptive Cards JavaScript renderer in headless Chromium,
@@ -32,18 +33,7 @@ let page: Page;
 
 beforeAll(async () => {
   // No skip when Chromium is missing: the screenshots are part of what this test checks.
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 800, height: 600 } });
   fs.mkdirSync(OUT, { recursive: true });
 });

@@ -29,8 +29,10 @@ const meta = JSON.parse(fs.readFileSync(path.join(ROOT, 'dist', 'deploy.meta.jso
 const bundledPackages = new Set(Object.keys(meta.inputs).flatMap((f) => [...f.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)/g)].map((m) => m[1]!)));
 
 describe('the deployment package', () => {
-  it('holds the bundle, host.json and a package.json naming the bundle, with nothing to install', () => {
-    expect(fs.readdirSync(DEPLOY).sort()).toEqual(['host.json', 'index.js', 'package.json']);
+  it('holds the bundle, host.json, the dashboard pages and a package.json naming the bundle, with nothing to install', () => {
+    expect(fs.readdirSync(DEPLOY).sort()).toEqual(['host.json', 'index.js', 'package.json', 'ui']);
+    expect(fs.readdirSync(path.join(DEPLOY, 'ui')).sort()).toEqual(['index.html', 'reference.html']);
+    expect(fs.readFileSync(path.join(DEPLOY, 'ui', 'index.html'), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'dist', 'ui', 'index.html'), 'utf8'));
     const pkg = JSON.parse(fs.readFileSync(path.join(DEPLOY, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg.main).toBe('index.js');
     expect(pkg.engines).toEqual(rootPackage.engines);
@@ -82,5 +84,12 @@ describe('the deployment package served by the local host', () => {
     const [point] = await app.waitForPoints('deploy/app', 1);
     expect(point!.digest).toBe(pushed.digest);
     expect(point!.sizeBytes).toBeGreaterThan(6144);
+  });
+
+  it('serves the dashboard from ui/ beside the bundle', async () => {
+    const res = await app.get('/api/ui', { view: 'repository', registry: app.proxy.loginServer, repository: 'deploy/app' });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.body.toString('utf8')).toBe(fs.readFileSync(path.join(DEPLOY, 'ui', 'index.html'), 'utf8'));
   });
 });

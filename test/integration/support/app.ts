@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TrendPoint } from '../../../src/core/trend';
 import { startTestAzurite } from './azurite';
+import { loadContract, type ContractCheck } from './contract';
 import { startLocalHost, type LocalHost } from './host';
 import { request, type HttpResponse } from './http';
 import { startRegistryProxy, type RegistryProxy } from './proxy';
@@ -19,8 +20,12 @@ export interface AppUnderTest {
   /** The login server the app fetches from: every registry request goes through it and is counted. */
   proxy: RegistryProxy;
   connectionString: string;
+  /** POSTs to the app; the answer is checked against the app's OpenAPI document (support/contract.ts). */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<JsonResponse>;
+  /** GETs from the app; the answer is checked against the app's OpenAPI document (support/contract.ts). */
   get(path: string, query?: Record<string, string | number | undefined>): Promise<JsonResponse>;
+  /** Checks an answer a test got by other means (`request`) against the app's OpenAPI document; throws naming what differs. */
+  checkAnswer(method: string, url: URL, res: HttpResponse): Promise<void>;
   /** Sends an ACR `push` webhook the way ACR does, for an image in the proxied registry. */
   acrPush(push: {
     repository: string;
@@ -87,18 +92,26 @@ export async function startApp(opts: StartAppOptions = {}): Promise<AppUnderTest
     { appDir: opts.appDir },
   );
 
-  const post = async (path: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${SECRET}` }) =>
-    withJson(
-      await request(`${host.url}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
-        body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
-      }),
-    );
+  // Read from the host once, on the first answer to check.
+  let contract: Promise<ContractCheck> | undefined;
+  const checkAnswer = async (method: string, url: URL, res: HttpResponse) => (await (contract ??= loadContract(host.url)))(method, url, res);
+  const checked = async (method: string, url: URL, res: HttpResponse) => {
+    await checkAnswer(method, url, res);
+    return withJson(res);
+  };
+  const post = async (path: string, body: unknown, headers: Record<string, string> = { authorization: `Bearer ${SECRET}` }) => {
+    const url = new URL(`${host.url}${path}`);
+    const res = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    });
+    return checked('POST', url, res);
+  };
   const get = async (path: string, query: Record<string, string | number | undefined> = {}) => {
     const url = new URL(`${host.url}${path}`);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
-    return withJson(await request(url));
+    return checked('GET', url, await request(url));
   };
 
   return {
@@ -108,6 +121,7 @@ export async function startApp(opts: StartAppOptions = {}): Promise<AppUnderTest
     connectionString: azurite.connectionString,
     post,
     get,
+    checkAnswer,
     acrPush: (p) =>
       post('/api/webhooks/acr', {
         id: p.id ?? randomUUID(),

@@ -266,6 +266,8 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
     read('alerts', ['registry', 'repository', 'since', 'state', 'limit']),
     read('failures', ['registry', 'limit']),
     read('backfill', ['registry']),
+    // The dashboard page: `view` picks the page, anything else is the dashboard.
+    read('ui', ['view']),
     {
       name: 'backfillStart',
       methods: ['POST'],
@@ -321,6 +323,13 @@ export function endpointSpecs(opts: { registry: string; secret: string }): Endpo
           headers: { 'content-type': 'application/json' },
           ...(method === 'PUT' ? { body } : {}),
         })),
+    },
+    {
+      // Takes no parameters: hostile ones (a function key as `code` among them) change nothing.
+      name: 'openapi',
+      methods: ['GET'],
+      path: '/api/openapi.json',
+      arbitrary: params(['code'], {}).map((query) => ({ endpoint: 'openapi', method: 'GET', path: '/api/openapi.json', query, headers: {} })),
     },
     {
       name: 'replayFailures',

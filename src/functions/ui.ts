@@ -1,0 +1,19 @@
+import path from 'node:path';
+import { app } from '@azure/functions';
+import { handle } from '../http/handler';
+import { UiPages, uiResponse } from '../http/uiPage';
+
+/**
+ * Where the built pages are, relative to the loaded entry: the deployment bundle
+ * (dist/deploy/index.js) has them in ui/ beside it; tsc's output (dist/src/functions/ui.js,
+ * what the local host loads from the repository root) two levels up, in dist/ui/.
+ */
+const pages = new UiPages([path.join(__dirname, 'ui'), path.join(__dirname, '..', '..', 'ui')]);
+
+// Anonymous: the page holds no data; what it shows comes from the read APIs under API_AUTH_LEVEL.
+app.http('ui', {
+  methods: ['GET'],
+  route: 'ui',
+  authLevel: 'anonymous',
+  handler: handle(async (request) => uiResponse(pages, request.query.get('view'), request.headers.get('if-none-match'))),
+});

@@ -1,0 +1,85 @@
+import { askForKey, storedKey } from './functionKey';
+import type { TrendPage, TrendPointView } from './types';
+
+/** An API's error answer: its status and the `error` it gave, shown as it is. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+type Query = Record<string, string | number | undefined>;
+
+/** The read APIs sit beside the page: `/api/ui` → `/api/trend`, whatever the host and route prefix. */
+function apiUrl(name: string, query: Query): string {
+  const url = new URL(name, location.href);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+  return url.toString();
+}
+
+/**
+ * GET a read API as JSON. A 401 asks for a function key (once for all requests waiting
+ * on it) and tries again with it; any other error answer becomes an ApiError with the
+ * API's own message.
+ */
+export async function getJson<T>(name: string, query: Query = {}, signal?: AbortSignal): Promise<T> {
+  const url = apiUrl(name, query);
+  for (let attempt = 0; ; attempt++) {
+    const key = storedKey();
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { accept: 'application/json', ...(key ? { 'x-functions-key': key } : {}) }, signal });
+    } catch (e) {
+      if ((e as Error).name === 'AbortError') throw e;
+      throw new ApiError(0, `the service did not answer (${(e as Error).message})`, name);
+    }
+    if (res.status === 401 && attempt < 3) {
+      if (!(await askForKey(key !== undefined))) throw new ApiError(401, 'a function key is needed to read this', name);
+      continue;
+    }
+    const text = await res.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (!res.ok) {
+      const error = (body as { error?: unknown } | undefined)?.error;
+      throw new ApiError(res.status, typeof error === 'string' ? error : `HTTP ${res.status} from /api/${name}`, name);
+    }
+    return body as T;
+  }
+}
+
+/** Every page of a trend, oldest first (the API pages by 1,000). */
+export async function getTrend(query: Query, signal?: AbortSignal): Promise<TrendPointView[]> {
+  const points: TrendPointView[] = [];
+  let token: string | undefined;
+  do {
+    const page: TrendPage = await getJson<TrendPage>('trend', { ...query, limit: 1000, continuationToken: token }, signal);
+    points.push(...page.points);
+    token = page.continuationToken ?? undefined;
+  } while (token);
+  return points;
+}
+
+/** Runs `tasks` with at most `limit` at a time, so a page of rows does not open a hundred requests at once. */
+export function limiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>) => {
+    if (running >= limit) await new Promise<void>((r) => queue.push(r));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      queue.shift()?.();
+    }
+  };
+}

@@ -1,0 +1,82 @@
+import { h } from '../dom';
+
+/**
+ * With `API_AUTH_LEVEL=function` (and no Entra sign-in in front) the read APIs answer
+ * 401 without a function key. The dashboard then asks once, keeps the key for this
+ * browser tab's session only (sessionStorage: gone when the tab closes, never written to
+ * disk as a cookie or localStorage would be) and sends it as `x-functions-key`.
+ */
+
+const STORAGE_KEY = 'acr-size-tracker.functionKey';
+
+export function storedKey(): string | undefined {
+  try {
+    return sessionStorage.getItem(STORAGE_KEY) ?? undefined;
+  } catch {
+    return undefined; // storage disabled: the key lives only as long as the page
+  }
+}
+
+function storeKey(key: string | undefined): void {
+  try {
+    if (key) sessionStorage.setItem(STORAGE_KEY, key);
+    else sessionStorage.removeItem(STORAGE_KEY);
+  } catch {
+    // see storedKey
+  }
+}
+
+let asking: Promise<string | undefined> | undefined;
+
+/**
+ * Shows the key dialog, once for every request that met a 401 at the same time.
+ * Resolves with the key entered, or undefined when the person cancels.
+ */
+export function askForKey(refused: boolean): Promise<string | undefined> {
+  if (asking) return asking;
+  storeKey(undefined);
+  asking = new Promise<string | undefined>((resolve) => {
+    const input = h('input', { type: 'password', id: 'function-key', name: 'function-key', autocomplete: 'off', required: true, spellcheck: 'false' });
+    const form = h(
+      'form',
+      { method: 'dialog', class: 'key-form' },
+      h('h2', {}, 'Function key needed'),
+      h(
+        'p',
+        {},
+        refused
+          ? 'The API refused the key given. Enter a function key of this Function App.'
+          : 'The APIs of this Function App need a function key (API_AUTH_LEVEL=function).',
+      ),
+      h('p', { class: 'muted' }, 'It is kept for this browser tab only and sent as the x-functions-key header.'),
+      h('label', { for: 'function-key' }, 'Function key'),
+      input,
+      h(
+        'div',
+        { class: 'key-actions' },
+        h('button', { type: 'submit', value: 'ok' }, 'Use this key'),
+        h('button', { type: 'button', class: 'secondary' }, 'Cancel'),
+      ),
+    );
+    const dialog = h('dialog', { 'aria-labelledby': 'key-title', class: 'key-dialog' }, form);
+    form.querySelector('h2')!.id = 'key-title';
+    const finish = (key: string | undefined) => {
+      asking = undefined;
+      storeKey(key);
+      dialog.close();
+      dialog.remove();
+      resolve(key);
+    };
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const key = input.value.trim();
+      if (key) finish(key);
+    });
+    form.querySelector('button.secondary')!.addEventListener('click', () => finish(undefined));
+    dialog.addEventListener('cancel', () => finish(undefined));
+    document.body.append(dialog);
+    dialog.showModal();
+    input.focus();
+  });
+  return asking;
+}
