@@ -22,7 +22,7 @@ import type { PointEstimates, PointRef } from './core/trend';
 import { ALERTS_QUEUE, CONTENT_QUEUE, DELIVERIES_QUEUE, EVENTS_POISON_QUEUE, LAYERS_QUEUE, LISTING_QUEUE } from './names';
 import { RateGate } from './adapters/tables/rateTable';
 import { RunTable } from './adapters/tables/runTable';
-import { catalogFor } from './adapters/catalog/catalogFor';
+import { CatalogPool, catalogFor } from './adapters/catalog/catalogFor';
 import type { ListingDeps, ListingUnit } from './services/listing';
 import { trackedRepositories } from './services/queries';
 import { contentSubjectOf, type ContentRequest, type LayerWork } from './core/contentAnalysis';
@@ -132,6 +132,7 @@ export function getRuntime(): Runtime {
   const rateGate = new RateGate(tables, { limit: config.BACKFILL_REQUESTS_PER_SECOND });
   const listedRegistry = new RegistryClient({ timeoutMs: config.REGISTRY_TIMEOUT_MS, maxRetries: config.REGISTRY_MAX_RETRIES, gate: rateGate });
   const runs = new RunTable(tables);
+  const catalogs = new CatalogPool((registry, onRequest) => catalogFor(registry, { gate: rateGate, onRequest, timeoutMs: config.REGISTRY_TIMEOUT_MS }));
   current = {
     config,
     queue,
@@ -199,7 +200,7 @@ export function getRuntime(): Runtime {
     listedRegistry,
     listingDeps: {
       runs,
-      catalogFor: (registry, counted) => catalogFor(registry, { gate: rateGate, onRequest: counted, timeoutMs: config.REGISTRY_TIMEOUT_MS }),
+      catalogFor: (registry, counted) => catalogs.for(registry, counted),
       events: queue,
       units: new WorkQueue<ListingUnit>(config.storage, LISTING_QUEUE),
       content,

@@ -40,6 +40,8 @@ export const RunSchema = z.object({
   listedAt: z.string().optional(),
   finishedAt: z.string().optional(),
   failed: z.string().optional(),
+  /** The run's progress as it ended, kept so reading a finished run reads this row alone, not its repositories and events. */
+  final: z.lazy(() => RunProgressSchema).optional(),
   catalog: z.object({ cursor: z.string().optional(), done: z.boolean(), requests: z.number().int().nonnegative() }),
   errors: z.array(RunErrorSchema),
 });

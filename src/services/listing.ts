@@ -104,15 +104,15 @@ export async function runProgress(deps: Pick<ListingDeps, 'runs'>, registry: str
 }
 
 async function progressFor(deps: Pick<ListingDeps, 'runs'>, run: Run): Promise<RunProgress> {
+  if (run.final) return run.final;
   const [repositories, processed] = await Promise.all([deps.runs.repositories(run), deps.runs.processed(run.registry, run.id)]);
   const progress = progressOf(run, repositories, processed);
-  if (progress.state === 'done' && !run.finishedAt) {
-    // The first reader to see it done records when: the last event is processed by ingest, which knows nothing of runs.
-    const finishedAt = nowOf({}).toISOString();
-    await deps.runs.updateRun(run.registry, run.kind, (r) => (r && r.id === run.id && !r.finishedAt ? { ...r, finishedAt } : r!));
-    progress.finishedAt = finishedAt;
-  }
-  return progress;
+  if (progress.state === 'running') return progress;
+  // The first reader to see it end records when, and how it ended: the last event is processed by
+  // ingest, which knows nothing of runs; every later read (the APIs, the next start) reads this row alone.
+  const final = { ...progress, finishedAt: run.finishedAt ?? nowOf({}).toISOString() };
+  await deps.runs.updateRun(run.registry, run.kind, (r) => (r && r.id === run.id && !r.final ? { ...r, finishedAt: final.finishedAt, final } : r!));
+  return final;
 }
 
 /** `previous`: the finished run the new one replaced. */

@@ -5,11 +5,9 @@ import type { BlobLedger } from './ingest';
 import type { ImageContentRecord } from '../core/contentAnalysis';
 import type { ContentAnalysisStore } from './contentAnalysis';
 import { findPlatformImage, type QueryStores } from './queries';
-import type { PointStore } from './trendPoints';
 import type { EstimateAnswer } from '../http/contract/estimate';
 
 type Deps = QueryStores & {
-  points: QueryStores['points'] & Pick<PointStore, 'ofDigest'>;
   blobs: Pick<BlobLedger, 'liveBytes'>;
   estimates: EstimateContext;
   /** What the registry has read of images' layers (LAYER_ANALYSIS). */

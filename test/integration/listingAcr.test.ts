@@ -9,6 +9,7 @@ import { QueueClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AcrCatalog } from '../../src/adapters/catalog/acrCatalog';
+import { CatalogPool } from '../../src/adapters/catalog/catalogFor';
 import { EventQueue } from '../../src/adapters/eventQueue';
 import { ContentTable } from '../../src/adapters/tables/contentTable';
 import { PointTable } from '../../src/adapters/tables/pointTable';
@@ -93,9 +94,13 @@ beforeAll(async () => {
   points = new PointTable(tables);
   const credential: TokenCredential = { getToken: async () => ({ token: acr.aadToken, expiresOnTimestamp: Date.now() + 3_600_000 }) };
   const passthrough = { gate: async () => undefined, throttled: async () => undefined };
+  // As the runtime wires it: one catalog per registry, shared by every unit.
+  const catalogs = new CatalogPool(
+    (_r, onRequest) => new AcrCatalog({ gate: passthrough, timeoutMs: 5_000, credential, onRequest: () => (requests++, onRequest()) }),
+  );
   deps = {
     runs: new RunTable(tables),
-    catalogFor: (_r, counted) => new AcrCatalog({ gate: passthrough, timeoutMs: 5_000, credential, onRequest: () => (requests++, counted()) }),
+    catalogFor: (r, counted) => catalogs.for(r, counted),
     events: new EventQueue(conn, 'acr-events'),
     units: new WorkQueue<ListingUnit>(conn, 'acr-units'),
     content: new ContentTable(tables),
@@ -143,6 +148,12 @@ describe('the ACR path', () => {
     const p = await runProgress(deps, registry(), 'backfill');
     expect(p).toMatchObject({ state: 'done', tagsFound: 5, eventsQueued: 5, eventsProcessed: 5, repositories: { done: 2, total: 2 } });
     console.log(`ACR backfill of 5 tags: ${requests} requests (challenges and token exchanges included), listing ${p!.requests}`);
+    // Its end is kept on the run's row: a later read reads that row alone, not the repositories and events.
+    expect((await deps.runs.run(registry(), 'backfill'))!.value.final).toEqual(p);
+    // Three units (the catalog page and two repositories), one AAD token exchanged: the units share the catalog's client.
+    expect(acr.requests().filter((r) => r.method === 'POST' && r.path.startsWith('/oauth2/exchange'))).toHaveLength(1);
+    // Each unit counted its own requests, and together they are all of them.
+    expect(p!.requests).toBe(requests);
   });
 
   it('reconciles newest first and stops at the watermark; a full run finds deletes from the manifest listing', async () => {
