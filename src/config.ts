@@ -92,6 +92,10 @@ const optionalUrl = z.preprocess(
   z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
 );
 
+/** A GUID, or unset when empty. */
+const optionalGuid = (error: string) =>
+  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v), z.guid({ error }).optional());
+
 const settingsSchema = z.object({
   WEBHOOK_SECRET: secretSetting('is required: the shared secret registries send as "Authorization: Bearer <secret>"'),
   /** During a rotation, the secret being replaced: both are accepted until this is removed. */
@@ -249,6 +253,35 @@ const settingsSchema = z.object({
   API_WRITE_AUTH_LEVEL: z
     .enum(['function', 'admin'], { error: 'must be "function" or "admin" (policy writes are never anonymous: they can mute or re-route alerts)' })
     .default('function'),
+  /**
+   * Microsoft Entra ID sign-in: with both set, the dashboard signs people in (authorization code flow with PKCE)
+   * and every read and write API wants an access token of this tenant for this app registration.
+   */
+  ENTRA_TENANT_ID: optionalGuid('must be the directory (tenant) id, a GUID'),
+  ENTRA_CLIENT_ID: optionalGuid("must be the app registration's application (client) id, a GUID"),
+  /** Where the tenant signs people in: the public cloud's, or a sovereign cloud's (e.g. https://login.microsoftonline.us). */
+  ENTRA_AUTHORITY_HOST: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z
+      .url({ protocol: /^https$/, error: 'must be an https URL, e.g. https://login.microsoftonline.com' })
+      .default('https://login.microsoftonline.com')
+      .transform((v) => v.replace(/\/+$/, '')),
+  ),
+  /** The delegated permission the app registration exposes (`api://<client id>/<scope>`) that people's tokens must carry. */
+  ENTRA_SCOPE: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{1,120}$/, 'must be a scope name such as access_as_user (letters, digits, ".", "_", "-")')
+    .default('access_as_user'),
+  /** The app role an app-only token (client credentials) must carry; unset, only people are let in. */
+  ENTRA_APP_ROLE: z.preprocess(
+    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9._-]{1,120}$/, 'must be an app role value (letters, digits, ".", "_", "-")')
+      .optional(),
+  ),
 });
 
 export type Settings = z.output<typeof settingsSchema>;
@@ -364,9 +397,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }
     }
   }
+  if (parsed.success && (parsed.data.ENTRA_TENANT_ID === undefined) !== (parsed.data.ENTRA_CLIENT_ID === undefined)) {
+    const [setting, other] = parsed.data.ENTRA_TENANT_ID === undefined ? ['ENTRA_TENANT_ID', 'ENTRA_CLIENT_ID'] : ['ENTRA_CLIENT_ID', 'ENTRA_TENANT_ID'];
+    problems.push({ setting, message: `is required with ${other}: Entra sign-in needs the tenant and the app registration` });
+  }
   if (problems.length > 0 || !parsed.success || !storage) throw new ConfigError(problems);
   const profiles = Object.fromEntries(Object.entries(parsed.data.REGISTRY_PROFILES ?? {}).map(([k, v]) => [k.trim().toLowerCase(), v]));
   return { ...parsed.data, REGISTRY_PROFILES: profiles, storage };
+}
+
+/** Entra ID sign-in as the settings configure it, or undefined when it is off (neither ENTRA_TENANT_ID nor ENTRA_CLIENT_ID). */
+export interface SignInSettings {
+  authorityHost: string;
+  tenantId: string;
+  clientId: string;
+  scope: string;
+  appRole?: string;
+}
+
+export function signInSettings(config: Settings): SignInSettings | undefined {
+  if (!config.ENTRA_TENANT_ID || !config.ENTRA_CLIENT_ID) return undefined;
+  return {
+    authorityHost: config.ENTRA_AUTHORITY_HOST,
+    tenantId: config.ENTRA_TENANT_ID,
+    clientId: config.ENTRA_CLIENT_ID,
+    scope: config.ENTRA_SCOPE,
+    ...(config.ENTRA_APP_ROLE ? { appRole: config.ENTRA_APP_ROLE } : {}),
+  };
 }
 
 let cached: Config | undefined;

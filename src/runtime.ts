@@ -14,7 +14,8 @@ import { postToTeams } from './adapters/teams';
 import { WorkQueue } from './adapters/workQueue';
 import { LayerIndexBlobs } from './adapters/layerIndexBlobs';
 import { LayerTable } from './adapters/tables/layerTable';
-import { getConfig, type Config } from './config';
+import { getConfig, signInSettings, type Config } from './config';
+import { EntraTokens } from './adapters/entraTokens';
 import type { AlertRef } from './core/alertMessages';
 import { effectivePolicy, type EffectivePolicy, type PolicyDefaults } from './core/policy';
 import { routeProblem } from './core/teamsRoute';
@@ -73,6 +74,8 @@ export interface Runtime {
   /** The registry as backfill and reconcile events read it: under BACKFILL_REQUESTS_PER_SECOND, shared by every instance. */
   listedRegistry: RegistryClient;
   listingDeps: ListingDeps;
+  /** Entra ID access tokens, checked on the read and write APIs; undefined when sign-in is off. */
+  signIn?: EntraTokens;
 }
 
 export function policyDefaults(config: Config): PolicyDefaults {
@@ -132,6 +135,7 @@ export function getRuntime(): Runtime {
   const rateGate = new RateGate(tables, { limit: config.BACKFILL_REQUESTS_PER_SECOND });
   const listedRegistry = new RegistryClient({ timeoutMs: config.REGISTRY_TIMEOUT_MS, maxRetries: config.REGISTRY_MAX_RETRIES, gate: rateGate });
   const runs = new RunTable(tables);
+  const signIn = signInSettings(config);
   const catalogs = new CatalogPool((registry, onRequest) => catalogFor(registry, { gate: rateGate, onRequest, timeoutMs: config.REGISTRY_TIMEOUT_MS }));
   current = {
     config,
@@ -198,6 +202,7 @@ export function getRuntime(): Runtime {
     },
     runs,
     listedRegistry,
+    ...(signIn ? { signIn: new EntraTokens(signIn) } : {}),
     listingDeps: {
       runs,
       catalogFor: (registry, counted) => catalogs.for(registry, counted),

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { commonAnswers, type Answer, type Operation } from './contract/operation';
 import { OPERATIONS, TAGS } from './contract/operations';
 import { contractRegistry } from './contract/registry';
+import { apiScope } from '../core/signIn';
+import { SignInRefusedSchema, SignInUnavailableSchema, StorageUnavailableSchema } from './contract/errors';
 
 /**
  * The OpenAPI 3.1 document of every HTTP endpoint, generated from the contract
@@ -17,6 +19,8 @@ export interface DocumentOptions {
   readAuthLevel: 'function' | 'anonymous';
   /** API_WRITE_AUTH_LEVEL: `admin` takes the host's master key. */
   writeAuthLevel: 'function' | 'admin';
+  /** Entra ID sign-in, when it is on: the reads and writes then want an access token too. */
+  signIn?: { authorityHost: string; tenantId: string; clientId: string; scope: string };
 }
 
 /** The version of the app the document describes (package.json's; a test keeps them equal). */
@@ -77,9 +81,40 @@ function keyRequired(op: Operation, opts: DocumentOptions): boolean {
   return op.access === 'write' || (op.access === 'read' && opts.readAuthLevel === 'function');
 }
 
+const signedIn = (op: Operation, opts: DocumentOptions): boolean => opts.signIn !== undefined && (op.access === 'read' || op.access === 'write');
+
+/** The scope a person's token is asked for: `api://<client id>/<scope>`. */
+const scopeOf = (signIn: NonNullable<DocumentOptions['signIn']>) => apiScope(signIn.clientId, signIn.scope);
+
+/** Each object is one way in (OpenAPI: its schemes all at once); the key and the token are both needed when both are on. */
 function security(op: Operation, opts: DocumentOptions): Record<string, string[]>[] {
   if (op.access === 'webhook') return [{ webhookSecret: [] }];
-  return keyRequired(op, opts) ? [{ functionKey: [] }, { functionKeyQuery: [] }] : [];
+  const entra: Record<string, string[]> = signedIn(op, opts) ? { entra: [scopeOf(opts.signIn!)] } : {};
+  if (keyRequired(op, opts))
+    return [
+      { functionKey: [], ...entra },
+      { functionKeyQuery: [], ...entra },
+    ];
+  return signedIn(op, opts) ? [entra] : [];
+}
+
+function refusals(op: Operation, opts: DocumentOptions): Partial<Record<number, Answer>> {
+  if (signedIn(op, opts)) {
+    return {
+      401: {
+        description:
+          'Entra ID sign-in refused the call (no access token, or one not accepted: the body says why). Without the function key its level asks for, the Functions host answers 401 itself, without a body.',
+        body: SignInRefusedSchema,
+        headers: { 'WWW-Authenticate': '`Bearer`, with `authorization_uri` (where to sign in) and, for a token that was refused, `error="invalid_token"`.' },
+      },
+      503: {
+        description: "Storage, or the tenant's sign-in keys, could not be reached or did not answer in time.",
+        body: z.union([StorageUnavailableSchema, SignInUnavailableSchema]),
+        headers: { 'Retry-After': 'Seconds to wait before trying again.' },
+      },
+    };
+  }
+  return keyRequired(op, opts) ? { 401: { description: 'The function key is missing or wrong (answered by the Functions host, without a body).' } } : {};
 }
 
 function response(answer: Answer): object {
@@ -95,7 +130,7 @@ function response(answer: Answer): object {
 function operation(op: Operation, opts: DocumentOptions): object {
   const answers: Partial<Record<number, Answer>> = {
     ...commonAnswers(op),
-    ...(keyRequired(op, opts) ? { 401: { description: 'The function key is missing or wrong (answered by the Functions host, without a body).' } } : {}),
+    ...refusals(op, opts),
     ...op.answers,
   };
   const parameters = [
@@ -156,6 +191,21 @@ export function openApiDocument(opts: DocumentOptions): Record<string, unknown> 
           description: `A function key, checked by the Functions host in Azure (API_AUTH_LEVEL=${opts.readAuthLevel} for the reads; ${writeKey}). The local host checks no key.`,
         },
         functionKeyQuery: { type: 'apiKey', in: 'query', name: 'code', description: 'The same key as the `code` query parameter.' },
+        ...(opts.signIn
+          ? {
+              entra: {
+                type: 'oauth2',
+                description: `Microsoft Entra ID (ENTRA_TENANT_ID, ENTRA_CLIENT_ID): a v2.0 access token of tenant ${opts.signIn.tenantId} for this app, as \`Authorization: Bearer <token>\`. People sign in with the authorization code flow and PKCE (the dashboard does); an app-only token needs the app role ENTRA_APP_ROLE names.`,
+                flows: {
+                  authorizationCode: {
+                    authorizationUrl: `${opts.signIn.authorityHost}/${opts.signIn.tenantId}/oauth2/v2.0/authorize`,
+                    tokenUrl: `${opts.signIn.authorityHost}/${opts.signIn.tenantId}/oauth2/v2.0/token`,
+                    scopes: { [scopeOf(opts.signIn)]: 'Read and change what the service knows, as the person signed in.' },
+                  },
+                },
+              },
+            }
+          : {}),
         webhookSecret: {
           type: 'http',
           scheme: 'bearer',

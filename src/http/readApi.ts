@@ -3,10 +3,12 @@ import type { z } from 'zod';
 import { getConfig } from '../config';
 import { handle } from './handler';
 import { parseQuery } from './query';
+import { signedIn } from './signIn';
 
 /**
  * Registers a read API: `GET /api/<name>`, its query validated by `query` (400 naming
- * each bad parameter), under the shared API_AUTH_LEVEL. One registration per function.
+ * each bad parameter), under the shared API_AUTH_LEVEL and, when it is on, Entra ID sign-in.
+ * One registration per function.
  */
 export function registerReadApi<S extends z.ZodType>(
   name: string,
@@ -17,6 +19,6 @@ export function registerReadApi<S extends z.ZodType>(
     methods: ['GET'],
     route: name,
     authLevel: getConfig().API_AUTH_LEVEL,
-    handler: handle((request, context) => answer(parseQuery(request, query), request, context)),
+    handler: handle(signedIn((request, context) => answer(parseQuery(request, query), request, context))),
   });
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { HttpResponseInit } from '@azure/functions';
+import { SIGN_IN_META } from '../core/signIn';
 import { problem } from './responses';
 
 /**
@@ -34,7 +35,7 @@ export function inlineHashes(html: string, element: 'script' | 'style'): string[
  * runs its search in a worker made from a blob, so its page allows inline styles (which
  * cannot run code) and blob workers; scripts stay hash-only there too.
  */
-export function contentSecurityPolicy(html: string, page: UiPageName): string {
+export function contentSecurityPolicy(html: string, page: UiPageName, signIn?: PageSignIn): string {
   const scripts = inlineHashes(html, 'script').join(' ');
   const styles = page === 'reference' ? "'unsafe-inline'" : inlineHashes(html, 'style').join(' ') || "'none'";
   return [
@@ -43,12 +44,34 @@ export function contentSecurityPolicy(html: string, page: UiPageName): string {
     `style-src ${styles}`,
     "img-src 'self' data:",
     "font-src 'self' data:",
-    "connect-src 'self'",
+    // Signing in redeems the code at the tenant's token endpoint, from the page (a single-page app's flow).
+    `connect-src 'self'${signIn ? ` ${new URL(signIn.authority).origin}` : ''}`,
     ...(page === 'reference' ? ['worker-src blob:'] : []),
     "base-uri 'none'",
     "form-action 'self'",
     "frame-ancestors 'self'",
   ].join('; ');
+}
+
+/** What the pages need to sign people in with Entra ID (src/config.ts signInSettings), as they read it. */
+export interface PageSignIn {
+  /** `<authority host>/<tenant id>`: the authorize and token endpoints are under `/oauth2/v2.0/`. */
+  authority: string;
+  clientId: string;
+  /** The scope to ask for: `api://<client id>/<ENTRA_SCOPE>`. */
+  scope: string;
+}
+
+const attribute = (v: string) => v.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * The page with the sign-in settings in a `<meta>` element: data, not script, so the
+ * CSP's script hashes stay those of the build, and a page without it signs nobody in.
+ */
+export function withSignIn(html: string, signIn: PageSignIn | undefined): string {
+  if (!signIn) return html;
+  if (!html.includes('</head>')) throw new Error('the dashboard page has no </head> to put the sign-in settings before');
+  return html.replace('</head>', `<meta name="${SIGN_IN_META}" content="${attribute(JSON.stringify(signIn))}"></head>`);
 }
 
 /**
@@ -59,7 +82,10 @@ export function contentSecurityPolicy(html: string, page: UiPageName): string {
 export class UiPages {
   private readonly loaded = new Map<UiPageName, UiPage>();
 
-  constructor(private readonly directories: string[]) {}
+  constructor(
+    private readonly directories: string[],
+    private readonly signIn?: PageSignIn,
+  ) {}
 
   get(name: UiPageName): UiPage | undefined {
     const cached = this.loaded.get(name);
@@ -67,8 +93,12 @@ export class UiPages {
     for (const dir of this.directories) {
       const file = path.join(dir, UI_FILES[name]);
       if (!fs.existsSync(file)) continue;
-      const html = fs.readFileSync(file, 'utf8');
-      const page = { html, etag: `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"`, csp: contentSecurityPolicy(html, name) };
+      const html = withSignIn(fs.readFileSync(file, 'utf8'), this.signIn);
+      const page = {
+        html,
+        etag: `"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"`,
+        csp: contentSecurityPolicy(html, name, this.signIn),
+      };
       this.loaded.set(name, page);
       return page;
     }

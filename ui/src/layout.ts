@@ -1,3 +1,4 @@
+import { forgetTokens, signedInName } from './api/signIn';
 import { h } from './dom';
 import { href, type Route } from './route';
 
@@ -16,6 +17,30 @@ export function crumbsFor(route: Route): Crumb[] {
     crumbs.push({ label: route.repository, href: href({ view: 'repository', registry: route.registry, repository: route.repository }) });
   }
   return crumbs;
+}
+
+/** With Entra sign-in: who is signed in, and a way to sign this tab out (it forgets the tokens; the next read asks to sign in). */
+function signedIn(): HTMLElement | null {
+  const name = signedInName();
+  if (!name) return null;
+  return h(
+    'li',
+    { class: 'signed-in' },
+    h('span', {}, name),
+    ' ',
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'link',
+        onclick: () => {
+          forgetTokens();
+          location.reload();
+        },
+      },
+      'Sign out',
+    ),
+  );
 }
 
 /** The page frame: a skip link, the header with the way to every registry-wide page and the API reference, and the main region. */
@@ -45,6 +70,7 @@ export function frame(route: Route, title: string): HTMLElement {
           )
         : null,
       h('li', {}, h('a', { href: href({ view: 'reference' }) }, 'API reference')),
+      signedIn(),
     ),
   );
   const crumbs = crumbsFor(route);

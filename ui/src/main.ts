@@ -4,6 +4,7 @@
  * APIs itself; nothing is embedded in the HTML.
  */
 import './styles.css';
+import { beginSignIn, completeSignIn, SignInError } from './api/signIn';
 import { emptyState } from './components/states';
 import { h } from './dom';
 import { frame } from './layout';
@@ -68,6 +69,29 @@ async function show(route: Route): Promise<void> {
   }
 }
 
-void show(parseRoute(location.search)).finally(() => {
+/** A sign-in that came back refused or could not be completed: what the tenant said, and a way to try again. */
+function signInFailed(e: unknown): void {
+  const main = frame({ view: 'home' }, 'Sign-in failed');
+  document.body.dataset.view = 'sign-in';
+  main.append(
+    emptyState(
+      'Sign-in failed',
+      h('p', {}, e instanceof SignInError ? e.message : String((e as Error)?.message ?? e)),
+      h('p', {}, h('button', { type: 'button', onclick: () => void beginSignIn() }, 'Sign in again')),
+    ),
+  );
+}
+
+async function start(): Promise<void> {
+  try {
+    // Entra's redirect back: the page goes on to the link the person was on.
+    if (await completeSignIn()) return;
+  } catch (e) {
+    return signInFailed(e);
+  }
+  await show(parseRoute(location.search));
+}
+
+void start().finally(() => {
   document.body.dataset.ready = 'true';
 });

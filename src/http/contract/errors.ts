@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { StorageUnavailability } from '../../adapters/storage';
+import type { Refusal } from '../../core/signIn';
 import { component } from './registry';
 
 /**
@@ -63,3 +64,25 @@ export const TooLargeSchema = component(
   'The request body is over the limit (`limitBytes`); the Functions host refuses bodies over its own limit the same way.',
 );
 export type TooLarge = z.infer<typeof TooLargeSchema>;
+
+const REFUSALS = ['missing', 'malformed', 'expired', 'signature', 'issuer', 'audience', 'tenant', 'scope', 'role'] as const satisfies readonly Refusal[];
+
+export const SignInRefusedSchema = component(
+  'SignInRefused',
+  z
+    .object({
+      error: z.string(),
+      /** Present when Entra ID sign-in refused the call; absent on the host's own 401 for a missing function key. */
+      signIn: z.literal('entra'),
+      reason: z.enum(REFUSALS),
+    })
+    .loose(),
+  'Entra ID sign-in is on (ENTRA_TENANT_ID, ENTRA_CLIENT_ID) and the call has no access token for this app, or one it does not accept: `reason` says which check failed (`expired`: sign in again). `WWW-Authenticate` names where to sign in.',
+);
+export type SignInRefused = z.infer<typeof SignInRefusedSchema>;
+
+export const SignInUnavailableSchema = component(
+  'SignInUnavailable',
+  z.object({ error: z.string(), reason: z.literal('signIn') }).loose(),
+  "The tenant's sign-in metadata or signing keys could not be fetched, so no token can be checked. Retry after `Retry-After` seconds.",
+);

@@ -1,4 +1,5 @@
 import { askForKey, storedKey } from './functionKey';
+import { accessToken, askToSignIn, forgetTokens, signInSettings } from './signIn';
 import type { TrendPage, TrendPointView } from './types';
 
 /** An API's error answer: its status and the `error` it gave, shown as it is. */
@@ -22,24 +23,30 @@ function apiUrl(name: string, query: Query): string {
 }
 
 /**
- * GET a read API as JSON. A 401 asks for a function key (once for all requests waiting
- * on it) and tries again with it; any other error answer becomes an ApiError with the
- * API's own message.
+ * GET a read API as JSON. With Entra sign-in on, the request carries the person's access
+ * token, and a 401 from sign-in (`signIn: "entra"` in its body) asks them to sign in; a
+ * 401 without it is the Functions host's for a missing function key, which asks for a key
+ * (once for all requests waiting on it) and tries again with it. Any other error answer
+ * becomes an ApiError with the API's own message.
  */
 export async function getJson<T>(name: string, query: Query = {}, signal?: AbortSignal): Promise<T> {
   const url = apiUrl(name, query);
   for (let attempt = 0; ; attempt++) {
     const key = storedKey();
+    const token = await accessToken();
+    if (signInSettings() && !token) {
+      await askToSignIn();
+      throw new ApiError(401, 'sign in to read this', name);
+    }
     let res: Response;
     try {
-      res = await fetch(url, { headers: { accept: 'application/json', ...(key ? { 'x-functions-key': key } : {}) }, signal });
+      res = await fetch(url, {
+        headers: { accept: 'application/json', ...(key ? { 'x-functions-key': key } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        signal,
+      });
     } catch (e) {
       if ((e as Error).name === 'AbortError') throw e;
       throw new ApiError(0, `the service did not answer (${(e as Error).message})`, name);
-    }
-    if (res.status === 401 && attempt < 3) {
-      if (!(await askForKey(key !== undefined))) throw new ApiError(401, 'a function key is needed to read this', name);
-      continue;
     }
     const text = await res.text();
     let body: unknown;
@@ -48,10 +55,17 @@ export async function getJson<T>(name: string, query: Query = {}, signal?: Abort
     } catch {
       body = undefined;
     }
-    if (!res.ok) {
-      const error = (body as { error?: unknown } | undefined)?.error;
-      throw new ApiError(res.status, typeof error === 'string' ? error : `HTTP ${res.status} from /api/${name}`, name);
+    const error = (body as { error?: unknown } | undefined)?.error;
+    if (res.status === 401 && (body as { signIn?: unknown } | undefined)?.signIn === 'entra') {
+      forgetTokens();
+      await askToSignIn(typeof error === 'string' ? error : undefined);
+      throw new ApiError(401, typeof error === 'string' ? error : 'sign in to read this', name);
     }
+    if (res.status === 401 && attempt < 3) {
+      if (!(await askForKey(key !== undefined))) throw new ApiError(401, 'a function key is needed to read this', name);
+      continue;
+    }
+    if (!res.ok) throw new ApiError(res.status, typeof error === 'string' ? error : `HTTP ${res.status} from /api/${name}`, name);
     return body as T;
   }
 }
