@@ -1,11 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import axe from 'axe-core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes, formatDeltaBytes, formatSeconds, formatStep } from '../../src/core/format';
 import { startApp, type AppUnderTest } from './support/app';
-import { launchChromium } from './support/browser';
+import { axeViolations, launchChromium } from './support/browser';
 import { DASHBOARD_ENV, MULTI, SINGLE, seedDashboard, type Seeded } from './support/dashboardData';
 import { request } from './support/http';
 
@@ -69,17 +68,6 @@ async function settle(page: Page): Promise<void> {
     window.scrollTo(0, 0);
   });
   await page.waitForLoadState('networkidle');
-}
-
-async function axeViolations(page: Page): Promise<string[]> {
-  // Through the DevTools protocol, which the page's CSP does not govern (an injected <script> would be refused).
-  await page.evaluate(axe.source);
-  const result = await page.evaluate(() =>
-    (window as unknown as { axe: typeof axe }).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }),
-  );
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 /**

@@ -23,7 +23,7 @@ export interface AppUnderTest {
   /** POSTs to the app; the answer is checked against the app's OpenAPI document (support/contract.ts). */
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<JsonResponse>;
   /** GETs from the app; the answer is checked against the app's OpenAPI document (support/contract.ts). */
-  get(path: string, query?: Record<string, string | number | undefined>): Promise<JsonResponse>;
+  get(path: string, query?: Record<string, string | number | undefined>, headers?: Record<string, string>): Promise<JsonResponse>;
   /** Checks an answer a test got by other means (`request`) against the app's OpenAPI document; throws naming what differs. */
   checkAnswer(method: string, url: URL, res: HttpResponse): Promise<void>;
   /** Sends an ACR `push` webhook the way ACR does, for an image in the proxied registry. */
@@ -68,6 +68,8 @@ export interface StartAppOptions {
   hostJsonQueueSettings?: boolean;
   /** Serve this function app directory instead of the repository root, e.g. the deployment package dist/deploy. */
   appDir?: string;
+  /** Headers the OpenAPI document is read with, for the answers' checks (e.g. an Entra access token when sign-in is on). */
+  contractHeaders?: () => Promise<Record<string, string>>;
 }
 
 export async function startApp(opts: StartAppOptions = {}): Promise<AppUnderTest> {
@@ -94,7 +96,13 @@ export async function startApp(opts: StartAppOptions = {}): Promise<AppUnderTest
 
   // Read from the host once, on the first answer to check.
   let contract: Promise<ContractCheck> | undefined;
-  const checkAnswer = async (method: string, url: URL, res: HttpResponse) => (await (contract ??= loadContract(host.url)))(method, url, res);
+  const checkAnswer = async (method: string, url: URL, res: HttpResponse) =>
+    (
+      await (contract ??= (async () => loadContract(host.url, (await opts.contractHeaders?.()) ?? {}))().catch((e: unknown) => {
+        contract = undefined; // read again by the next check: a failure to read the document is not the app's answer to check
+        throw e;
+      }))
+    )(method, url, res);
   const checked = async (method: string, url: URL, res: HttpResponse) => {
     await checkAnswer(method, url, res);
     return withJson(res);
@@ -108,10 +116,10 @@ export async function startApp(opts: StartAppOptions = {}): Promise<AppUnderTest
     });
     return checked('POST', url, res);
   };
-  const get = async (path: string, query: Record<string, string | number | undefined> = {}) => {
+  const get = async (path: string, query: Record<string, string | number | undefined> = {}, headers: Record<string, string> = {}) => {
     const url = new URL(`${host.url}${path}`);
     for (const [k, v] of Object.entries(query)) if (v !== undefined) url.searchParams.set(k, String(v));
-    return checked('GET', url, await request(url));
+    return checked('GET', url, await request(url, { headers }));
   };
 
   return {

@@ -17,9 +17,9 @@ interface Document {
 
 const shown = (text: string, max = 300) => (text.length > max ? `${text.slice(0, max)}…` : text);
 
-export async function loadContract(baseUrl: string): Promise<ContractCheck> {
+export async function loadContract(baseUrl: string, headers: Record<string, string> = {}): Promise<ContractCheck> {
   const url = new URL(`${baseUrl}/api/openapi.json`);
-  const res = await request(url);
+  const res = await request(url, { headers });
   if (res.status !== 200) throw new Error(`GET /api/openapi.json answered ${res.status}: ${shown(res.body.toString('utf8'))}`);
   const document = JSON.parse(res.body.toString('utf8')) as Document;
   const validate = openApiValidator(document);

@@ -46,6 +46,8 @@ export interface EntraStandIn {
   rollKeys(): Promise<void>;
   /** Answers the key set with 500 while set: the tenant's keys cannot be fetched. */
   keysDown: boolean;
+  /** The next sign-in is refused with this error (as when a person declines, or is not assigned to the app). */
+  refuseNext?: { error: string; description: string };
   requests: StandInRequest[];
   stop(): Promise<void>;
 }
@@ -154,9 +156,11 @@ export async function startEntraStandIn(opts: { tenantId?: string; clientId?: st
             : !requested.includes(`api://${clientId}/${scope}`)
               ? `scope must include api://${clientId}/${scope}`
               : undefined;
-      if (problem) {
-        back.searchParams.set('error', 'invalid_request');
-        back.searchParams.set('error_description', problem);
+      const refusal = problem ? { error: 'invalid_request', description: problem } : standIn.refuseNext;
+      standIn.refuseNext = undefined;
+      if (refusal) {
+        back.searchParams.set('error', refusal.error);
+        back.searchParams.set('error_description', refusal.description);
       } else {
         const code = randomBytes(24).toString('base64url');
         codes.set(code, { challenge: q.get('code_challenge')!, redirectUri, scope: requested.join(' '), used: false });

@@ -167,19 +167,31 @@ export async function completeSignIn(): Promise<boolean> {
   return true;
 }
 
-/** An access token to send, refreshed when it is about to expire; undefined when sign-in is off or the person must sign in. */
+let refreshing: Promise<string | undefined> | undefined;
+
+/**
+ * An access token to send, refreshed when it is about to expire; undefined when sign-in
+ * is off or the person must sign in. One refresh for every request that needs it at the
+ * same time: a refresh token is replaced by the one that comes back, so a second
+ * redemption of the old one would be refused.
+ */
 export async function accessToken(): Promise<string | undefined> {
   if (!signInSettings()) return undefined;
+  if (refreshing) return refreshing;
   const tokens = read<Tokens>(TOKENS_KEY);
   if (!tokens) return undefined;
   if (tokens.expiresAt - Date.now() > EXPIRY_MARGIN_MS) return tokens.accessToken;
   if (!tokens.refreshToken) return undefined;
-  try {
-    return (await redeem({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken })).accessToken;
-  } catch {
-    write(TOKENS_KEY, undefined);
-    return undefined;
-  }
+  refreshing = redeem({ grant_type: 'refresh_token', refresh_token: tokens.refreshToken })
+    .then((t) => t.accessToken)
+    .catch(() => {
+      write(TOKENS_KEY, undefined);
+      return undefined;
+    })
+    .finally(() => {
+      refreshing = undefined;
+    });
+  return refreshing;
 }
 
 /** Forgets this tab's tokens: after a 401, or when the person signs out. */
