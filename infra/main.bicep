@@ -139,6 +139,15 @@ param eventMaxAgeHours string = ''
 @description('Where people reach the API, for links in alerts (PUBLIC_BASE_URL). Empty: https://<function app host>.')
 param publicBaseUrl string = ''
 
+@description('Application (client) id of the app registration people sign in to the dashboard and the APIs with (ENTRA_CLIENT_ID). Empty: no Entra sign-in. The registration is yours to create: see docs/deploy.md.')
+param entraClientId string = ''
+
+@description('Directory (tenant) id of that app registration (ENTRA_TENANT_ID). Empty: the tenant this deployment runs in.')
+param entraTenantId string = ''
+
+@description('App role an app-only token (client credentials) must carry to read (ENTRA_APP_ROLE). Empty: only people sign in.')
+param entraAppRole string = ''
+
 @description('Any other non-secret app settings from the README table, e.g. {"ALERT_GROWTH_PERCENT": "5", "REGISTRY_PROFILES": "{...}"}. They cannot override the identity, storage, monitoring or secret settings.')
 param extraAppSettings object = {}
 
@@ -233,6 +242,11 @@ var optionalAppSettings = {
   EVENT_MAX_AGE_HOURS: eventMaxAgeHours
   STORAGE_TRY_TIMEOUT_MS: storageTryTimeoutMs
   STORAGE_MAX_TRIES: storageMaxTries
+  // Entra sign-in: the tenant and the cloud's sign-in host follow the deployment unless a registration is named elsewhere.
+  ENTRA_CLIENT_ID: entraClientId
+  ENTRA_TENANT_ID: empty(entraClientId) ? '' : (empty(entraTenantId) ? tenant().tenantId : entraTenantId)
+  ENTRA_AUTHORITY_HOST: empty(entraClientId) ? '' : environment().authentication.loginEndpoint
+  ENTRA_APP_ROLE: entraAppRole
 }
 
 var givenOptionalAppSettings = toObject(filter(items(optionalAppSettings), setting => !empty(setting.value)), setting => setting.key, setting => setting.value)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, resolveStorageConnection } from '../src/config';
+import { ConfigError, loadConfig, resolveStorageConnection, signInSettings } from '../src/config';
 
 const base = {
   AzureWebJobsStorage: 'UseDevelopmentStorage=true',
@@ -174,5 +174,42 @@ describe('layer analysis settings', () => {
     expect(loadConfig({ ...identity, AzureWebJobsStorage__blobServiceUri: 'https://a.blob.core.windows.net' }).storage).toMatchObject({
       blobServiceUri: 'https://a.blob.core.windows.net',
     });
+  });
+});
+
+describe('Entra ID sign-in settings', () => {
+  const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+  const CLIENT = '11111111-2222-3333-4444-555555555555';
+
+  it('is off without both ids, and on with both, with the public cloud and access_as_user by default', () => {
+    expect(signInSettings(loadConfig(base))).toBeUndefined();
+    expect(signInSettings(loadConfig({ ...base, ENTRA_TENANT_ID: ' ', ENTRA_CLIENT_ID: '' }))).toBeUndefined();
+    expect(signInSettings(loadConfig({ ...base, ENTRA_TENANT_ID: TENANT, ENTRA_CLIENT_ID: CLIENT }))).toEqual({
+      authorityHost: 'https://login.microsoftonline.com',
+      tenantId: TENANT,
+      clientId: CLIENT,
+      scope: 'access_as_user',
+    });
+    // The Bicep passes the cloud's login endpoint, which ends in a slash.
+    const gov = loadConfig({
+      ...base,
+      ENTRA_TENANT_ID: TENANT,
+      ENTRA_CLIENT_ID: CLIENT,
+      ENTRA_AUTHORITY_HOST: 'https://login.microsoftonline.us/',
+      ENTRA_APP_ROLE: 'Tracker.Read',
+    });
+    expect(signInSettings(gov)).toMatchObject({ authorityHost: 'https://login.microsoftonline.us', appRole: 'Tracker.Read' });
+  });
+
+  it('names the missing half, a value that is not a GUID, and an authority that is not https', () => {
+    expect(() => loadConfig({ ...base, ENTRA_CLIENT_ID: CLIENT })).toThrow(/ENTRA_TENANT_ID: is required with ENTRA_CLIENT_ID/);
+    expect(() => loadConfig({ ...base, ENTRA_TENANT_ID: TENANT })).toThrow(/ENTRA_CLIENT_ID: is required with ENTRA_TENANT_ID/);
+    expect(() => loadConfig({ ...base, ENTRA_TENANT_ID: 'contoso.onmicrosoft.com', ENTRA_CLIENT_ID: CLIENT })).toThrow(
+      /ENTRA_TENANT_ID: must be the directory \(tenant\) id, a GUID/,
+    );
+    expect(() => loadConfig({ ...base, ENTRA_TENANT_ID: TENANT, ENTRA_CLIENT_ID: CLIENT, ENTRA_AUTHORITY_HOST: 'http://login.example' })).toThrow(
+      /ENTRA_AUTHORITY_HOST: must be an https URL/,
+    );
+    expect(() => loadConfig({ ...base, ENTRA_SCOPE: 'api://x/y' })).toThrow(/ENTRA_SCOPE: must be a scope name/);
   });
 });

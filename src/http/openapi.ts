@@ -43,6 +43,35 @@ function components(): Record<string, JsonSchema> {
   return Object.fromEntries(Object.entries(schemas).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
 }
 
+/** Every `$ref` to a component inside `value`. */
+function refsIn(value: unknown, found: Set<string>): Set<string> {
+  if (Array.isArray(value)) value.forEach((v) => refsIn(v, found));
+  else if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === '$ref' && typeof v === 'string' && v.startsWith(componentRef(''))) found.add(v.slice(componentRef('').length));
+      else refsIn(v, found);
+    }
+  }
+  return found;
+}
+
+/**
+ * The components the operations use, directly or through other components: the contract
+ * registers some answers for settings that may be off (sign-in's refusals), and a document
+ * should not describe what its service never answers.
+ */
+function referenced(schemas: Record<string, JsonSchema>, paths: object): Record<string, JsonSchema> {
+  const used = refsIn(paths, new Set());
+  for (const pending = [...used]; pending.length > 0;) {
+    for (const id of refsIn(schemas[pending.pop()!], new Set())) {
+      if (used.has(id)) continue;
+      used.add(id);
+      pending.push(id);
+    }
+  }
+  return Object.fromEntries(Object.entries(schemas).filter(([id]) => used.has(id)));
+}
+
 /** `$ref`s to definitions zod extracted for one schema point at the components instead (they are the same schemas). */
 function relinked(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(relinked);
@@ -182,7 +211,7 @@ export function openApiDocument(opts: DocumentOptions): Record<string, unknown> 
     tags: TAGS,
     paths,
     components: {
-      schemas: components(),
+      schemas: referenced(components(), paths),
       securitySchemes: {
         functionKey: {
           type: 'apiKey',

@@ -105,6 +105,58 @@ describe('the document', () => {
   });
 });
 
+describe('the document with Entra ID sign-in on', () => {
+  const signIn = { authorityHost: 'https://login.microsoftonline.com', tenantId: 't-1', clientId: 'c-1', scope: 'access_as_user' };
+  const entra = openApiDocument({ readAuthLevel: 'anonymous', writeAuthLevel: 'function', signIn }) as typeof document & {
+    components: { securitySchemes: Record<string, { type: string; flows?: unknown }> };
+  };
+  const listed = (op: (typeof OPERATIONS)[number]) => entra.paths[documentPath(op.route)]![op.method.toLowerCase()]!;
+
+  it('describes the OAuth 2.0 authorization code flow of the tenant, with the scope people are asked for', () => {
+    expect(entra.components.securitySchemes.entra).toMatchObject({
+      type: 'oauth2',
+      flows: {
+        authorizationCode: {
+          authorizationUrl: 'https://login.microsoftonline.com/t-1/oauth2/v2.0/authorize',
+          tokenUrl: 'https://login.microsoftonline.com/t-1/oauth2/v2.0/token',
+          scopes: { 'api://c-1/access_as_user': expect.any(String) },
+        },
+      },
+    });
+  });
+
+  it('puts every read and write behind the token (writes with their key too), never the webhooks or the page', () => {
+    const scope = ['api://c-1/access_as_user'];
+    for (const op of OPERATIONS) {
+      const expected = {
+        read: [{ entra: scope }],
+        write: [
+          { functionKey: [], entra: scope },
+          { functionKeyQuery: [], entra: scope },
+        ],
+        webhook: [{ webhookSecret: [] }],
+        public: [],
+      }[op.access];
+      expect(listed(op).security, op.operationId).toEqual(expected);
+      const signedIn = op.access === 'read' || op.access === 'write';
+      const content = listed(op).responses['401']?.content as Record<string, { schema?: object }> | undefined;
+      expect(content?.['application/json']?.schema, op.operationId).toEqual(
+        signedIn ? { $ref: '#/components/schemas/SignInRefused' } : op.access === 'webhook' ? expect.anything() : undefined,
+      );
+    }
+  });
+
+  it("validates the app's refusals and its 503 for unreachable keys, and not a refusal without its reason", () => {
+    const validate = openApiValidator(entra);
+    const at = answerSchema('/trend', 'get', '401');
+    expect(validate(at, { error: 'sign-in required: the token has expired: sign in again', signIn: 'entra', reason: 'expired' })).toBeUndefined();
+    expect(validate(at, { error: 'sign-in required', signIn: 'entra' })).toMatch(/reason/);
+    const unavailable = answerSchema('/trend', 'get', '503');
+    expect(validate(unavailable, { error: 'the signing keys of tenant t-1 could not be fetched; retry later', reason: 'signIn' })).toBeUndefined();
+    expect(validate(unavailable, { error: 'storage timed out', reason: 'timeout' })).toBeUndefined();
+  });
+});
+
 describe('answers built by the real code validate against the document', () => {
   const iso = fc.integer({ min: Date.parse('2020-01-01'), max: Date.parse('2030-01-01') }).map((t) => new Date(t).toISOString());
   const count = fc.nat({ max: 10_000 });

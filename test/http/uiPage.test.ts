@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { UiPages, contentSecurityPolicy, inlineHashes, uiResponse } from '../../src/http/uiPage';
+import { UiPages, contentSecurityPolicy, inlineHashes, uiResponse, withSignIn } from '../../src/http/uiPage';
 
 const PAGE = '<!doctype html><html><head><style>body{margin:0}</style></head><body><div id="app"></div><script>console.log(1)</script></body></html>';
 const sha = (s: string) => `'sha256-${createHash('sha256').update(s).digest('base64')}'`;
@@ -60,5 +60,30 @@ describe('the dashboard page answer', () => {
     expect((res.jsonBody as { error: string }).error).toMatch(/npm run build.*scripts\/build-ui\.mjs/);
     fs.writeFileSync(path.join(dir, 'index.html'), PAGE);
     expect(uiResponse(pages, 'registry', null).status).toBe(200);
+  });
+});
+
+describe('the page with Entra ID sign-in on', () => {
+  const signIn = { authority: 'https://login.microsoftonline.com/t-1', clientId: 'c-1', scope: 'api://c-1/access_as_user' };
+
+  it('carries the settings in a <meta> element, escaped, and keeps the hashes of its scripts', () => {
+    const html = withSignIn(PAGE, signIn);
+    expect(html).toContain(
+      '<meta name="acr-size-tracker-sign-in" content="{&quot;authority&quot;:&quot;https://login.microsoftonline.com/t-1&quot;,&quot;clientId&quot;:&quot;c-1&quot;,&quot;scope&quot;:&quot;api://c-1/access_as_user&quot;}"></head>',
+    );
+    expect(inlineHashes(html, 'script')).toEqual(inlineHashes(PAGE, 'script'));
+    expect(withSignIn(PAGE, undefined)).toBe(PAGE);
+    expect(withSignIn(PAGE, { ...signIn, clientId: '"><script>x</script>' })).not.toContain('<script>x');
+  });
+
+  it("lets the page reach the tenant's token endpoint, and nothing else", () => {
+    expect(contentSecurityPolicy(PAGE, 'dashboard', signIn)).toContain("connect-src 'self' https://login.microsoftonline.com;");
+    const pages = new UiPages([dirWith({ 'index.html': PAGE })], signIn);
+    const res = uiResponse(pages, 'registry', null);
+    expect(res.body).toContain('acr-size-tracker-sign-in');
+    // A page with other settings is another page: another ETag.
+    expect((res.headers as Record<string, string>).etag).not.toBe(
+      (uiResponse(new UiPages([dirWith({ 'index.html': PAGE })]), 'registry', null).headers as Record<string, string>).etag,
+    );
   });
 });
