@@ -52,6 +52,11 @@ export interface StreamState {
 export function streamBody(req: IncomingMessage, limit: number, state: StreamState): ReadableStream<Uint8Array> {
   let received = 0;
   req.pause();
+  // 'end' can come right behind the last 'data', between two pulls (the whole body was
+  // buffered before the handler began to read): a listener of one pull would miss it.
+  req.once('end', () => {
+    state.ended = true;
+  });
   return new ReadableStream<Uint8Array>(
     {
       pull(controller) {

@@ -80,6 +80,21 @@ describe('HTTP streams', () => {
     expect((await send('/api/count', 10, true)).status).toBe(200);
   });
 
+  it('hands over a body that had arrived whole before the handler began to read it', async () => {
+    // A handler that awaits something first (a token check, say) reads a body that is all there already.
+    const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(`${base}/api/late`, { method: 'POST', agent: false, headers: { 'content-type': 'application/json' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      });
+      req.on('error', reject);
+      req.end('{"a":1}', () => void fetch(`${base}/api/release`, { method: 'POST' }).catch(reject));
+    });
+    expect(await answered).toEqual({ status: 200, body: '{"received":{"a":1}}' });
+  });
+
   it('hands the body over as it arrives, whole', async () => {
     const res = await send('/api/count', 3 * MiB + 5, false);
     expect(res.status).toBe(200);
