@@ -34,7 +34,11 @@ export function signedIn(fn: Handler): Handler {
     const token = bearerToken(request.headers.get('authorization'));
     if (!token) return refused('missing', 'no bearer token (Authorization: Bearer <Entra access token>)', tokens.authorizationUri);
     try {
-      await tokens.verify(token);
+      const caller = await tokens.verify(token);
+      // A change names who made it; a read is only traced.
+      const who = `${request.method} ${new URL(request.url).pathname} by ${caller.kind} ${caller.name ?? caller.id} (${caller.id})`;
+      if (request.method === 'GET') context.trace(who);
+      else context.info(who);
     } catch (e) {
       if (e instanceof TokenRefusedError) return refused(e.reason, e.message, tokens.authorizationUri);
       if (e instanceof SignInUnavailableError) {

@@ -139,6 +139,16 @@ describe('the APIs with Entra sign-in on', () => {
       );
       expect(trend.json.points[0].digest).toBe(pushed.digest);
     }
+    // A write names who made it in the log.
+    const policyUrl = new URL(`${app.host.url}/api/policy?registry=${registry}&repository=team/*`);
+    const saved = await request(policyUrl, {
+      method: 'PUT',
+      headers: { ...bearer(token), 'content-type': 'application/json' },
+      body: JSON.stringify({ growthPercent: 5 }),
+    });
+    await app.checkAnswer('PUT', policyUrl, saved);
+    expect(saved.status).toBe(201);
+    await app.host.waitForLog(new RegExp(`PUT /api/policy by user ${idp.user.preferred_username} \\(${idp.user.oid}\\)`));
     const doc = await app.get('/api/openapi.json', {}, bearer(token));
     expect(doc.json.components.securitySchemes.entra.flows.authorizationCode).toEqual({
       authorizationUrl: `${idp.authorityHost}/${idp.tenantId}/oauth2/v2.0/authorize`,

@@ -163,7 +163,9 @@ export async function completeSignIn(): Promise<boolean> {
   const error = q.get('error');
   if (error) throw new SignInError(q.get('error_description') ?? error);
   await redeem({ grant_type: 'authorization_code', code: q.get('code')!, redirect_uri: redirectUri(), code_verifier: pending.verifier });
-  location.replace(pending.returnTo);
+  // Back to a page of this service only, whatever the stored link says.
+  const back = URL.canParse(pending.returnTo) ? new URL(pending.returnTo) : undefined;
+  location.replace(back?.origin === location.origin ? back.toString() : redirectUri());
   return true;
 }
 
