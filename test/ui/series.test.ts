@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sizeSeries } from '../../ui/src/charts/sizeSeries';
 import { stacked } from '../../ui/src/charts/stack';
 import { OTHER_STEPS, stepSeries } from '../../ui/src/charts/stepSeries';
-import { timeTicks } from '../../ui/src/charts/timeTicks';
+import { timeRange, timeTicks } from '../../ui/src/charts/timeTicks';
 import type { AlertRecord, TrendPointView } from '../../ui/src/api/types';
 
 const point = (pushedAt: string, platform: string, sizeBytes: number, tag = 'v1', digest = `sha256:${platform}${pushedAt}`) =>
@@ -73,5 +73,14 @@ describe('chart series', () => {
     const t = Date.parse('2026-03-01T22:00:00Z') / 1000;
     expect(timeTicks([t, t + 3600, t + 7200], 3600)).toEqual(['22:00\n03-01', '23:00', '00:00\n03-02']);
     expect(timeTicks([t, t + 86_400], 86_400)).toEqual(['03-01\n2026', '03-02']);
+  });
+});
+
+describe('the time axis', () => {
+  it("is the points' own range, and a day centred on a lone instant", () => {
+    expect(timeRange([1_000, 3_000, 5_000], 1_000, 5_000)).toEqual([1_000, 5_000]);
+    // uPlot's own range for one instant on a seconds axis: 86,400,000 s after it.
+    expect(timeRange([1_800_000_000, 1_800_000_000], 1_800_000_000, 1_886_400_000)).toEqual([1_800_000_000 - 43_200, 1_800_000_000 + 43_200]);
+    expect(timeRange([], 0, 1)).toEqual([0, 1]);
   });
 });

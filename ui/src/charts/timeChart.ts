@@ -12,7 +12,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { h } from '../dom';
 import { AXIS_TEXT, FONT, GRID } from './theme';
-import { timeTicks } from './timeTicks';
+import { timeRange, timeTicks } from './timeTicks';
 
 export interface ChartSeries {
   label: string;
@@ -111,7 +111,7 @@ export function timeChart(spec: ChartSpec): HTMLElement {
       tzDate: utc,
       legend: { show: false },
       cursor: { drag: { x: false, y: false }, points: { size: 9 } },
-      scales: { x: { time: true } },
+      scales: { x: { time: true, range: (_u, min, max) => timeRange(spec.x, min, max) } },
       series: [
         {},
         ...spec.series.map((s): uPlot.Series => ({

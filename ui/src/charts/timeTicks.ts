@@ -13,3 +13,18 @@ export function timeTicks(splits: number[], incrementSeconds: number): string[] 
     return changed ? `${iso.slice(11, 16)}\n${day.slice(5)}` : iso.slice(11, 16);
   });
 }
+
+/** Half the time axis of a chart whose points all share one instant: a day around it. */
+const LONE_INSTANT_PAD_SECONDS = 12 * 3600;
+
+/**
+ * The time axis' range (epoch seconds) for points at `xs` (ascending): the range uPlot
+ * worked out, except when every point is at one instant, where uPlot puts the point at
+ * the left edge of 86,400 / 1e-3 seconds (its one-day pad, divided by the milliseconds
+ * per unit of a seconds axis: 2.7 years); there it is centred in a day.
+ */
+export function timeRange(xs: ArrayLike<number>, min: number, max: number): [number, number] {
+  const first = xs[0];
+  if (first === undefined || xs[xs.length - 1] !== first) return [min, max];
+  return [first - LONE_INSTANT_PAD_SECONDS, first + LONE_INSTANT_PAD_SECONDS];
+}
