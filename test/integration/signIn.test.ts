@@ -265,10 +265,20 @@ describe('the dashboard with Entra sign-in on (Chromium)', () => {
     expect(again.some((r) => r.path.includes('/authorize'))).toBe(false);
     expect(again.filter((r) => r.form?.grant_type === 'refresh_token').map((r) => r.status)).toEqual([200]);
 
+    // The reference is a page of its own: it reads the document with the same tab's token, without signing in again.
+    const callsBefore = opened.apiCalls.length;
+    await page.goto(`${app.host.url}/api/ui?view=reference`);
+    await page.waitForSelector('body[data-ready]', { timeout: 20_000 });
+    expect(opened.apiCalls.slice(callsBefore)).toEqual([{ path: '/api/openapi.json', authorization: expect.stringMatching(/^Bearer /) }]);
+    expect(await page.locator('#redoc').innerText()).toMatch(/trend/i);
+    expect(await page.getByRole('dialog', { name: 'Sign in' }).count()).toBe(0);
+    await page.goBack();
+    await page.waitForSelector('body[data-ready]', { timeout: 20_000 });
+
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.getByRole('dialog', { name: 'Sign in' }).waitFor();
     await context.close();
-  });
+  }, 60_000);
 
   it('shows what the tenant said when sign-in is refused, with a way to try again', async () => {
     // The stand-in tenant's certificate is from the test CA, which Chromium's own store does not hold.
