@@ -292,4 +292,19 @@ describe('the dashboard with Entra sign-in on (Chromium)', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+
+  it('says why sign-in cannot start on a page without the Web Crypto API (not https), and lets the person try again', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    // What a browser gives a page over plain http from another host: no crypto.subtle.
+    await context.addInitScript(() => Object.defineProperty(window.crypto, 'subtle', { get: () => undefined }));
+    const before = idp.requests.length;
+    const { page, errors } = await open({ view: 'registry', registry }, await context.newPage());
+    const dialog = page.getByRole('dialog', { name: 'Sign in' });
+    await dialog.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+    await expect.poll(() => dialog.getByRole('alert').innerText()).toContain('not served over https');
+    expect(await dialog.getByRole('button', { name: 'Sign in with Microsoft' }).isEnabled()).toBe(true);
+    expect(idp.requests.slice(before)).toEqual([]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
 });

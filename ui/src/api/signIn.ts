@@ -98,6 +98,8 @@ export class SignInError extends Error {}
 export async function beginSignIn(): Promise<void> {
   const s = signInSettings();
   if (!s) return;
+  // Browsers give the Web Crypto API only to secure pages (https, or localhost).
+  if (!globalThis.crypto?.subtle) throw new SignInError('this page is not served over https, and browsers allow sign-in (PKCE) only on secure pages');
   const verifier = randomText(32);
   const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
   const pending: Pending = { state: randomText(16), verifier, returnTo: location.href };
@@ -223,6 +225,7 @@ export function askToSignIn(why?: string): Promise<false> {
   if (asking) return asking;
   asking = new Promise<false>((resolve) => {
     const signInButton = h('button', { type: 'submit', value: 'ok' }, 'Sign in with Microsoft');
+    const problem = h('p', { class: 'muted', role: 'alert' });
     const form = h(
       'form',
       { method: 'dialog', class: 'key-form' },
@@ -230,6 +233,7 @@ export function askToSignIn(why?: string): Promise<false> {
       h('p', {}, 'This dashboard is for people of your organisation: sign in with your work account (Microsoft Entra ID).'),
       why ? h('p', { class: 'muted' }, why) : null,
       h('div', { class: 'key-actions' }, signInButton, h('button', { type: 'button', class: 'secondary' }, 'Cancel')),
+      problem,
     );
     const dialog = h('dialog', { 'aria-labelledby': 'sign-in-title', class: 'key-dialog sign-in-dialog' }, form);
     const cancel = () => {
@@ -241,7 +245,10 @@ export function askToSignIn(why?: string): Promise<false> {
     form.addEventListener('submit', (e) => {
       e.preventDefault();
       signInButton.disabled = true;
-      void beginSignIn();
+      beginSignIn().catch((err: unknown) => {
+        signInButton.disabled = false;
+        problem.textContent = `Sign-in could not start: ${(err as Error)?.message ?? String(err)}`;
+      });
     });
     form.querySelector('button.secondary')!.addEventListener('click', cancel);
     dialog.addEventListener('cancel', cancel);
