@@ -35,6 +35,19 @@ function backLink(): HTMLElement {
   );
 }
 
+/**
+ * Redoc gives each sidebar item an `aria-label` of the operation's summary (or the tag's
+ * name), while what the item shows is more: the method badge ("get") before the summary,
+ * and, for a tag that is open, its operations too. A spoken name that leaves out what is on
+ * screen fails WCAG 2.5.3 (axe: label-content-name-mismatch, serious), for speech-input
+ * users who say what they see. Without the label a menu item is named by its content, which
+ * is what it shows. Redoc mounts items as tags open, so new ones are mended as they come.
+ */
+function nameMenuItemsByTheirText(root: HTMLElement): void {
+  const mend = () => root.querySelectorAll('[role="menuitem"][aria-label]').forEach((item) => item.removeAttribute('aria-label'));
+  new MutationObserver(mend).observe(root, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label'] });
+}
+
 async function main(): Promise<void> {
   const app = document.getElementById('app')!;
   document.body.classList.add('reference');
@@ -68,6 +81,7 @@ async function main(): Promise<void> {
     );
     return;
   }
+  nameMenuItemsByTheirText(target);
   window.Redoc!.init(spec, { theme: THEME, hideDownloadButton: false, expandResponses: '200,201,202', nativeScrollbars: true }, target, (error) => {
     status.replaceChildren(error ? errorState('the reference', error) : '');
     document.body.dataset.ready = 'true';
