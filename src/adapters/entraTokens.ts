@@ -46,7 +46,7 @@ export class SignInUnavailableError extends Error {
 /** The fields of the OpenID Connect discovery document the verifier uses. */
 const MetadataSchema = z.object({ issuer: z.url(), jwks_uri: z.url() });
 
-/** Entra's tolerance for clocks that differ: a token is accepted up to this long after `exp` (and before `nbf`). */
+/** Clocks that differ: a token is accepted up to this long after `exp` (and before `nbf`), the skew Microsoft's own token validation (Microsoft.IdentityModel) allows by default. */
 const CLOCK_TOLERANCE_SECONDS = 300;
 
 type KeySet = ReturnType<typeof createRemoteJWKSet>;

@@ -33,7 +33,7 @@ describe('EntraTokens (against a stand-in tenant over TLS)', () => {
 
   it('refuses each kind of wrong token with its reason', async () => {
     expect((await refusal(await idp.mint({}, { expiresIn: -3600 }))).reason).toBe('expired');
-    // Within the five minutes of clock skew Entra allows, an expired token still passes.
+    // Within the five minutes of clock skew Microsoft's own token validation allows by default, an expired token still passes.
     expect(await tokens.verify(await idp.mint({}, { expiresIn: -60 }))).toMatchObject({ kind: 'user' });
     const aud = await refusal(await idp.mint({ aud: 'api://someone-else' }));
     expect([aud.reason, aud.message]).toEqual(['audience', `the token is for api://someone-else, not this app (${idp.clientId})`]);
