@@ -87,14 +87,18 @@ function secretSetting(required?: string) {
 }
 
 /** An empty value (a blank line in local.settings.json) means unset. */
-const optionalUrl = z.preprocess(
-  (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-  z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-);
+const blankIsUnset = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema);
 
-/** A GUID, or unset when empty. */
-const optionalGuid = (error: string) =>
-  z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : typeof v === 'string' ? v.trim() : v), z.guid({ error }).optional());
+const optionalUrl = blankIsUnset(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional());
+
+const optionalGuid = (error: string) => blankIsUnset(z.string().trim().pipe(z.guid({ error })).optional());
+
+/** A scope or app role value as app registrations allow them. */
+const entraName = (what: string) =>
+  z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9._-]{1,120}$/, `must be ${what} (letters, digits, ".", "_", "-")`);
 
 const settingsSchema = z.object({
   WEBHOOK_SECRET: secretSetting('is required: the shared secret registries send as "Authorization: Bearer <secret>"'),
@@ -260,28 +264,16 @@ const settingsSchema = z.object({
   ENTRA_TENANT_ID: optionalGuid('must be the directory (tenant) id, a GUID'),
   ENTRA_CLIENT_ID: optionalGuid("must be the app registration's application (client) id, a GUID"),
   /** Where the tenant signs people in: the public cloud's, or a sovereign cloud's (e.g. https://login.microsoftonline.us). */
-  ENTRA_AUTHORITY_HOST: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
+  ENTRA_AUTHORITY_HOST: blankIsUnset(
     z
       .url({ protocol: /^https$/, error: 'must be an https URL, e.g. https://login.microsoftonline.com' })
       .default('https://login.microsoftonline.com')
       .transform((v) => v.replace(/\/+$/, '')),
   ),
   /** The delegated permission the app registration exposes (`api://<client id>/<scope>`) that people's tokens must carry. */
-  ENTRA_SCOPE: z
-    .string()
-    .trim()
-    .regex(/^[A-Za-z0-9._-]{1,120}$/, 'must be a scope name such as access_as_user (letters, digits, ".", "_", "-")')
-    .default('access_as_user'),
+  ENTRA_SCOPE: entraName('a scope name such as access_as_user').default('access_as_user'),
   /** The app role an app-only token (client credentials) must carry; unset, only people are let in. */
-  ENTRA_APP_ROLE: z.preprocess(
-    (v) => (typeof v === 'string' && v.trim() === '' ? undefined : v),
-    z
-      .string()
-      .trim()
-      .regex(/^[A-Za-z0-9._-]{1,120}$/, 'must be an app role value (letters, digits, ".", "_", "-")')
-      .optional(),
-  ),
+  ENTRA_APP_ROLE: blankIsUnset(entraName('an app role value').optional()),
 });
 
 export type Settings = z.output<typeof settingsSchema>;

@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
-import { admit, type Caller, type Refusal, type SignInPolicy } from '../core/signIn';
+import { admit, authorityOf, authorizeEndpoint, type Caller, type Refusal, type SignInPolicy } from '../core/signIn';
 
 /**
  * Verifies Microsoft Entra ID access tokens for this app: the tenant's OpenID Connect
@@ -59,12 +59,12 @@ export class EntraTokens {
   private keys: Promise<{ issuer: string; keySet: KeySet }> | undefined;
 
   constructor(private readonly opts: EntraTokenOptions) {
-    this.authority = `${opts.authorityHost.replace(/\/+$/, '')}/${opts.tenantId}`;
+    this.authority = authorityOf(opts.authorityHost, opts.tenantId);
   }
 
   /** The URL people are sent to for signing in: what a 401's `WWW-Authenticate` names. */
   get authorizationUri(): string {
-    return `${this.authority}/oauth2/v2.0/authorize`;
+    return authorizeEndpoint(this.authority);
   }
 
   /** The caller the token stands for, or TokenRefusedError / SignInUnavailableError. */

@@ -30,7 +30,8 @@ export interface Caller {
 }
 
 /** Why a token is refused: the answer's `reason`, so a client can tell an expired token from a wrong one. */
-export type Refusal = 'missing' | 'malformed' | 'expired' | 'signature' | 'issuer' | 'audience' | 'tenant' | 'scope' | 'role';
+export const REFUSALS = ['missing', 'malformed', 'expired', 'signature', 'issuer', 'audience', 'tenant', 'scope', 'role'] as const;
+export type Refusal = (typeof REFUSALS)[number];
 
 export type Admission = { ok: true; caller: Caller } | { ok: false; reason: Refusal; message: string };
 
@@ -73,6 +74,15 @@ export function bearerToken(header: string | null | undefined): string | undefin
 
 /** The scope people's tokens are asked for and carry: the app registration's exposed API (`api://<client id>`) and its scope. */
 export const apiScope = (clientId: string, scope: string): string => `api://${clientId}/${scope}`;
+
+/**
+ * Where a tenant's Microsoft identity platform (v2.0) endpoints are: under
+ * `<authority host>/<tenant id>`, the authority. The API, the OpenAPI document and the
+ * dashboard all take them from here.
+ */
+export const authorityOf = (authorityHost: string, tenantId: string): string => `${authorityHost.replace(/\/+$/, '')}/${tenantId}`;
+export const authorizeEndpoint = (authority: string): string => `${authority}/oauth2/v2.0/authorize`;
+export const tokenEndpoint = (authority: string): string => `${authority}/oauth2/v2.0/token`;
 
 /** The name of the `<meta>` element that carries the sign-in settings into the dashboard's pages (ui/src/api/signIn.ts reads it). */
 export const SIGN_IN_META = 'acr-size-tracker-sign-in';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { app } from '@azure/functions';
 import { getConfig, signInSettings } from '../config';
-import { apiScope } from '../core/signIn';
+import { apiScope, authorityOf } from '../core/signIn';
 import { handle } from '../http/handler';
 import { UiPages, uiResponse } from '../http/uiPage';
 
@@ -13,7 +13,7 @@ import { UiPages, uiResponse } from '../http/uiPage';
 const signIn = signInSettings(getConfig());
 const pages = new UiPages(
   [path.join(__dirname, 'ui'), path.join(__dirname, '..', '..', 'ui')],
-  signIn && { authority: `${signIn.authorityHost}/${signIn.tenantId}`, clientId: signIn.clientId, scope: apiScope(signIn.clientId, signIn.scope) },
+  signIn && { authority: authorityOf(signIn.authorityHost, signIn.tenantId), clientId: signIn.clientId, scope: apiScope(signIn.clientId, signIn.scope) },
 );
 
 // Anonymous: the page holds no data; what it shows comes from the read APIs under API_AUTH_LEVEL and sign-in.

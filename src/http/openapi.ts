@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { commonAnswers, type Answer, type Operation } from './contract/operation';
 import { OPERATIONS, TAGS } from './contract/operations';
 import { contractRegistry } from './contract/registry';
-import { apiScope } from '../core/signIn';
+import { apiScope, authorityOf, authorizeEndpoint, tokenEndpoint } from '../core/signIn';
 import { SignInRefusedSchema, SignInUnavailableSchema, StorageUnavailableSchema } from './contract/errors';
 
 /**
@@ -227,8 +227,8 @@ export function openApiDocument(opts: DocumentOptions): Record<string, unknown> 
                 description: `Microsoft Entra ID (ENTRA_TENANT_ID, ENTRA_CLIENT_ID): a v2.0 access token of tenant ${opts.signIn.tenantId} for this app, as \`Authorization: Bearer <token>\`. People sign in with the authorization code flow and PKCE (the dashboard does); an app-only token needs the app role ENTRA_APP_ROLE names.`,
                 flows: {
                   authorizationCode: {
-                    authorizationUrl: `${opts.signIn.authorityHost}/${opts.signIn.tenantId}/oauth2/v2.0/authorize`,
-                    tokenUrl: `${opts.signIn.authorityHost}/${opts.signIn.tenantId}/oauth2/v2.0/token`,
+                    authorizationUrl: authorizeEndpoint(authorityOf(opts.signIn.authorityHost, opts.signIn.tenantId)),
+                    tokenUrl: tokenEndpoint(authorityOf(opts.signIn.authorityHost, opts.signIn.tenantId)),
                     scopes: { [scopeOf(opts.signIn)]: 'Read and change what the service knows, as the person signed in.' },
                   },
                 },

@@ -4,7 +4,7 @@
  * APIs itself; nothing is embedded in the HTML.
  */
 import './styles.css';
-import { beginSignIn, completeSignIn, SignInError } from './api/signIn';
+import { beginSignIn, completeSignIn } from './api/signIn';
 import { emptyState } from './components/states';
 import { h } from './dom';
 import { frame } from './layout';
@@ -76,7 +76,7 @@ function signInFailed(e: unknown): void {
   main.append(
     emptyState(
       'Sign-in failed',
-      h('p', {}, e instanceof SignInError ? e.message : String((e as Error)?.message ?? e)),
+      h('p', {}, (e as Error)?.message ?? String(e)),
       h('p', {}, h('button', { type: 'button', onclick: () => void beginSignIn() }, 'Sign in again')),
     ),
   );

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { StorageUnavailability } from '../../adapters/storage';
-import type { Refusal } from '../../core/signIn';
+import { REFUSALS } from '../../core/signIn';
 import { component } from './registry';
 
 /**
@@ -64,8 +64,6 @@ export const TooLargeSchema = component(
   'The request body is over the limit (`limitBytes`); the Functions host refuses bodies over its own limit the same way.',
 );
 export type TooLarge = z.infer<typeof TooLargeSchema>;
-
-const REFUSALS = ['missing', 'malformed', 'expired', 'signature', 'issuer', 'audience', 'tenant', 'scope', 'role'] as const satisfies readonly Refusal[];
 
 export const SignInRefusedSchema = component(
   'SignInRefused',

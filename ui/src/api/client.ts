@@ -22,6 +22,12 @@ function apiUrl(name: string, query: Query): string {
   return url.toString();
 }
 
+/** Asks the person to sign in (the page leaves for the tenant), or, when they cancel, fails the read. */
+async function signInFirst(name: string, why?: string): Promise<never> {
+  await askToSignIn(why);
+  throw new ApiError(401, why ?? 'sign in to read this', name);
+}
+
 /**
  * GET a read API as JSON. With Entra sign-in on, the request carries the person's access
  * token, and a 401 from sign-in (`signIn: "entra"` in its body) asks them to sign in; a
@@ -34,10 +40,7 @@ export async function getJson<T>(name: string, query: Query = {}, signal?: Abort
   for (let attempt = 0; ; attempt++) {
     const key = storedKey();
     const token = await accessToken();
-    if (signInSettings() && !token) {
-      await askToSignIn();
-      throw new ApiError(401, 'sign in to read this', name);
-    }
+    if (signInSettings() && !token) return signInFirst(name);
     let res: Response;
     try {
       res = await fetch(url, {
@@ -58,8 +61,7 @@ export async function getJson<T>(name: string, query: Query = {}, signal?: Abort
     const error = (body as { error?: unknown } | undefined)?.error;
     if (res.status === 401 && (body as { signIn?: unknown } | undefined)?.signIn === 'entra') {
       forgetTokens();
-      await askToSignIn(typeof error === 'string' ? error : undefined);
-      throw new ApiError(401, typeof error === 'string' ? error : 'sign in to read this', name);
+      return signInFirst(name, typeof error === 'string' ? error : undefined);
     }
     if (res.status === 401 && attempt < 3) {
       if (!(await askForKey(key !== undefined))) throw new ApiError(401, 'a function key is needed to read this', name);

@@ -1,3 +1,4 @@
+import { modalForm } from '../components/dialog';
 import { h } from '../dom';
 
 /**
@@ -37,46 +38,35 @@ export function askForKey(refused: boolean): Promise<string | undefined> {
   storeKey(undefined);
   asking = new Promise<string | undefined>((resolve) => {
     const input = h('input', { type: 'password', id: 'function-key', name: 'function-key', autocomplete: 'off', required: true, spellcheck: 'false' });
-    const form = h(
-      'form',
-      { method: 'dialog', class: 'key-form' },
-      h('h2', {}, 'Function key needed'),
-      h(
-        'p',
-        {},
-        refused
-          ? 'The API refused the key given. Enter a function key of this Function App.'
-          : 'The APIs of this Function App need a function key (API_AUTH_LEVEL=function).',
-      ),
-      h('p', { class: 'muted' }, 'It is kept for this browser tab only and sent as the x-functions-key header.'),
-      h('label', { for: 'function-key' }, 'Function key'),
-      input,
-      h(
-        'div',
-        { class: 'key-actions' },
-        h('button', { type: 'submit', value: 'ok' }, 'Use this key'),
-        h('button', { type: 'button', class: 'secondary' }, 'Cancel'),
-      ),
-    );
-    const dialog = h('dialog', { 'aria-labelledby': 'key-title', class: 'key-dialog' }, form);
-    form.querySelector('h2')!.id = 'key-title';
     const finish = (key: string | undefined) => {
       asking = undefined;
       storeKey(key);
-      dialog.close();
-      dialog.remove();
+      modal.close();
       resolve(key);
     };
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      const key = input.value.trim();
-      if (key) finish(key);
+    const modal = modalForm({
+      id: 'key',
+      title: 'Function key needed',
+      body: [
+        h(
+          'p',
+          {},
+          refused
+            ? 'The API refused the key given. Enter a function key of this Function App.'
+            : 'The APIs of this Function App need a function key (API_AUTH_LEVEL=function).',
+        ),
+        h('p', { class: 'muted' }, 'It is kept for this browser tab only and sent as the x-functions-key header.'),
+        h('label', { for: 'function-key' }, 'Function key'),
+        input,
+      ],
+      submit: h('button', { type: 'submit', value: 'ok' }, 'Use this key'),
+      onSubmit: () => {
+        const key = input.value.trim();
+        if (key) finish(key);
+      },
+      onCancel: () => finish(undefined),
+      focus: input,
     });
-    form.querySelector('button.secondary')!.addEventListener('click', () => finish(undefined));
-    dialog.addEventListener('cancel', () => finish(undefined));
-    document.body.append(dialog);
-    dialog.showModal();
-    input.focus();
   });
   return asking;
 }

@@ -1,5 +1,6 @@
+import { modalForm } from '../components/dialog';
 import { h } from '../dom';
-import { SIGN_IN_META } from '../../../src/core/signIn';
+import { authorizeEndpoint, SIGN_IN_META, tokenEndpoint } from '../../../src/core/signIn';
 
 /**
  * Microsoft Entra ID sign-in for the dashboard, when the service has it on (the page
@@ -104,7 +105,7 @@ export async function beginSignIn(): Promise<void> {
   const challenge = base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(verifier)));
   const pending: Pending = { state: randomText(16), verifier, returnTo: location.href };
   write(PENDING_KEY, pending);
-  const url = new URL(`${s.authority}/oauth2/v2.0/authorize`);
+  const url = new URL(authorizeEndpoint(s.authority));
   url.search = new URLSearchParams({
     client_id: s.clientId,
     response_type: 'code',
@@ -123,7 +124,7 @@ async function redeem(form: Record<string, string>): Promise<Tokens> {
   const s = signInSettings()!;
   let res: Response;
   try {
-    res = await fetch(`${s.authority}/oauth2/v2.0/token`, {
+    res = await fetch(tokenEndpoint(s.authority), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ client_id: s.clientId, scope: `${s.scope} openid profile offline_access`, ...form }),
@@ -226,35 +227,28 @@ export function askToSignIn(why?: string): Promise<false> {
   asking = new Promise<false>((resolve) => {
     const signInButton = h('button', { type: 'submit', value: 'ok' }, 'Sign in with Microsoft');
     const problem = h('p', { class: 'muted', role: 'alert' });
-    const form = h(
-      'form',
-      { method: 'dialog', class: 'key-form' },
-      h('h2', { id: 'sign-in-title' }, 'Sign in'),
-      h('p', {}, 'This dashboard is for people of your organisation: sign in with your work account (Microsoft Entra ID).'),
-      why ? h('p', { class: 'muted' }, why) : null,
-      h('div', { class: 'key-actions' }, signInButton, h('button', { type: 'button', class: 'secondary' }, 'Cancel')),
-      problem,
-    );
-    const dialog = h('dialog', { 'aria-labelledby': 'sign-in-title', class: 'key-dialog sign-in-dialog' }, form);
-    const cancel = () => {
-      asking = undefined;
-      dialog.close();
-      dialog.remove();
-      resolve(false);
-    };
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      signInButton.disabled = true;
-      beginSignIn().catch((err: unknown) => {
-        signInButton.disabled = false;
-        problem.textContent = `Sign-in could not start: ${(err as Error)?.message ?? String(err)}`;
-      });
+    const modal = modalForm({
+      id: 'sign-in',
+      title: 'Sign in',
+      body: [
+        h('p', {}, 'This dashboard is for people of your organisation: sign in with your work account (Microsoft Entra ID).'),
+        why ? h('p', { class: 'muted' }, why) : null,
+      ],
+      after: [problem],
+      submit: signInButton,
+      onSubmit: () => {
+        signInButton.disabled = true;
+        beginSignIn().catch((err: unknown) => {
+          signInButton.disabled = false;
+          problem.textContent = `Sign-in could not start: ${(err as Error)?.message ?? String(err)}`;
+        });
+      },
+      onCancel: () => {
+        asking = undefined;
+        modal.close();
+        resolve(false);
+      },
     });
-    form.querySelector('button.secondary')!.addEventListener('click', cancel);
-    dialog.addEventListener('cancel', cancel);
-    document.body.append(dialog);
-    dialog.showModal();
-    signInButton.focus();
   });
   return asking;
 }
